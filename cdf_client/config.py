@@ -1,0 +1,127 @@
+"""Connection settings for a CDF project, read from the Cognite environment variables."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from cdf_client.errors import ConfigError
+
+_LOOPBACK_NAMES = {"localhost"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class CdfConfig:
+    """Everything needed to talk to one CDF project.
+
+    Either OAuth2 client credentials (``token_url``, ``client_id``, ``client_secret``) or a
+    static bearer ``token`` (handy in notebooks). Secrets are excluded from ``repr``.
+    """
+
+    base_url: str
+    project: str
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    scopes: tuple[str, ...] = ()
+    token: str | None = field(default=None, repr=False)
+    client_name: str = "cdf-workflow-analytics"
+    verify_tls: bool = True
+    # Seconds to connect / to wait for an answer.
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    # Retry budget for transient failures: whichever runs out first.
+    max_attempts: int = 8
+    max_retry_seconds: float = 300.0
+    max_backoff_seconds: float = 30.0
+    # Concurrent detail requests; lowered on 429 and raised again while the server keeps up.
+    concurrency: int = 16
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"CDF_URL must be an http(s) URL such as https://westeurope-1.cognitedata.com, "
+                f"got {self.base_url!r}"
+            )
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            # Tokens travel in headers: plain http is only acceptable for a local simulator.
+            raise ConfigError(
+                f"CDF_URL uses plain http for {parts.hostname}; use https (plain http is "
+                "only allowed for a local simulator on 127.0.0.1/localhost)"
+            )
+        if not self.project:
+            raise ConfigError("CDF_PROJECT is not set: name the CDF project to read")
+        if self.token is None:
+            missing = [
+                name
+                for name, value in (
+                    ("IDP_TOKEN_URL", self.token_url),
+                    ("IDP_CLIENT_ID", self.client_id),
+                    ("IDP_CLIENT_SECRET", self.client_secret),
+                )
+                if not value
+            ]
+            if missing:
+                raise ConfigError(
+                    f"missing {', '.join(missing)}: set OAuth2 client credentials "
+                    "(or CDF_TOKEN for a static bearer token)"
+                )
+        if not 1 <= self.concurrency <= 256:
+            raise ConfigError(f"concurrency must be 1..256, got {self.concurrency}")
+
+    @property
+    def api_root(self) -> str:
+        return f"{self.base_url.rstrip('/')}/api/v1/projects/{self.project}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> CdfConfig:
+        """Read ``CDF_URL``/``CDF_CLUSTER``, ``CDF_PROJECT``, ``IDP_*`` and ``CDF_TOKEN``."""
+        env = os.environ if env is None else env
+        base_url = env.get("CDF_URL", "").strip()
+        cluster = env.get("CDF_CLUSTER", "").strip()
+        if not base_url:
+            if not cluster:
+                raise ConfigError(
+                    "set CDF_URL (e.g. https://westeurope-1.cognitedata.com) "
+                    "or CDF_CLUSTER (e.g. westeurope-1)"
+                )
+            base_url = f"https://{cluster}.cognitedata.com"
+        base_url = base_url.rstrip("/")
+        scopes_text = env.get("IDP_SCOPES", "").strip()
+        scopes = tuple(scopes_text.split()) if scopes_text else (f"{base_url}/.default",)
+        token_url = env.get("IDP_TOKEN_URL", "").strip() or None
+        tenant = env.get("IDP_TENANT_ID", "").strip()
+        if token_url is None and tenant:
+            token_url = f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+        values: dict[str, object] = {
+            "base_url": base_url,
+            "project": env.get("CDF_PROJECT", "").strip(),
+            "token_url": token_url,
+            "client_id": env.get("IDP_CLIENT_ID", "").strip() or None,
+            "client_secret": env.get("IDP_CLIENT_SECRET") or None,
+            "scopes": scopes,
+            "token": env.get("CDF_TOKEN") or None,
+        }
+        concurrency = env.get("CDF_CONCURRENCY", "").strip()
+        if concurrency:
+            try:
+                values["concurrency"] = int(concurrency)
+            except ValueError:
+                raise ConfigError(
+                    f"CDF_CONCURRENCY must be an integer, got {concurrency!r}"
+                ) from None
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
