@@ -1,0 +1,26 @@
+"""Jobs: the nightly incremental ingest and the per-day history backfill."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.ingest import INGEST_TABLE_KEYS, history_backfill
+from assets.views import VIEW_KEYS
+from pipelines.partitions import daily_history
+
+NIGHTLY_SELECTION = dg.AssetSelection.assets(*INGEST_TABLE_KEYS, *VIEW_KEYS)
+
+nightly_ingest_job = dg.define_asset_job(
+    name="nightly_ingest",
+    selection=NIGHTLY_SELECTION,
+    description="Incremental ingest of CDF workflow executions, then the analytics views.",
+    tags={"workflow_analytics/kind": "incremental"},
+)
+
+history_backfill_job = dg.define_asset_job(
+    name="history_backfill",
+    selection=dg.AssetSelection.assets(history_backfill),
+    partitions_def=daily_history,
+    description="Load one UTC day of execution history per partition (any date range).",
+    tags={"workflow_analytics/kind": "backfill"},
+)

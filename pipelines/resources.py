@@ -1,0 +1,55 @@
+"""Dagster resources: the CDF connection and the warehouse location.
+
+Every field is optional: an unset field falls back, at run time, to the contract's environment
+variable (``CDF_URL``/``CDF_CLUSTER``, ``CDF_PROJECT``, ``IDP_*``, ``WAREHOUSE_DIR``). Nothing is
+read at import, and secrets given through ``dg.EnvVar`` are never shown in the UI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from cdf_client.config import CdfConfig
+from workflow_analytics.settings import warehouse_dir
+
+
+class CdfResource(dg.ConfigurableResource):
+    """Connection to one CDF project (OAuth2 client credentials or a static token)."""
+
+    base_url: str | None = None
+    cluster: str | None = None
+    project: str | None = None
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    scopes: str | None = None
+    concurrency: int | None = None
+
+    def cdf_config(self) -> CdfConfig:
+        env = dict(os.environ)
+        for name, value in (
+            ("CDF_URL", self.base_url),
+            ("CDF_CLUSTER", self.cluster),
+            ("CDF_PROJECT", self.project),
+            ("IDP_TOKEN_URL", self.token_url),
+            ("IDP_CLIENT_ID", self.client_id),
+            ("IDP_CLIENT_SECRET", self.client_secret),
+            ("IDP_SCOPES", self.scopes),
+        ):
+            if value:
+                env[name] = value
+        if self.concurrency is not None:
+            env["CDF_CONCURRENCY"] = str(self.concurrency)
+        return CdfConfig.from_env(env)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Where the DuckDB file and the Parquet partitions live."""
+
+    directory: str | None = None
+
+    def path(self) -> Path:
+        return Path(self.directory).expanduser().resolve() if self.directory else warehouse_dir()

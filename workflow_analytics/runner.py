@@ -1,0 +1,32 @@
+"""Run one ingest from plain settings: the function Dagster assets and the CLI both call."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from cdf_client.client import WorkflowsClient
+from cdf_client.config import CdfConfig
+from warehouse.store import Warehouse
+from workflow_analytics.ingest import IngestReport, IngestSettings, ProgressCallback, ingest
+
+
+def run_ingest(
+    cdf: CdfConfig,
+    warehouse_dir: Path,
+    settings: IngestSettings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Open the client and the warehouse, run one ingest, close both."""
+
+    async def main() -> IngestReport:
+        async with WorkflowsClient(cdf, transport=transport) as client:
+            with Warehouse(warehouse_dir) as warehouse:
+                warehouse.ensure_schema()
+                return await ingest(client, warehouse, settings, progress)
+
+    return asyncio.run(main())
