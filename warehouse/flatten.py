@@ -1,0 +1,594 @@
+"""Flatten detailed workflow executions (API dicts) into polars frames, one per table.
+
+One pass in Python validates each record and pulls out the scalar fields (cheap dict lookups; the
+JSON payloads are re-serialised by orjson in C); everything that works on whole columns (times,
+durations, retry ordinals) is then done by polars. A record that cannot be flattened never stops
+the batch: it goes to ``rejected`` with its raw payload and the first problem found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import polars as pl
+
+from warehouse.schema import (
+    REJECTED_RECORDS,
+    TASK_DEFINITIONS,
+    TASK_EXECUTIONS,
+    UTC_TIME,
+    WORKFLOW_EXECUTIONS,
+    Table,
+)
+
+SOURCE_DETAIL = "execution_detail"
+SOURCE_SUMMARY = "execution_summary"
+
+# Epoch-ms bounds for a plausible timestamp. CDF did not exist before 2000 and nothing it reports
+# lies after 2100; outside that range the value is garbage, and accepting it would put rows into
+# absurd partitions (or overflow the microsecond conversion).
+MIN_TIME_MS = 946_684_800_000  # 2000-01-01T00:00:00Z
+MAX_TIME_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z
+
+_EXECUTION_KEYS = frozenset(
+    {
+        "id",
+        "workflowExternalId",
+        "version",
+        "status",
+        "engineExecutionId",
+        "createdTime",
+        "startTime",
+        "endTime",
+        "reasonForIncompletion",
+        "metadata",
+        "input",
+        "workflowDefinition",
+        "executedTasks",
+    }
+)
+_TASK_KEYS = frozenset(
+    {
+        "id",
+        "externalId",
+        "status",
+        "taskType",
+        "input",
+        "output",
+        "parentTaskExternalId",
+        "startTime",
+        "endTime",
+        "reasonForIncompletion",
+    }
+)
+_DEFINITION_KEYS = frozenset(
+    {
+        "externalId",
+        "type",
+        "name",
+        "description",
+        "parameters",
+        "retries",
+        "timeout",
+        "onFailure",
+        "dependsOn",
+        "isAsyncComplete",
+        "asyncComplete",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FlatBatch:
+    """Frames ready for :meth:`warehouse.store.Warehouse.apply_batch`, schemas as in schema.py."""
+
+    executions: pl.DataFrame
+    task_executions: pl.DataFrame
+    task_definitions: pl.DataFrame
+    rejected: pl.DataFrame
+
+    @classmethod
+    def empty(cls) -> FlatBatch:
+        return cls(
+            executions=WORKFLOW_EXECUTIONS.empty_frame(),
+            task_executions=TASK_EXECUTIONS.empty_frame(),
+            task_definitions=TASK_DEFINITIONS.empty_frame(),
+            rejected=REJECTED_RECORDS.empty_frame(),
+        )
+
+    def with_rejected(self, rejected: pl.DataFrame) -> FlatBatch:
+        """This batch plus more rejected rows (e.g. bad list summaries found by the ingest)."""
+        both = pl.concat([self.rejected, rejected], how="vertical").unique(
+            subset=["rejection_id"], keep="first", maintain_order=True
+        )
+        return FlatBatch(self.executions, self.task_executions, self.task_definitions, both)
+
+
+class _Reject(Exception):
+    """A record cannot be flattened; the message is the stored reason."""
+
+
+# --- scalar readers: each returns the clean value or raises _Reject naming the field -----------
+
+
+def _time_ms(value: Any, field: str) -> int | None:
+    if value is None:
+        return None
+    if type(value) is int:
+        ms = value
+    elif type(value) is float and value.is_integer():
+        ms = int(value)
+    else:
+        raise _Reject(f"{field}: not an epoch-milliseconds integer: {_short(value)}")
+    if not MIN_TIME_MS <= ms < MAX_TIME_MS:
+        raise _Reject(f"{field}: {ms} is outside years 2000..2099")
+    return ms
+
+
+def _opt_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = obj.get(key)
+    if value is None or type(value) is str:
+        return value
+    raise _Reject(f"{where}{key}: not a string: {_short(value)}")
+
+
+def _req_str(obj: Mapping[str, Any], key: str, where: str) -> str:
+    value = obj.get(key)
+    if type(value) is str and value:
+        return value
+    if value is None:
+        raise _Reject(f"{where}{key}: missing")
+    raise _Reject(f"{where}{key}: not a non-empty string: {_short(value)}")
+
+
+def _opt_int(obj: Mapping[str, Any], key: str, where: str) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if type(value) is int and -(2**63) <= value < 2**63:
+        return value
+    if type(value) is float and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    raise _Reject(f"{where}{key}: not an integer: {_short(value)}")
+
+
+def _opt_bool(value: Any, field: str) -> bool | None:
+    if value is None or type(value) is bool:
+        return value
+    raise _Reject(f"{field}: not a boolean: {_short(value)}")
+
+
+def _json(value: Any, field: str) -> str | None:
+    """JSON text of a payload (NULL for an absent or null payload)."""
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value).decode()
+    except (orjson.JSONEncodeError, TypeError) as exc:
+        raise _Reject(f"{field}: not serialisable as JSON ({exc})") from None
+
+
+def _extra(obj: Mapping[str, Any], known: frozenset[str], field: str) -> str | None:
+    unknown = obj.keys() - known
+    if not unknown:
+        return None
+    return _json({k: obj[k] for k in sorted(unknown, key=str)}, field)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# --- per record ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Parsed:
+    execution: tuple[Any, ...]
+    tasks: list[tuple[Any, ...]]
+    attempts: list[int]
+    task_ids: list[str]
+    definition_hash: str | None
+    definitions: list[tuple[Any, ...]]
+    created_ms: int
+    raw: Any
+
+
+def _parse_task(t: Any, i: int, execution_id: str, created_ms: int) -> tuple[Any, ...]:
+    where = f"executedTasks[{i}]."
+    if type(t) is not dict:
+        raise _Reject(f"executedTasks[{i}]: not an object")
+    return (
+        _req_str(t, "id", where),
+        execution_id,
+        _req_str(t, "externalId", where),
+        _opt_str(t, "taskType", where),
+        _req_str(t, "status", where),
+        _opt_str(t, "parentTaskExternalId", where),
+        _time_ms(t.get("startTime"), where + "startTime"),
+        _time_ms(t.get("endTime"), where + "endTime"),
+        _opt_str(t, "reasonForIncompletion", where),
+        _json(t.get("input"), where + "input"),
+        _json(t.get("output"), where + "output"),
+        created_ms,
+        _extra(t, _TASK_KEYS, where + "extra"),
+    )
+
+
+_TASK_ROW_COLUMNS = (
+    "task_execution_id",
+    "execution_id",
+    "task_external_id",
+    "task_type",
+    "status",
+    "parent_task_external_id",
+    "start_ms",
+    "end_ms",
+    "reason_for_incompletion",
+    "input",
+    "output",
+    "created_ms",
+    "extra",
+)
+
+
+def _async_complete(d: Mapping[str, Any], params: Any, where: str) -> bool | None:
+    # The SDK writes isAsyncComplete next to `function` inside `parameters`; the wire has also
+    # been seen with `asyncComplete`, and older payloads put it inside `function` or on the task.
+    places: list[Mapping[str, Any]] = [d]
+    if type(params) is dict:
+        places.append(params)
+        if type(params.get("function")) is dict:
+            places.append(params["function"])
+    for place in places:
+        for key in ("isAsyncComplete", "asyncComplete"):
+            if place.get(key) is not None:
+                return _opt_bool(place[key], where + key)
+    return None
+
+
+def _depends_on(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if type(value) is not list:
+        raise _Reject(f"{where}dependsOn: not a list")
+    out: list[str] = []
+    for dep in value:
+        # The API sends [{externalId}]; a bare string is accepted as the same thing.
+        xid = dep.get("externalId") if type(dep) is dict else dep
+        if type(xid) is not str or not xid:
+            raise _Reject(f"{where}dependsOn: entry without a string externalId: {_short(dep)}")
+        out.append(xid)
+    return out
+
+
+def _parse_definitions(wd: Mapping[str, Any], definition_hash: str) -> list[tuple[Any, ...]]:
+    """Definition rows without the first-seen columns (added for the winning execution only)."""
+    tasks = wd.get("tasks")
+    if tasks is None:
+        return []
+    if type(tasks) is not list:
+        raise _Reject("workflowDefinition.tasks: not a list")
+    rows: list[tuple[Any, ...]] = []
+    seen: set[str] = set()
+    for i, d in enumerate(tasks):
+        where = f"workflowDefinition.tasks[{i}]."
+        if type(d) is not dict:
+            raise _Reject(f"workflowDefinition.tasks[{i}]: not an object")
+        xid = _req_str(d, "externalId", where)
+        if xid in seen:
+            # A definition cannot really hold the same externalId twice; keep the first so the
+            # key stays unique rather than losing the whole execution.
+            continue
+        seen.add(xid)
+        params = d.get("parameters")
+        rows.append(
+            (
+                definition_hash,
+                xid,
+                _opt_str(d, "type", where),
+                _opt_str(d, "name", where),
+                _opt_str(d, "description", where),
+                _json(params, where + "parameters"),
+                _opt_int(d, "retries", where),
+                _opt_int(d, "timeout", where),
+                _opt_str(d, "onFailure", where),
+                _async_complete(d, params, where),
+                _depends_on(d.get("dependsOn"), where),
+                _extra(d, _DEFINITION_KEYS, where + "extra"),
+            )
+        )
+    return rows
+
+
+_DEFINITION_ROW_COLUMNS = (
+    "definition_hash",
+    "task_external_id",
+    "task_type",
+    "name",
+    "description",
+    "parameters",
+    "retries",
+    "timeout_s",
+    "on_failure",
+    "is_async_complete",
+    "depends_on",
+    "extra",
+    "workflow_external_id",
+    "workflow_version",
+    "first_seen_execution_id",
+    "created_ms",
+)
+
+
+# Executions of one workflow version repeat the same definition: validate and convert each
+# distinct definition once per batch. Key: (hash, JSON of its task list); value: rows or reason.
+_DefinitionCache = dict[tuple[str, bytes], "list[tuple[Any, ...]] | str"]
+
+
+def _cached_definitions(
+    wd: Mapping[str, Any], definition_hash: str, cache: _DefinitionCache
+) -> list[tuple[Any, ...]]:
+    try:
+        key = (definition_hash, orjson.dumps(wd.get("tasks")))
+    except (orjson.JSONEncodeError, TypeError):
+        return _parse_definitions(wd, definition_hash)  # rejects with a precise reason
+    held = cache.get(key)
+    if held is None:
+        try:
+            held = _parse_definitions(wd, definition_hash)
+        except _Reject as exc:
+            held = str(exc)
+        cache[key] = held
+    if isinstance(held, str):
+        raise _Reject(held)
+    return held
+
+
+def _attempts(tasks: list[tuple[Any, ...]]) -> list[int]:
+    """1-based ordinal per task among those sharing its externalId, by start time then order."""
+    xids = [t[2] for t in tasks]
+    if len(set(xids)) == len(xids):
+        return [1] * len(tasks)  # the usual case: no retry shown as extra rows
+    # unknown start sorts last, then API order, so the numbering does not depend on list order
+    order = sorted(range(len(tasks)), key=lambda i: (tasks[i][6] is None, tasks[i][6] or 0, i))
+    seen: dict[str, int] = {}
+    out = [0] * len(tasks)
+    for i in order:
+        seen[xids[i]] = out[i] = seen.get(xids[i], 0) + 1
+    return out
+
+
+def _parse_execution(rec: Any, cache: _DefinitionCache) -> _Parsed:
+    if type(rec) is not dict:
+        raise _Reject(f"record is not a JSON object but {type(rec).__name__}")
+    execution_id = _req_str(rec, "id", "")
+    workflow_xid = _req_str(rec, "workflowExternalId", "")
+    version = _opt_str(rec, "version", "")
+    status = _req_str(rec, "status", "")
+    created_ms = _time_ms(rec.get("createdTime"), "createdTime")
+    if created_ms is None:
+        raise _Reject("createdTime: missing")
+    start_ms = _time_ms(rec.get("startTime"), "startTime")
+    end_ms = _time_ms(rec.get("endTime"), "endTime")
+    metadata = rec.get("metadata")
+    if metadata is not None and type(metadata) is not dict:
+        raise _Reject(f"metadata: not an object: {_short(metadata)}")
+    wd = rec.get("workflowDefinition")
+    if wd is not None and type(wd) is not dict:
+        raise _Reject("workflowDefinition: not an object")
+    definition_hash = _opt_str(wd, "hash", "workflowDefinition.") if wd else None
+    tasks_in = rec.get("executedTasks")
+    if tasks_in is None:
+        tasks_in = []
+    elif type(tasks_in) is not list:
+        raise _Reject("executedTasks: not a list")
+
+    tasks = [_parse_task(t, i, execution_id, created_ms) for i, t in enumerate(tasks_in)]
+    task_ids = [t[0] for t in tasks]
+    if len(set(task_ids)) != len(task_ids):
+        raise _Reject("executedTasks: the same task id appears twice")
+    definitions: list[tuple[Any, ...]] = []
+    if wd and definition_hash:
+        definitions = _cached_definitions(wd, definition_hash, cache)
+
+    execution = (
+        execution_id,
+        workflow_xid,
+        version,
+        status,
+        created_ms,
+        start_ms,
+        end_ms,
+        _opt_str(rec, "reasonForIncompletion", ""),
+        _opt_str(rec, "engineExecutionId", ""),
+        definition_hash,
+        _json(metadata, "metadata"),
+        _json(rec.get("input"), "input"),
+        len(tasks),
+        _extra(rec, _EXECUTION_KEYS, "extra"),
+    )
+    return _Parsed(
+        execution, tasks, _attempts(tasks), task_ids, definition_hash, definitions, created_ms, rec
+    )
+
+
+_EXECUTION_ROW_COLUMNS = (
+    "execution_id",
+    "workflow_external_id",
+    "workflow_version",
+    "status",
+    "created_ms",
+    "start_ms",
+    "end_ms",
+    "reason_for_incompletion",
+    "engine_execution_id",
+    "definition_hash",
+    "metadata",
+    "input",
+    "task_count",
+    "extra",
+)
+
+
+# --- frames --------------------------------------------------------------------------------
+
+
+def _ms_to_time(name: str) -> pl.Expr:
+    return (
+        pl.from_epoch(pl.col(name), time_unit="ms")
+        .dt.cast_time_unit("us")
+        .dt.replace_time_zone("UTC")
+    )
+
+
+def _duration(start: str, end: str) -> pl.Expr:
+    # Contract: end - start only when both are known and end >= start; otherwise NULL (never a
+    # negative duration).
+    return pl.when(pl.col(end) >= pl.col(start)).then(pl.col(end) - pl.col(start)).otherwise(None)
+
+
+def _row_frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...], table: Table) -> pl.DataFrame:
+    target = table.polars_schema()
+    schema = {c: (pl.Int64 if c.endswith("_ms") else target.get(c, pl.String)) for c in columns}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _executions_frame(rows: list[tuple[Any, ...]], ingested_at: datetime) -> pl.DataFrame:
+    df = _row_frame(rows, _EXECUTION_ROW_COLUMNS, WORKFLOW_EXECUTIONS)
+    df = df.with_columns(
+        created_time=_ms_to_time("created_ms"),
+        start_time=_ms_to_time("start_ms"),
+        end_time=_ms_to_time("end_ms"),
+        duration_ms=_duration("start_ms", "end_ms"),
+        queue_ms=pl.col("start_ms") - pl.col("created_ms"),
+        ingested_at=pl.lit(ingested_at, dtype=UTC_TIME),
+    )
+    return df.select(WORKFLOW_EXECUTIONS.column_names).cast(WORKFLOW_EXECUTIONS.polars_schema())
+
+
+def _tasks_frame(rows: list[tuple[Any, ...]], attempts: list[int]) -> pl.DataFrame:
+    df = _row_frame(rows, _TASK_ROW_COLUMNS, TASK_EXECUTIONS)
+    df = df.with_columns(
+        attempt=pl.Series(attempts, dtype=pl.Int32),
+        is_child=pl.col("parent_task_external_id").is_not_null(),
+        start_time=_ms_to_time("start_ms"),
+        end_time=_ms_to_time("end_ms"),
+        duration_ms=_duration("start_ms", "end_ms"),
+        execution_created_time=_ms_to_time("created_ms"),
+    )
+    return df.select(TASK_EXECUTIONS.column_names).cast(TASK_EXECUTIONS.polars_schema())
+
+
+def _definitions_frame(rows: list[tuple[Any, ...]]) -> pl.DataFrame:
+    df = _row_frame(rows, _DEFINITION_ROW_COLUMNS, TASK_DEFINITIONS)
+    df = df.with_columns(first_seen_created_time=_ms_to_time("created_ms"))
+    return df.select(TASK_DEFINITIONS.column_names).cast(TASK_DEFINITIONS.polars_schema())
+
+
+def _raw_json(record: Any) -> str:
+    try:
+        return orjson.dumps(record).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        pass
+    try:
+        # Non-string keys or exotic values: keep what orjson can say about them...
+        return orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS, default=repr).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        # ...and otherwise the repr, as a JSON string, so the column stays valid JSON.
+        return orjson.dumps(repr(record)).decode()
+
+
+def _record_id(record: Any) -> str | None:
+    if type(record) is dict:
+        rid = record.get("id")
+        if type(rid) is str and rid:
+            return rid
+    return None
+
+
+def _rejection_row(record: Any, reason: str, source: str, rejected_at: datetime) -> tuple[Any, ...]:
+    raw = _raw_json(record)
+    digest = hashlib.blake2b(f"{source}\n{raw}".encode(), digest_size=16).hexdigest()
+    return (digest, rejected_at, source, _record_id(record), reason, raw)
+
+
+def rejected_frame(
+    items: Iterable[tuple[Any, str]], *, source: str, rejected_at: datetime
+) -> pl.DataFrame:
+    """Rows for ``rejected_records`` from (raw record, reason) pairs, one per distinct payload."""
+    at = _utc(rejected_at)
+    rows = [_rejection_row(rec, reason, source, at) for rec, reason in items]
+    df = pl.DataFrame(rows, schema=REJECTED_RECORDS.polars_schema(), orient="row")
+    return df.unique(subset=["rejection_id"], keep="first", maintain_order=True)
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
+def flatten_details(records: Iterable[Any], *, ingested_at: datetime) -> FlatBatch:
+    """Flatten ``WorkflowExecutionDetailed`` dicts into the warehouse's frames.
+
+    Every input record ends up either as one execution row (with its tasks and definitions) or
+    as one rejected row. When the same execution id appears more than once, the last one wins:
+    it is the latest state seen. ``ingested_at`` (timezone-aware) stamps executions and
+    rejections.
+    """
+    at = _utc(ingested_at)
+    parsed: dict[str, _Parsed] = {}
+    cache: _DefinitionCache = {}
+    rejected: list[tuple[Any, str]] = []
+    for rec in records:
+        try:
+            p = _parse_execution(rec, cache)
+        except _Reject as exc:
+            rejected.append((rec, str(exc)))
+            continue
+        # pop then insert so the batch keeps the order of the winning (last) occurrence
+        parsed.pop(p.execution[0], None)
+        parsed[p.execution[0]] = p
+
+    executions: list[tuple[Any, ...]] = []
+    tasks: list[tuple[Any, ...]] = []
+    attempts: list[int] = []
+    # Per definition hash, the rows of the earliest execution using it (created time, then id):
+    # the same choice the store makes, so the outcome does not depend on batch boundaries.
+    definitions: dict[str, tuple[tuple[int, str], _Parsed]] = {}
+    task_owner: dict[str, str] = {}
+    for execution_id, p in parsed.items():
+        clash = next((t for t in p.task_ids if t in task_owner), None)
+        if clash is not None:
+            reason = f"executedTasks: task id {clash} also belongs to {task_owner[clash]}"
+            rejected.append((p.raw, reason))
+            continue
+        for tid in p.task_ids:
+            task_owner[tid] = execution_id
+        executions.append(p.execution)
+        tasks.extend(p.tasks)
+        attempts.extend(p.attempts)
+        if p.definition_hash is not None and p.definitions:
+            rank = (p.created_ms, execution_id)
+            held = definitions.get(p.definition_hash)
+            if held is None or rank < held[0]:
+                definitions[p.definition_hash] = (rank, p)
+
+    definition_rows = [
+        (*row, p.execution[1], p.execution[2], p.execution[0], p.created_ms)
+        for _, p in definitions.values()
+        for row in p.definitions
+    ]
+    return FlatBatch(
+        executions=_executions_frame(executions, at),
+        task_executions=_tasks_frame(tasks, attempts),
+        task_definitions=_definitions_frame(definition_rows),
+        rejected=rejected_frame(rejected, source=SOURCE_DETAIL, rejected_at=at),
+    )

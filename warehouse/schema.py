@@ -1,0 +1,323 @@
+"""The warehouse's table contract, declared once.
+
+Every table is a :class:`Table`: its columns (name, DuckDB type, polars dtype, description), its
+key, and the column whose UTC date names its Parquet partition. DDL, the polars schemas used by
+the flattener, Dagster column schemas and the column reference in ``docs/warehouse.md`` are all
+derived from these declarations, so a column is added in exactly one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import polars as pl
+
+# DuckDB TIMESTAMPTZ has microsecond precision; using the same unit in polars means a value makes
+# the round trip polars -> DuckDB -> Parquet -> polars unchanged.
+UTC_TIME = pl.Datetime("us", "UTC")
+# polars has no JSON type: JSON payloads travel as text and become DuckDB JSON on insert.
+JSON_TEXT = pl.String
+
+TERMINAL_EXECUTION_STATUSES: tuple[str, ...] = ("COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    duckdb_type: str
+    polars_dtype: pl.DataType
+    description: str
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # Column whose UTC date names the Parquet partition; None for internal tables that are not
+    # exported.
+    partition_column: str | None = None
+    # Name of the Hive partition directory key (``<partition_key>=YYYY-MM-DD``).
+    partition_key: str = "created_date"
+    internal: bool = False
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def polars_schema(self) -> pl.Schema:
+        return pl.Schema({c.name: c.polars_dtype for c in self.columns})
+
+    def empty_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.polars_schema())
+
+    def create_sql(self) -> str:
+        """``CREATE TABLE IF NOT EXISTS`` for this table (identifiers quoted, no values)."""
+        lines = []
+        for c in self.columns:
+            null = "" if c.nullable else " NOT NULL"
+            lines.append(f"    {quote_identifier(c.name)} {c.duckdb_type}{null}")
+        key = ", ".join(quote_identifier(k) for k in self.key)
+        lines.append(f"    PRIMARY KEY ({key})")
+        body = ",\n".join(lines)
+        return f"CREATE TABLE IF NOT EXISTS {quote_identifier(self.name)} (\n{body}\n)"
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a SQL identifier for DuckDB (the only way names enter SQL text)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _c(name: str, duckdb_type: str, dtype: pl.DataType, description: str, *, key: bool = False):
+    return Column(name, duckdb_type, dtype, description, nullable=not key)
+
+
+_TS = "TIMESTAMPTZ"
+
+WORKFLOW_EXECUTIONS = Table(
+    name="workflow_executions",
+    description="One row per workflow execution, as the latest detail the API returned.",
+    key=("execution_id",),
+    partition_column="created_time",
+    columns=(
+        _c("execution_id", "VARCHAR", pl.String, "Execution id (`id`, a UUID).", key=True),
+        _c("workflow_external_id", "VARCHAR", pl.String, "`workflowExternalId`."),
+        _c("workflow_version", "VARCHAR", pl.String, "`version` of the workflow that ran."),
+        _c("status", "VARCHAR", pl.String, "`status` as the API spells it (unknown values kept)."),
+        _c("created_time", _TS, UTC_TIME, "`createdTime`: when the run was requested."),
+        _c("start_time", _TS, UTC_TIME, "`startTime`; NULL while queued."),
+        _c("end_time", _TS, UTC_TIME, "`endTime`; NULL while running."),
+        _c(
+            "duration_ms",
+            "BIGINT",
+            pl.Int64,
+            "`end_time - start_time` in ms when both are known and end >= start, else NULL.",
+        ),
+        _c(
+            "queue_ms",
+            "BIGINT",
+            pl.Int64,
+            "`start_time - created_time` in ms when both are known, else NULL. Kept as is when "
+            "negative: CDF can report a start a few ms before creation.",
+        ),
+        _c("reason_for_incompletion", "VARCHAR", pl.String, "`reasonForIncompletion`."),
+        _c("engine_execution_id", "VARCHAR", pl.String, "`engineExecutionId`."),
+        _c("definition_hash", "VARCHAR", pl.String, "`workflowDefinition.hash`."),
+        _c("metadata", "JSON", JSON_TEXT, "`metadata` object."),
+        _c("input", "JSON", JSON_TEXT, "`input` payload."),
+        _c("task_count", "INTEGER", pl.Int32, "Number of entries in `executedTasks`."),
+        _c(
+            "extra",
+            "JSON",
+            JSON_TEXT,
+            "Top-level fields this warehouse does not know yet (object), NULL when none.",
+        ),
+        _c("ingested_at", _TS, UTC_TIME, "When this row was last written by an ingest."),
+    ),
+)
+
+TASK_EXECUTIONS = Table(
+    name="task_executions",
+    description=(
+        "One row per entry of an execution's `executedTasks` (dynamic and subworkflow children "
+        "included, linked by `parent_task_external_id`). Replaced as a whole with its execution."
+    ),
+    key=("task_execution_id",),
+    partition_column="execution_created_time",
+    columns=(
+        _c("task_execution_id", "VARCHAR", pl.String, "Task execution `id`.", key=True),
+        _c("execution_id", "VARCHAR", pl.String, "The execution this task ran in."),
+        _c("task_external_id", "VARCHAR", pl.String, "`externalId` of the task."),
+        _c("task_type", "VARCHAR", pl.String, "`taskType` (unknown types kept)."),
+        _c("status", "VARCHAR", pl.String, "`status` as the API spells it."),
+        _c(
+            "parent_task_external_id",
+            "VARCHAR",
+            pl.String,
+            "`parentTaskExternalId`: the dynamic or subworkflow task this is a child of.",
+        ),
+        _c("is_child", "BOOLEAN", pl.Boolean, "True when `parent_task_external_id` is set."),
+        _c(
+            "attempt",
+            "INTEGER",
+            pl.Int32,
+            "1-based ordinal among the rows with the same `task_external_id` in the execution, by "
+            "start time (NULL starts last, then API order): >1 means a retry shown as a new row.",
+        ),
+        _c("start_time", _TS, UTC_TIME, "`startTime`."),
+        _c("end_time", _TS, UTC_TIME, "`endTime`."),
+        _c(
+            "duration_ms",
+            "BIGINT",
+            pl.Int64,
+            "`end_time - start_time` in ms when both are known and end >= start, else NULL.",
+        ),
+        _c("reason_for_incompletion", "VARCHAR", pl.String, "`reasonForIncompletion`."),
+        _c("input", "JSON", JSON_TEXT, "`input` (resolved parameters)."),
+        _c("output", "JSON", JSON_TEXT, "`output`."),
+        _c(
+            "execution_created_time",
+            _TS,
+            UTC_TIME,
+            "`created_time` of the execution; its UTC date is the Parquet partition.",
+        ),
+        _c("extra", "JSON", JSON_TEXT, "Fields this warehouse does not know yet, NULL when none."),
+    ),
+)
+
+TASK_DEFINITIONS = Table(
+    name="task_definitions",
+    description=(
+        "One row per task of a workflow definition, identified by the definition hash. The "
+        "first-seen columns name the earliest execution (by created time, then id) that used "
+        "the definition, whatever the order of ingestion, so reloads give the same rows."
+    ),
+    key=("definition_hash", "task_external_id"),
+    partition_column="first_seen_created_time",
+    columns=(
+        _c("definition_hash", "VARCHAR", pl.String, "`workflowDefinition.hash`.", key=True),
+        _c("task_external_id", "VARCHAR", pl.String, "Task `externalId`.", key=True),
+        _c("workflow_external_id", "VARCHAR", pl.String, "Workflow of the first-seen execution."),
+        _c("workflow_version", "VARCHAR", pl.String, "Version of the first-seen execution."),
+        _c("task_type", "VARCHAR", pl.String, "`type` (unknown types kept)."),
+        _c("name", "VARCHAR", pl.String, "`name`."),
+        _c("description", "VARCHAR", pl.String, "`description`."),
+        _c("parameters", "JSON", JSON_TEXT, "`parameters` object."),
+        _c("retries", "INTEGER", pl.Int32, "`retries`; NULL when absent (API default 3)."),
+        _c(
+            "timeout_s",
+            "BIGINT",
+            pl.Int64,
+            "`timeout` in seconds; NULL when absent (default 3600).",
+        ),
+        _c(
+            "on_failure",
+            "VARCHAR",
+            pl.String,
+            "`onFailure` (`abortWorkflow` or `skipTask`); NULL when absent (default: abort).",
+        ),
+        _c(
+            "is_async_complete",
+            "BOOLEAN",
+            pl.Boolean,
+            "`isAsyncComplete` (also read as `asyncComplete`, at task, parameters or function "
+            "level); NULL when absent.",
+        ),
+        _c("depends_on", "VARCHAR[]", pl.List(pl.String), "`dependsOn` task externalIds."),
+        _c("first_seen_execution_id", "VARCHAR", pl.String, "Earliest execution using it."),
+        _c(
+            "first_seen_created_time",
+            _TS,
+            UTC_TIME,
+            "`created_time` of that execution; its UTC date is the Parquet partition.",
+        ),
+        _c("extra", "JSON", JSON_TEXT, "Fields this warehouse does not know yet, NULL when none."),
+    ),
+)
+
+REJECTED_RECORDS = Table(
+    name="rejected_records",
+    description=(
+        "Records that could not be flattened, with the raw payload and the reason. The same "
+        "payload rejected again is stored once."
+    ),
+    key=("rejection_id",),
+    partition_column="rejected_at",
+    partition_key="rejected_date",
+    columns=(
+        _c(
+            "rejection_id",
+            "VARCHAR",
+            pl.String,
+            "Hash of source and raw payload (so a re-sent bad record is stored once).",
+            key=True,
+        ),
+        _c("rejected_at", _TS, UTC_TIME, "When the record was first rejected."),
+        _c("source", "VARCHAR", pl.String, "`execution_detail` or `execution_summary`."),
+        _c("record_id", "VARCHAR", pl.String, "The record's `id` when it had a usable one."),
+        _c("reason", "VARCHAR", pl.String, "Why it was rejected (first problem found)."),
+        _c("raw_payload", "JSON", JSON_TEXT, "The record as received (a JSON string if not JSON)."),
+    ),
+)
+
+INGEST_STATE = Table(
+    name="_ingest_state",
+    description="Incremental ingest state, written in the same transaction as the data.",
+    key=("key",),
+    internal=True,
+    columns=(
+        _c("key", "VARCHAR", pl.String, "State name.", key=True),
+        _c("value", "JSON", JSON_TEXT, "State value."),
+        _c("updated_at", _TS, UTC_TIME, "When it was last written."),
+    ),
+)
+
+DIRTY_PARTITIONS = Table(
+    name="_dirty_partitions",
+    description=(
+        "Parquet partitions whose rows changed in DuckDB and are not yet rewritten; cleared "
+        "only after the new files are in place."
+    ),
+    key=("table_name", "partition_date"),
+    internal=True,
+    columns=(
+        _c("table_name", "VARCHAR", pl.String, "Table whose partition is stale.", key=True),
+        _c("partition_date", "DATE", pl.Date, "UTC date naming the partition.", key=True),
+    ),
+)
+
+DATA_TABLES: tuple[Table, ...] = (
+    WORKFLOW_EXECUTIONS,
+    TASK_EXECUTIONS,
+    TASK_DEFINITIONS,
+    REJECTED_RECORDS,
+)
+ALL_TABLES: tuple[Table, ...] = (*DATA_TABLES, INGEST_STATE, DIRTY_PARTITIONS)
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES}
+
+
+def table(name: str) -> Table:
+    return TABLES_BY_NAME[name]
+
+
+def dagster_columns(name: str) -> list[tuple[str, str, str]]:
+    """(name, DuckDB type, description) per column, for a Dagster ``TableSchema``."""
+    return [(c.name, c.duckdb_type, c.description) for c in table(name).columns]
+
+
+def _markdown_lines() -> Iterator[str]:
+    for t in ALL_TABLES:
+        yield f"### `{t.name}`"
+        yield ""
+        yield t.description
+        yield ""
+        key = ", ".join(f"`{k}`" for k in t.key)
+        yield f"Key: ({key})." if len(t.key) > 1 else f"Key: {key}."
+        if t.partition_column is not None:
+            yield (
+                f"Parquet partition: `{t.partition_key}=YYYY-MM-DD`, the UTC date of "
+                f"`{t.partition_column}`."
+            )
+        else:
+            yield "Internal: not exported to Parquet."
+        yield ""
+        yield "| column | type | description |"
+        yield "|---|---|---|"
+        for c in t.columns:
+            desc = c.description.replace("|", "\\|")
+            yield f"| `{c.name}` | `{c.duckdb_type}` | {desc} |"
+        yield ""
+
+
+def tables_markdown() -> str:
+    """The column reference embedded in ``docs/warehouse.md``."""
+    return "\n".join(_markdown_lines()).rstrip() + "\n"

@@ -1,0 +1,42 @@
+"""Access to the SQL files shipped in ``warehouse/sql``.
+
+``sql/*.sql``: analytics views, one ``CREATE OR REPLACE VIEW`` per file, run in file-name order
+(prefix a number when a view depends on another). ``sql/store/*.sql``: the statements the store
+runs, one per purpose. Every file starts with a header comment: description, depends, columns.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from importlib.abc import Traversable
+
+import duckdb
+
+
+def _sql_dir() -> Traversable:
+    return resources.files("warehouse").joinpath("sql")
+
+
+@cache
+def store_sql(name: str) -> str:
+    """The text of ``sql/store/<name>.sql``."""
+    return _sql_dir().joinpath("store", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def view_files() -> list[tuple[str, str]]:
+    """(file name, SQL text) of every view file, sorted by file name."""
+    files = [f for f in _sql_dir().iterdir() if f.is_file() and f.name.endswith(".sql")]
+    return [(f.name, f.read_text(encoding="utf-8")) for f in sorted(files, key=lambda f: f.name)]
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Run every view file in order; returns the file names run."""
+    names = []
+    for name, text in view_files():
+        try:
+            con.execute(text)
+        except duckdb.Error as exc:
+            raise RuntimeError(f"warehouse/sql/{name}: {exc}") from exc
+        names.append(name)
+    return names
