@@ -18,7 +18,7 @@ nightly_ingest_job = dg.define_asset_job(
 )
 
 history_backfill_job = dg.define_asset_job(
-    name="history_backfill",
+    name="history_backfill_job",
     selection=dg.AssetSelection.assets(history_backfill),
     partitions_def=daily_history,
     description="Load one UTC day of execution history per partition (any date range).",

@@ -29,9 +29,10 @@ from typing import Any
 import orjson
 
 from cdf_client.client import WorkflowsClient
-from warehouse.flatten import flatten_details
+from warehouse.flatten import flatten_details, rejected_frame
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.store import Warehouse
+from workflow_analytics.inspect import recent_executions
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +88,12 @@ class IngestReport:
     partitions_written: int = 0
     seconds: float = 0.0
     requests: dict[str, Any] = field(default_factory=dict)
+    table_counts: dict[str, int] = field(default_factory=dict)
+    recent: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The counters (not the table counts or preview rows), JSON-ready."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("table_counts", "recent")}
 
 
 ProgressCallback = Callable[[IngestReport], None]
@@ -126,7 +130,7 @@ class _Run:
         self.report = IngestReport()
         self.seen: set[str] = set()
         self.max_created: int | None = None
-        self.rejected_summaries: list[dict[str, Any]] = []
+        self.rejected_summaries: list[tuple[Any, str]] = []
         # DuckDB is used from worker threads (to keep the event loop fetching); one at a time.
         self.db_lock = asyncio.Lock()
 
@@ -149,7 +153,7 @@ class _Run:
             for item in page:
                 problem = _valid_summary(item)
                 if problem is not None:
-                    self.rejected_summaries.append({"reason": problem, "raw": item})
+                    self.rejected_summaries.append((item, problem))
                     continue
                 execution_id = item["id"]
                 if execution_id in self.seen or execution_id in fresh:
@@ -166,9 +170,9 @@ class _Run:
                 old = stored.get(execution_id)
                 if old is None:
                     r.new += 1
-                elif old[0] not in TERMINAL_STATUSES:
+                elif old.status not in TERMINAL_STATUSES:
                     r.still_open += 1
-                elif old != _summary_key(item):
+                elif (old.status, old.start_time_ms, old.end_time_ms) != _summary_key(item):
                     r.changed += 1
                 else:
                     r.unchanged += 1
@@ -187,17 +191,20 @@ class _Run:
         rejected_summaries, self.rejected_summaries = self.rejected_summaries, []
 
         def flatten_and_apply() -> Any:
-            batch = flatten_details(
-                details, ingested_at=datetime.now(UTC), rejected_summaries=rejected_summaries
-            )
+            now = datetime.now(UTC)
+            batch = flatten_details(details, ingested_at=now)
+            if rejected_summaries:
+                batch = batch.with_rejected(
+                    rejected_frame(rejected_summaries, source="execution_summary", rejected_at=now)
+                )
             return self.warehouse.apply_batch(batch, state)
 
         result = await self.db(flatten_and_apply)
         r.batches += 1
-        r.executions_inserted += result.executions_inserted
-        r.executions_updated += result.executions_updated
-        r.task_rows_written += result.task_rows_written
-        r.definitions_inserted += result.definitions_inserted
+        r.executions_inserted += result.inserted
+        r.executions_updated += result.updated
+        r.task_rows_written += result.task_rows
+        r.definitions_inserted += result.definitions
         r.rejected += result.rejected
         self._tick()
 
@@ -233,13 +240,17 @@ class _Run:
             r.high_water_after_ms = new_hwm
             if new_hwm is not None:
                 state[HIGH_WATER_KEY] = new_hwm
-        r.seconds = round(time.monotonic() - started, 3)
-        r.requests = self.client.stats.as_dict()
-        state[LAST_RUN_KEY] = orjson.loads(orjson.dumps(r.as_dict()))
         await self.write(pending, state)
         r.partitions_written = await self.db(flush_dirty_partitions, self.warehouse)
+        r.table_counts = await self.db(self.warehouse.counts)
+        r.recent = await self.db(recent_executions, self.warehouse)
         r.seconds = round(time.monotonic() - started, 3)
         r.requests = self.client.stats.as_dict()
+        # A record of the run for freshness and rejection checks; the data is already safe.
+        last_run = {**r.as_dict(), "finished_at_epoch_s": time.time()}
+        await self.db(
+            self.warehouse.write_state, {LAST_RUN_KEY: orjson.loads(orjson.dumps(last_run))}
+        )
         return r
 
 

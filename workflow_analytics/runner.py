@@ -9,6 +9,7 @@ import httpx
 
 from cdf_client.client import WorkflowsClient
 from cdf_client.config import CdfConfig
+from warehouse.lock import WriterLock
 from warehouse.store import Warehouse
 from workflow_analytics.ingest import IngestReport, IngestSettings, ProgressCallback, ingest
 
@@ -20,8 +21,9 @@ def run_ingest(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     progress: ProgressCallback | None = None,
+    lock_timeout_s: float = 600.0,
 ) -> IngestReport:
-    """Open the client and the warehouse, run one ingest, close both."""
+    """Take the single-writer lock, open the client and the warehouse, run one ingest."""
 
     async def main() -> IngestReport:
         async with WorkflowsClient(cdf, transport=transport) as client:
@@ -29,4 +31,5 @@ def run_ingest(
                 warehouse.ensure_schema()
                 return await ingest(client, warehouse, settings, progress)
 
-    return asyncio.run(main())
+    with WriterLock(warehouse_dir, timeout_s=lock_timeout_s):
+        return asyncio.run(main())

@@ -1,0 +1,128 @@
+"""Asset checks on the warehouse tables.
+
+Data checks are SQL files in `warehouse/sql/checks/` that return the failing rows (none means
+pass); their header names the asset they check. Two more checks read the ingest state: the
+data is fresh, and rejected records are not piling up. All are blocking: the analytics views
+are not rebuilt on a warehouse that fails them.
+"""
+
+import re
+import time
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import dagster as dg
+
+from pipelines.resources import WarehouseResource
+from warehouse.store import Warehouse
+from workflow_analytics.ingest import LAST_RUN_KEY
+from workflow_analytics.inspect import markdown_table
+
+# Task clocks and execution clocks may differ a little; a few seconds are not an error.
+TIME_TOLERANCE_MS = 5_000
+# The nightly ingest must have succeeded within this many hours.
+FRESHNESS_HOURS = 26.0
+# A run may reject this many records, or this share of what it fetched, before the check fails.
+REJECTED_ALLOWED = 10
+REJECTED_ALLOWED_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class SqlCheck:
+    name: str
+    asset: str
+    description: str
+    sql: str
+
+
+def _header(text: str, field: str) -> str:
+    match = re.search(rf"^--\s*{field}:\s*(.+?)(?=^--\s*\w+:|^[^-])", text, re.M | re.S | re.I)
+    if not match:
+        return ""
+    return " ".join(line.lstrip("- ").strip() for line in match.group(1).splitlines()).strip()
+
+
+def sql_checks() -> list[SqlCheck]:
+    folder = resources.files("warehouse").joinpath("sql", "checks")
+    checks = []
+    for entry in sorted(folder.iterdir(), key=lambda f: f.name):
+        if not entry.name.endswith(".sql"):
+            continue
+        text = entry.read_text()
+        checks.append(
+            SqlCheck(
+                _header(text, "check"), _header(text, "asset"), _header(text, "description"), text
+            )
+        )
+    return checks
+
+
+def run_sql_check(wh: Warehouse, check: SqlCheck) -> dg.AssetCheckResult:
+    params: dict[str, Any] = {}
+    if "$tolerance_ms" in check.sql:
+        params["tolerance_ms"] = TIME_TOLERANCE_MS
+    cursor = wh.connection.execute(check.sql, params)
+    columns = [d[0] for d in cursor.description]
+    rows = cursor.fetchmany(11)
+    failing = [dict(zip(columns, r, strict=True)) for r in rows[:10]]
+    metadata: dict[str, Any] = {"failing_rows": len(rows) if len(rows) <= 10 else "more than 10"}
+    if failing:
+        metadata["examples"] = dg.MetadataValue.md(markdown_table(failing))
+    return dg.AssetCheckResult(passed=not rows, metadata=metadata)
+
+
+def _sql_check_def(check: SqlCheck) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=check.asset, name=check.name, description=check.description, blocking=True
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with Warehouse(warehouse.path(), read_only=True) as wh:
+            return run_sql_check(wh, check)
+
+    return _check
+
+
+def _last_run(warehouse: WarehouseResource) -> dict[str, Any] | None:
+    path = warehouse.path()
+    if not (path / "workflows.duckdb").exists():
+        return None
+    with Warehouse(path, read_only=True) as wh:
+        value = wh.read_state(LAST_RUN_KEY)
+    return value if isinstance(value, dict) else None
+
+
+@dg.asset_check(
+    asset="workflow_executions",
+    blocking=True,
+    description=f"The last incremental ingest finished within {FRESHNESS_HOURS} h.",
+)
+def ingest_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    last = _last_run(warehouse)
+    if last is None or "finished_at_epoch_s" not in last:
+        return dg.AssetCheckResult(passed=False, metadata={"reason": "no ingest recorded yet"})
+    age_h = (time.time() - float(last["finished_at_epoch_s"])) / 3600
+    return dg.AssetCheckResult(
+        passed=age_h <= FRESHNESS_HOURS, metadata={"hours_since_last_ingest": round(age_h, 2)}
+    )
+
+
+@dg.asset_check(
+    asset="rejected_records",
+    blocking=True,
+    description="The last ingest rejected no more than 10 records or 1% of what "
+    "it fetched, whichever is larger.",
+)
+def rejected_not_growing(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    last = _last_run(warehouse) or {}
+    rejected = int(last.get("rejected", 0))
+    fetched = int(last.get("details_fetched", 0))
+    allowed = max(REJECTED_ALLOWED, int(fetched * REJECTED_ALLOWED_SHARE))
+    return dg.AssetCheckResult(
+        passed=rejected <= allowed,
+        metadata={"rejected_last_run": rejected, "fetched_last_run": fetched, "allowed": allowed},
+    )
+
+
+SQL_CHECKS = [_sql_check_def(c) for c in sql_checks()]
+ALL_CHECKS = [*SQL_CHECKS, ingest_is_fresh, rejected_not_growing]

@@ -1,0 +1,27 @@
+"""What the asset modules share: groups, owners, the writer pool, the retry policy."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from warehouse.schema import Table
+
+OWNERS = ["team:data-engineering"]
+# DuckDB takes one writer per file: every asset that writes the warehouse uses this pool, so
+# Dagster runs them one at a time (the file lock in `warehouse.lock` backs this up across runs).
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+# Transient failures (CDF down past the client's own retry budget) get two more tries, minutes
+# apart; configuration and permission errors are raised with allow_retries=False.
+TRANSIENT_RETRY = dg.RetryPolicy(
+    max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+
+def column_schema(table: Table) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=c.name, type=c.duckdb_type, description=c.description)
+            for c in table.columns
+        ]
+    )

@@ -1,0 +1,7 @@
+-- check: tasks_have_execution
+-- asset: task_executions
+-- description: every task row belongs to an execution in workflow_executions.
+-- returns: orphan task rows.
+SELECT t.task_execution_id, t.execution_id
+FROM task_executions AS t
+ANTI JOIN workflow_executions AS e USING (execution_id)
