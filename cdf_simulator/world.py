@@ -1,0 +1,244 @@
+"""The deterministic world: catalog + timeline, and the queries the API answers from it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import random
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import orjson
+
+from .catalog import HOUR_MS, Version, Workflow, build_catalog
+from .config import DAY_MS, RETENTION_MS, SimulatorConfig
+from .details import detail_json, summary_json
+from .ids import IdCodec, derived_uuid
+from .rng import hash_ints
+from .summary import MAX_LIFETIME_MS, Summary, final_outcome, status_at, summarize
+from .timeline import Timeline, key_member, key_slot, key_workflow
+
+JSON = dict
+
+
+class BadRequest(ValueError):
+    """A request the real API would refuse with 400."""
+
+
+@dataclass(frozen=True)
+class ExecutionFilter:
+    workflows: dict[int, frozenset[str] | None] | None = None  # index -> versions (None: any)
+    created_start: int | None = None
+    created_end: int | None = None
+    statuses: frozenset[str] | None = None
+
+
+def encode_cursor(parts: Iterable[int]) -> str:
+    raw = ":".join(str(p) for p in parts).encode()
+    return base64.urlsafe_b64encode(b"v1:" + raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, n: int) -> list[int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        tag, *parts = raw.split(":")
+        values = [int(p) for p in parts]
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest("Invalid cursor") from exc
+    if tag != "v1" or len(values) != n:
+        raise BadRequest("Invalid cursor")
+    return values
+
+
+class World:
+    def __init__(self, config: SimulatorConfig, origin_ms: int) -> None:
+        self.config = config
+        self.seed = config.seed
+        self.start_ms = origin_ms - config.history_days * DAY_MS
+        self.end_ms = origin_ms + config.future_days * DAY_MS
+        self.workflows: list[Workflow] = build_catalog(config, self.start_ms, self.end_ms)
+        self.by_external_id = {wf.external_id: wf for wf in self.workflows}
+        self.timeline = Timeline.build(self.seed, self.workflows, self.start_ms, self.end_ms)
+        self._ids = IdCodec(self.seed)
+        self._detail_cache: OrderedDict[int, bytes] = OrderedDict()
+        self._cache_size = config.detail_cache_size
+
+    # -- single executions ---------------------------------------------------------------
+    def summary_at(self, pos: int) -> Summary:
+        key = self.timeline.keys[pos]
+        return summarize(
+            self.seed, self.workflows[key_workflow(key)], key, self.timeline.created[pos]
+        )
+
+    def execution_id(self, key: int) -> str:
+        return self._ids.encode(key)
+
+    def engine_id(self, key: int) -> str:
+        return derived_uuid(self.seed, key, 0xE9)
+
+    def _created_of(self, key: int) -> int | None:
+        w = key_workflow(key)
+        if w >= len(self.workflows):
+            return None
+        wf = self.workflows[w]
+        slot, member = key_slot(key), key_member(key)
+        if wf.kind == "adhoc":
+            h = hash_ints(self.seed, w, slot, 0xAD)
+            return slot * HOUR_MS + hash_ints(h, member) % HOUR_MS
+        h = hash_ints(self.seed, w, slot)
+        return slot * wf.period_ms + wf.phase_ms + (h >> 20) % 1_500
+
+    def find(self, execution_id: str) -> int | None:
+        """Timeline position of an id; raises MalformedId for a string that is not a UUID."""
+        key = self._ids.decode(execution_id)
+        if key is None:
+            return None
+        created = self._created_of(key)
+        if created is None:
+            return None
+        return self.timeline.position_of(created, key)
+
+    def visible(self, pos: int, now_ms: int) -> bool:
+        created = self.timeline.created[pos]
+        return now_ms - RETENTION_MS < created <= now_ms
+
+    def summary_item(self, pos: int, now_ms: int) -> JSON:
+        s = self.summary_at(pos)
+        return summary_json(s, self.execution_id(s.key), self.engine_id(s.key), now_ms)
+
+    def detail_bytes(self, pos: int, now_ms: int) -> bytes:
+        key = self.timeline.keys[pos]
+        cached = self._detail_cache.get(key)
+        if cached is not None:
+            self._detail_cache.move_to_end(key)
+            return cached
+        s = self.summary_at(pos)
+        body = orjson.dumps(
+            detail_json(self.seed, s, self.execution_id(key), self.engine_id(key), now_ms)
+        )
+        if now_ms >= s.end and self._cache_size > 0:
+            # Terminal executions never change again, so their rendering can be reused.
+            self._detail_cache[key] = body
+            if len(self._detail_cache) > self._cache_size:
+                self._detail_cache.popitem(last=False)
+        return body
+
+    # -- lists ---------------------------------------------------------------------------
+    def resolve_workflow_filters(
+        self, filters: list[dict] | None
+    ) -> dict[int, frozenset[str] | None] | None:
+        if filters is None:
+            return None
+        out: dict[int, frozenset[str] | None] = {}
+        for f in filters:
+            if not isinstance(f, dict) or not isinstance(f.get("externalId"), str):
+                raise BadRequest("workflowFilters items need an externalId")
+            wf = self.by_external_id.get(f["externalId"])
+            if wf is None:
+                continue
+            version = f.get("version")
+            if version is None:
+                out[wf.index] = None
+            elif wf.index not in out or out[wf.index] is not None:
+                out[wf.index] = (out.get(wf.index) or frozenset()) | {str(version)}
+        return out
+
+    def _status_of(self, pos: int, now_ms: int) -> str:
+        created = self.timeline.created[pos]
+        key = self.timeline.keys[pos]
+        wf = self.workflows[key_workflow(key)]
+        if created < now_ms - MAX_LIFETIME_MS:
+            s_status = final_outcome(self.seed, wf, key)
+            if s_status != "FAILED" or wf.version_at(created).abort_leaves:
+                return s_status
+        return status_at(summarize(self.seed, wf, key, created), now_ms)
+
+    def list_executions(
+        self, flt: ExecutionFilter, limit: int, cursor: str | None, now_ms: int
+    ) -> tuple[list[JSON], str | None]:
+        lo = now_ms - RETENTION_MS + 1
+        hi = now_ms
+        if flt.created_start is not None:
+            lo = max(lo, flt.created_start)
+        if flt.created_end is not None:
+            hi = min(hi, flt.created_end)
+        tl = self.timeline
+        pos = tl.first_at_or_after(lo)
+        if cursor is not None:
+            c_created, c_key = decode_cursor(cursor, 2)
+            pos = max(pos, tl.position_after(c_created, c_key))
+        end = tl.first_after(hi)
+        wanted = flt.workflows
+        positions: list[int] = []
+        created_arr, keys = tl.created, tl.keys
+        while pos < end and len(positions) < limit:
+            key = keys[pos]
+            if wanted is not None:
+                w = key >> 48
+                if w not in wanted:
+                    pos += 1
+                    continue
+                versions = wanted[w]
+                if (
+                    versions is not None
+                    and self.workflows[w].version_at(created_arr[pos]).version not in versions
+                ):
+                    pos += 1
+                    continue
+            if flt.statuses is not None and self._status_of(pos, now_ms) not in flt.statuses:
+                pos += 1
+                continue
+            positions.append(pos)
+            pos += 1
+        next_cursor = None
+        if len(positions) == limit and pos < end:
+            last = positions[-1]
+            next_cursor = encode_cursor((created_arr[last], keys[last]))
+        items = [self.summary_item(p, now_ms) for p in positions]
+        # The API does not document an order: shuffle each page so clients cannot rely on one.
+        random.Random(hash_ints(self.seed, positions[0] if positions else 0, limit)).shuffle(items)
+        return items, next_cursor
+
+    def list_workflows(
+        self, limit: int, cursor: str | None, now_ms: int
+    ) -> tuple[list[JSON], str | None]:
+        visible = [wf for wf in self.workflows if wf.created_time <= now_ms]
+        offset = decode_cursor(cursor, 1)[0] if cursor else 0
+        page = visible[offset : offset + limit]
+        nxt = encode_cursor((offset + limit,)) if offset + limit < len(visible) else None
+        return [wf.to_json() for wf in page], nxt
+
+    def list_versions(
+        self,
+        workflows: dict[int, frozenset[str] | None] | None,
+        limit: int,
+        cursor: str | None,
+        now_ms: int,
+    ) -> tuple[list[JSON], str | None]:
+        rows: list[tuple[Workflow, Version]] = []
+        for wf in self.workflows:
+            if workflows is not None and wf.index not in workflows:
+                continue
+            allowed = workflows.get(wf.index) if workflows is not None else None
+            for v in wf.versions:
+                if v.created_time <= now_ms and (allowed is None or v.version in allowed):
+                    rows.append((wf, v))
+        offset = decode_cursor(cursor, 1)[0] if cursor else 0
+        page = rows[offset : offset + limit]
+        nxt = encode_cursor((offset + limit,)) if offset + limit < len(rows) else None
+        items = [
+            {
+                "workflowExternalId": wf.external_id,
+                "version": v.version,
+                "workflowDefinition": v.definition_json(),
+                "createdTime": v.created_time,
+                "lastUpdatedTime": v.created_time,
+            }
+            for wf, v in page
+        ]
+        return items, nxt
+
+    def count_visible(self, now_ms: int) -> int:
+        tl = self.timeline
+        return tl.first_after(now_ms) - tl.first_at_or_after(now_ms - RETENTION_MS + 1)
