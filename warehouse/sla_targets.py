@@ -1,0 +1,141 @@
+"""SLA targets that analysts edit as a CSV file, loaded into the ``sla_targets`` table.
+
+The file (``config/sla_targets.csv`` by default, or ``$SLA_TARGETS_FILE``) has one row per
+workflow and a ``*`` row that applies to every workflow without its own value:
+
+    workflow_external_id,max_duration_minutes,deadline_utc,note
+    *,60,,every run within an hour
+    daily-load,90,06:30,must be done before the morning reports
+
+``max_duration_minutes`` may have decimals; ``deadline_utc`` is a time of day (``HH:MM`` or
+``HH:MM:SS``, UTC) by which a day's run must have finished. An empty cell means "inherit the
+``*`` row's value" (and no target when the ``*`` row has none either). Other columns are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SLA_TARGETS_FILE = REPO_ROOT / "config" / "sla_targets.csv"
+DEFAULT_ROW = "*"
+
+# The table the SLA views read. Created empty by ensure_sla_targets_table so the views can be
+# created before any targets are loaded.
+CREATE_SLA_TARGETS_SQL = """
+CREATE TABLE IF NOT EXISTS sla_targets (
+    workflow_external_id VARCHAR PRIMARY KEY,
+    max_duration_ms BIGINT,
+    deadline_utc TIME,
+    note VARCHAR
+)
+"""
+
+
+class SlaTargetsError(ValueError):
+    """The targets file cannot be read; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    workflow_external_id: str
+    max_duration_ms: int | None
+    deadline_utc: time | None
+    note: str | None
+
+
+def sla_targets_file(env: Mapping[str, str] | None = None) -> Path:
+    """``$SLA_TARGETS_FILE`` when set, else the file shipped in the repository."""
+    env = os.environ if env is None else env
+    configured = env.get("SLA_TARGETS_FILE", "").strip()
+    return Path(configured).expanduser() if configured else DEFAULT_SLA_TARGETS_FILE
+
+
+def _parse_minutes(text: str, where: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        minutes = float(text)
+    except ValueError:
+        raise SlaTargetsError(f"{where}: max_duration_minutes {text!r} is not a number") from None
+    if minutes < 0 or minutes != minutes:
+        raise SlaTargetsError(f"{where}: max_duration_minutes must be >= 0, got {text!r}")
+    return round(minutes * 60_000)
+
+
+def _parse_deadline(text: str, where: str) -> time | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise SlaTargetsError(f"{where}: deadline_utc {text!r} is not HH:MM[:SS]") from None
+
+
+def read_sla_targets(path: Path) -> list[SlaTarget]:
+    """Parse and validate the CSV file (no database involved)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"workflow_external_id", "max_duration_minutes", "deadline_utc"} - set(
+                reader.fieldnames or ()
+            )
+            if missing:
+                raise SlaTargetsError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+            targets: dict[str, SlaTarget] = {}
+            for line, row in enumerate(reader, start=2):
+                where = f"{path}:{line}"
+                workflow = (row.get("workflow_external_id") or "").strip()
+                if not workflow or workflow.startswith("#"):
+                    continue
+                if workflow in targets:
+                    raise SlaTargetsError(f"{where}: workflow {workflow!r} listed twice")
+                note = (row.get("note") or "").strip() or None
+                targets[workflow] = SlaTarget(
+                    workflow,
+                    _parse_minutes(row.get("max_duration_minutes") or "", where),
+                    _parse_deadline(row.get("deadline_utc") or "", where),
+                    note,
+                )
+    except OSError as exc:
+        raise SlaTargetsError(f"cannot read SLA targets {path}: {exc.strerror}") from None
+    return list(targets.values())
+
+
+def ensure_sla_targets_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(CREATE_SLA_TARGETS_SQL)
+
+
+def load_sla_targets(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
+    """Replace the contents of ``sla_targets`` with the file's rows; returns the row count.
+
+    The file is parsed fully before the table is touched, and the swap is one transaction, so a
+    broken file leaves the previous targets in place.
+    """
+    targets = read_sla_targets(sla_targets_file() if path is None else Path(path))
+    ensure_sla_targets_table(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM sla_targets")
+        if targets:
+            con.executemany(
+                "INSERT INTO sla_targets VALUES (?, ?, ?, ?)",
+                [
+                    [t.workflow_external_id, t.max_duration_ms, t.deadline_utc, t.note]
+                    for t in targets
+                ],
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(targets)

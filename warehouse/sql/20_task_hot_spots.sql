@@ -1,0 +1,69 @@
+-- task_hot_spots
+-- Description: per task externalId of a workflow, how often it runs, fails, times out and is
+--   skipped, and how long it takes. Dynamic and subworkflow children appear twice: once under
+--   their own externalId (level 'task') and once folded into one row for their parent task
+--   (level 'children', task_external_id = the parent's externalId), because generated child
+--   ids are too many to read one by one.
+-- Grain: one row per (workflow_external_id, level, task_external_id).
+-- Depends: task_executions, workflow_executions.
+-- Columns: workflow_external_id, level, task_external_id, parent_task_external_id, runs,
+--   executions, finished, completed, failed, completed_with_errors, timed_out, skipped,
+--   cancelled, in_progress, unknown_status, failure_rate, timeout_rate, skip_rate,
+--   p50_duration_ms, p95_duration_ms.
+CREATE OR REPLACE VIEW task_hot_spots AS
+WITH task_rows AS (
+    SELECT
+        e.workflow_external_id,
+        t.execution_id,
+        t.task_external_id,
+        t.parent_task_external_id,
+        t.status,
+        CASE WHEN t.end_time >= t.start_time
+            THEN date_sub('millisecond', t.start_time, t.end_time) END AS duration_ms
+    FROM task_executions AS t
+    -- LEFT JOIN: a task whose execution row is missing still counts (workflow NULL).
+    LEFT JOIN workflow_executions AS e USING (execution_id)
+),
+levelled AS (
+    SELECT 'task' AS level, task_external_id AS grouped_id, parent_task_external_id, *
+        EXCLUDE (parent_task_external_id)
+    FROM task_rows
+    UNION ALL
+    SELECT 'children' AS level, parent_task_external_id AS grouped_id, NULL, *
+        EXCLUDE (parent_task_external_id)
+    FROM task_rows
+    WHERE parent_task_external_id IS NOT NULL
+)
+SELECT
+    workflow_external_id,
+    level,
+    grouped_id AS task_external_id,
+    -- The parent of a child task (the first seen if it ever moved); NULL for top-level tasks
+    -- and for 'children' rows.
+    min(parent_task_external_id) AS parent_task_external_id,
+    count(*) AS runs,
+    count(DISTINCT execution_id) AS executions,
+    count(*) FILTER (WHERE status IN (
+        'COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'FAILED_WITH_TERMINAL_ERROR',
+        'TIMED_OUT', 'SKIPPED', 'CANCELED', 'CANCELLED')) AS finished,
+    count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
+    count(*) FILTER (WHERE status IN ('FAILED', 'FAILED_WITH_TERMINAL_ERROR')) AS failed,
+    count(*) FILTER (WHERE status = 'COMPLETED_WITH_ERRORS') AS completed_with_errors,
+    count(*) FILTER (WHERE status = 'TIMED_OUT') AS timed_out,
+    count(*) FILTER (WHERE status = 'SKIPPED') AS skipped,
+    -- The docs spell it CANCELED, the SDK CANCELLED.
+    count(*) FILTER (WHERE status IN ('CANCELED', 'CANCELLED')) AS cancelled,
+    count(*) FILTER (WHERE status IN ('IN_PROGRESS', 'SCHEDULED')) AS in_progress,
+    count(*) FILTER (WHERE status IS NULL OR status NOT IN (
+        'COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'FAILED_WITH_TERMINAL_ERROR',
+        'TIMED_OUT', 'SKIPPED', 'CANCELED', 'CANCELLED', 'IN_PROGRESS', 'SCHEDULED'))
+        AS unknown_status,
+    -- Rates over finished runs: a task still in progress has no outcome yet. A skipTask
+    -- failure (COMPLETED_WITH_ERRORS) is a failure of the task even though the workflow went on.
+    (failed + completed_with_errors) / nullif(finished, 0) AS failure_rate,
+    timed_out / nullif(finished, 0) AS timeout_rate,
+    skipped / nullif(finished, 0) AS skip_rate,
+    round(quantile_cont(duration_ms, 0.50))::BIGINT AS p50_duration_ms,
+    round(quantile_cont(duration_ms, 0.95))::BIGINT AS p95_duration_ms
+FROM levelled
+GROUP BY workflow_external_id, level, grouped_id;

@@ -1,0 +1,9 @@
+-- sla_breaches
+-- Description: the executions that breach their duration budget or their day's deadline.
+-- Grain: one row per breaching execution_id.
+-- Depends: sla_checks.
+-- Columns: the columns of sla_checks (breached is always true here).
+CREATE OR REPLACE VIEW sla_breaches AS
+SELECT *
+FROM sla_checks
+WHERE breached;
