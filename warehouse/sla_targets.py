@@ -19,6 +19,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -139,3 +140,29 @@ def load_sla_targets(con: duckdb.DuckDBPyConnection, path: Path | None = None) -
         con.execute("ROLLBACK")
         raise
     return len(targets)
+
+
+def sla_view_files() -> list[tuple[str, str]]:
+    """(file name, SQL text) of the SLA views in ``sql/sla/``, in file-name order.
+
+    They live apart from ``sql/*.sql`` because they read the ``sla_targets`` table, which must
+    exist before they can be created (DuckDB binds a view when it is created).
+    """
+    folder = resources.files("warehouse").joinpath("sql", "sla")
+    files = [f for f in folder.iterdir() if f.is_file() and f.name.endswith(".sql")]
+    return [(f.name, f.read_text(encoding="utf-8")) for f in sorted(files, key=lambda f: f.name)]
+
+
+def install_sla(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
+    """Load the targets file into ``sla_targets`` and (re)create the SLA views.
+
+    Call after the ``sql/*.sql`` views exist (the SLA views build on ``execution_facts``).
+    Returns the number of target rows loaded.
+    """
+    loaded = load_sla_targets(con, path)
+    for name, text in sla_view_files():
+        try:
+            con.execute(text)
+        except duckdb.Error as exc:
+            raise RuntimeError(f"warehouse/sql/sla/{name}: {exc}") from exc
+    return loaded

@@ -3,7 +3,7 @@
 --   whether the day's deadline was met by a COMPLETED run (NULL when the workflow has no
 --   deadline, or when the deadline has not passed yet and no run has completed).
 -- Grain: one row per (workflow_external_id, day) with at least one execution.
--- Depends: sla_checks.
+-- Depends: sla_checks (created by warehouse.sla_targets.install_sla).
 -- Columns: workflow_external_id, day, executions, checked, duration_breaches,
 --   deadline_breaches, breaching_executions, deadline_at, deadline_met.
 CREATE OR REPLACE VIEW sla_breaches_daily AS

@@ -1,7 +1,7 @@
 -- sla_breaches
 -- Description: the executions that breach their duration budget or their day's deadline.
 -- Grain: one row per breaching execution_id.
--- Depends: sla_checks.
+-- Depends: sla_checks (created by warehouse.sla_targets.install_sla).
 -- Columns: the columns of sla_checks (breached is always true here).
 CREATE OR REPLACE VIEW sla_breaches AS
 SELECT *
