@@ -43,6 +43,11 @@ class Table:
     # Name of the Hive partition directory key (``<partition_key>=YYYY-MM-DD``).
     partition_key: str = "created_date"
     internal: bool = False
+    # Whether DuckDB enforces the key with a PRIMARY KEY index. The index triples the cost of
+    # replacing task rows (an ART index over 200k random UUIDs per batch), so task_executions
+    # relies on apply_batch instead: it deletes before inserting and refuses a batch whose keys
+    # repeat.
+    enforce_key: bool = True
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -60,8 +65,9 @@ class Table:
         for c in self.columns:
             null = "" if c.nullable else " NOT NULL"
             lines.append(f"    {quote_identifier(c.name)} {c.duckdb_type}{null}")
-        key = ", ".join(quote_identifier(k) for k in self.key)
-        lines.append(f"    PRIMARY KEY ({key})")
+        if self.enforce_key:
+            key = ", ".join(quote_identifier(k) for k in self.key)
+            lines.append(f"    PRIMARY KEY ({key})")
         body = ",\n".join(lines)
         return f"CREATE TABLE IF NOT EXISTS {quote_identifier(self.name)} (\n{body}\n)"
 
@@ -132,6 +138,7 @@ TASK_EXECUTIONS = Table(
         "included, linked by `parent_task_external_id`). Replaced as a whole with its execution."
     ),
     key=("task_execution_id",),
+    enforce_key=False,
     partition_column="execution_created_time",
     columns=(
         _c("task_execution_id", "VARCHAR", pl.String, "Task execution `id`.", key=True),
@@ -301,7 +308,9 @@ def _markdown_lines() -> Iterator[str]:
         yield t.description
         yield ""
         key = ", ".join(f"`{k}`" for k in t.key)
-        yield f"Key: ({key})." if len(t.key) > 1 else f"Key: {key}."
+        key = f"({key})" if len(t.key) > 1 else key
+        how = "" if t.enforce_key else " (kept unique by the writer, not by a DuckDB index)"
+        yield f"Key: {key}{how}."
         if t.partition_column is not None:
             yield (
                 f"Parquet partition: `{t.partition_key}=YYYY-MM-DD`, the UTC date of "

@@ -7,6 +7,7 @@ runs, one per purpose. Every file starts with a header comment: description, dep
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
@@ -30,10 +31,13 @@ def view_files() -> list[tuple[str, str]]:
     return [(f.name, f.read_text(encoding="utf-8")) for f in sorted(files, key=lambda f: f.name)]
 
 
-def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Run every view file in order; returns the file names run."""
+def create_views(con: duckdb.DuckDBPyConnection, only: Iterable[str] | None = None) -> list[str]:
+    """Run every view file (or those named in ``only``) in order; returns the file names run."""
+    wanted = None if only is None else set(only)
     names = []
     for name, text in view_files():
+        if wanted is not None and name not in wanted:
+            continue
         try:
             con.execute(text)
         except duckdb.Error as exc:
