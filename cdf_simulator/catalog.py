@@ -74,6 +74,7 @@ _KIND_CYCLE = (
     "burst",
     "daily",
 )
+ALWAYS_RUNNING_INDEX = 3
 REQUIRED_TYPES_BY_INDEX = (
     ("dynamic",),
     ("subworkflow",),
@@ -186,6 +187,9 @@ def build_catalog(
     names = _workflow_names(n, rng)
     kinds = {k: (p, w) for k, p, w in _KINDS}
     chosen_kinds = [_KIND_CYCLE[(i + config.seed) % len(_KIND_CYCLE)] for i in range(n)]
+    if n > ALWAYS_RUNNING_INDEX:
+        # An hourly workflow whose runs take hours: RUNNING executions exist at any clock time.
+        chosen_kinds[ALWAYS_RUNNING_INDEX] = "hourly"
     total_weight = sum(kinds[k][1] for k in chosen_kinds)
     span = world_end_ms - world_start_ms
     workflows: list[Workflow] = []
@@ -213,7 +217,9 @@ def build_catalog(
                 wanted_hours = rate / base_fanout / fires_per_active_hour
                 active_hours = max(1, min(24, math.ceil(wanted_hours)))
                 fanout = max(base_fanout, rate / (active_hours * fires_per_active_hour))
-        long_runner = i % 7 == 3
+        if i == ALWAYS_RUNNING_INDEX:
+            active_hours, fanout = 24, 1.0
+        long_runner = i % 7 == ALWAYS_RUNNING_INDEX
         median = rng.lognormvariate(math.log(120_000), 0.9)
         if long_runner:
             median = rng.uniform(1.5, 4.0) * 3_600_000

@@ -352,6 +352,7 @@ def executed_tasks(seed: int, s: Summary, now_ms: int) -> list[JSON]:
     elapsed = now_ms - base
     rows: list[JSON] = []
     number = 0
+    started = {n.xid for n in nodes if n.status is not None and n.start <= elapsed}
     done_by_now = {i for i, n in enumerate(nodes) if n.status is not None and n.end <= elapsed}
     for node in nodes:
         if node.status is None:
@@ -365,7 +366,7 @@ def executed_tasks(seed: int, s: Summary, now_ms: int) -> list[JSON]:
                 )
             continue
         if node.start > elapsed:
-            parent_running = node.parent is not None
+            parent_running = node.parent is not None and node.parent in started
             deps_done = all(d in done_by_now for d in node.deps)
             if deps_done and (parent_running or node.start - elapsed < 5_000):
                 rows.append(
@@ -417,7 +418,8 @@ def executed_tasks(seed: int, s: Summary, now_ms: int) -> list[JSON]:
             span = (end - start) // attempts
             for a in range(attempts):
                 a_start = start + a * span
-                a_end = end if a == attempts - 1 else a_start + span - 1_000
+                # Attempts are separated by a short back-off (a fifth of the slot, at most 1 s).
+                a_end = end if a == attempts - 1 else a_start + span - min(1_000, span // 5)
                 rows.append(
                     _row(
                         seed,
