@@ -6,6 +6,7 @@ new, changed or still-open executions, idempotent upserts committed with the sta
 assets only orchestrate: build settings, call `run_ingest`, report metadata.
 """
 
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -25,11 +26,13 @@ from warehouse.schema import (
 )
 from workflow_analytics.ingest import IngestReport, IngestSettings
 from workflow_analytics.inspect import markdown_table
+from workflow_analytics.progress import progress_line
 from workflow_analytics.runner import run_ingest
 
 INGEST_TABLES = (WORKFLOW_EXECUTIONS, TASK_EXECUTIONS, TASK_DEFINITIONS, REJECTED_RECORDS)
 INGEST_TABLE_KEYS = [dg.AssetKey(t.name) for t in INGEST_TABLES]
 GROUP = "cdf_warehouse"
+progress_log = logging.getLogger("workflow_analytics.progress")
 
 
 def _ms_to_iso(ms: int | None) -> str | None:
@@ -49,10 +52,10 @@ def _run(
         nonlocal last_log
         if time.monotonic() - last_log >= 10:
             last_log = time.monotonic()
-            context.log.info(
-                f"listed {report.listed}, fetched {report.details_fetched}, "
-                f"written {report.executions_inserted + report.executions_updated}"
-            )
+            line = progress_line(report)
+            context.log.info(line)
+            # The command line shows this logger's lines (it runs the job in-process).
+            progress_log.info(line)
 
     try:
         config = cdf.cdf_config()

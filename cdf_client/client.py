@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -148,12 +148,13 @@ class WorkflowsClient:
     # -- one request, with auth and retries -------------------------------------------------
 
     def _wait(self, state: RetryCallState) -> float:
-        """Full-jitter exponential backoff; a server's Retry-After wins when it gives one."""
+        """Full-jitter exponential backoff, never shorter than the server's Retry-After."""
         exc = state.outcome.exception() if state.outcome else None
         cap = self.config.max_backoff_seconds
+        backoff = self._random.uniform(0, min(cap, 0.25 * 2 ** (state.attempt_number - 1)))
         if isinstance(exc, RetryableError) and exc.retry_after is not None:
-            return min(exc.retry_after, cap) + self._random.uniform(0, 0.1)
-        return self._random.uniform(0, min(cap, 0.25 * 2 ** (state.attempt_number - 1)))
+            return max(min(exc.retry_after, cap), backoff)
+        return backoff
 
     def _before_sleep(self, state: RetryCallState) -> None:
         self.stats.retries += 1
@@ -330,40 +331,57 @@ class WorkflowsClient:
         return self._json(response)  # type: ignore[no-any-return]
 
     async def retrieve_detailed_many(
-        self, execution_ids: Iterable[str], *, buffer: int | None = None
+        self,
+        execution_ids: Iterable[str] | AsyncIterable[str],
+        *,
+        buffer: int | None = None,
     ) -> AsyncIterator[tuple[str, Any]]:
         """Yield ``(id, detail or None)`` as they arrive (not in input order).
 
-        At most ``config.concurrency`` requests are in flight, fewer after 429 answers; at most
+        ``execution_ids`` may be an async iterable, so listing and fetching overlap. At most
+        ``config.concurrency`` requests are in flight, fewer after 429 answers; at most
         ``buffer`` results wait for the consumer, so memory stays bounded.
         """
-        ids = iter(execution_ids)
-        out: asyncio.Queue[tuple[str, Any] | BaseException | None] = asyncio.Queue(
-            maxsize=buffer or self.config.concurrency * 4
+        workers = self.config.concurrency
+        todo: asyncio.Queue[str | None] = asyncio.Queue(maxsize=workers * 2)
+        out: asyncio.Queue[tuple[str, Any] | Exception | None] = asyncio.Queue(
+            maxsize=buffer or workers * 4
         )
-        workers_left = self.config.concurrency
+        workers_left = workers
 
-        async def worker() -> None:
-            nonlocal workers_left
+        async def feed() -> None:
             try:
-                for execution_id in ids:
-                    detail = await self._retrieve(execution_id, self.limiter)
-                    await out.put((execution_id, detail))
-            except BaseException as exc:
+                if isinstance(execution_ids, AsyncIterable):
+                    async for execution_id in execution_ids:
+                        await todo.put(execution_id)
+                else:
+                    for execution_id in execution_ids:
+                        await todo.put(execution_id)
+            except Exception as exc:
                 await out.put(exc)
                 raise
-            finally:
-                workers_left -= 1
-                if workers_left == 0:
-                    await out.put(None)
+            # Only a finished feed ends the workers; a cancelled one is torn down by the caller.
+            for _ in range(workers):
+                await todo.put(None)
 
-        tasks = [asyncio.create_task(worker()) for _ in range(self.config.concurrency)]
+        async def work() -> None:
+            nonlocal workers_left
+            try:
+                while (execution_id := await todo.get()) is not None:
+                    detail = await self._retrieve(execution_id, self.limiter)
+                    await out.put((execution_id, detail))
+            except Exception as exc:
+                await out.put(exc)
+                raise
+            workers_left -= 1
+            if workers_left == 0:
+                await out.put(None)
+
+        tasks = [asyncio.create_task(feed())]
+        tasks += [asyncio.create_task(work()) for _ in range(workers)]
         try:
-            while True:
-                item = await out.get()
-                if item is None:
-                    break
-                if isinstance(item, BaseException):
+            while (item := await out.get()) is not None:
+                if isinstance(item, Exception):
                     raise item
                 yield item
         finally:

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from types import TracebackType
 
 
 class AdaptiveLimiter:
     """At most ``limit`` holders at once; the limit halves on throttling and creeps back up.
 
-    Halving at most once per ``limit`` completions keeps one burst of 429 answers (all from
-    requests already in flight) from collapsing the limit to 1.
+    One burst of 429 answers comes from requests that were all in flight together, so the limit
+    halves at most once per ``cooldown_s``; it grows by one after ``limit`` successes in a row.
     """
 
-    def __init__(self, maximum: int) -> None:
+    def __init__(self, maximum: int, *, cooldown_s: float = 0.25) -> None:
         self.maximum = maximum
         self.limit = maximum
         self.lowest = maximum
+        self.cooldown_s = cooldown_s
         self._in_flight = 0
-        self._since_change = 0
+        self._successes = 0
+        self._last_decrease = float("-inf")
         self._cond = asyncio.Condition()
 
     async def __aenter__(self) -> AdaptiveLimiter:
@@ -38,13 +41,15 @@ class AdaptiveLimiter:
             self._cond.notify_all()
 
     def throttled(self) -> None:
-        if self._since_change >= self.limit or self.limit == self.maximum:
+        self._successes = 0
+        now = time.monotonic()
+        if now - self._last_decrease >= self.cooldown_s:
+            self._last_decrease = now
             self.limit = max(1, self.limit // 2)
             self.lowest = min(self.lowest, self.limit)
-            self._since_change = 0
 
     def succeeded(self) -> None:
-        self._since_change += 1
-        if self.limit < self.maximum and self._since_change >= self.limit:
+        self._successes += 1
+        if self.limit < self.maximum and self._successes >= self.limit:
             self.limit += 1
-            self._since_change = 0
+            self._successes = 0

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from cdf_client.errors import CdfError
-from workflow_analytics.ingest import IngestReport, IngestSettings
 from workflow_analytics.settings import warehouse_dir
 
 app = typer.Typer(
@@ -25,58 +25,142 @@ out = Console()
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """One clear line on stderr and a non-zero exit."""
-    err.print(f"error: {message}", highlight=False, markup=False)
+    err.print(f"error: {message}", highlight=False, markup=False, soft_wrap=True)
     return typer.Exit(code)
 
 
-def _print_report(report: IngestReport, directory: Path) -> None:
-    r = report
+def _show_progress(quiet: bool) -> None:
+    logger = logging.getLogger("workflow_analytics.progress")
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.propagate = False
+
+
+def _summary(meta: dict[str, dict[str, Any]], directory: Path) -> None:
+    executions = meta.get("workflow_executions", {})
     out.print(
-        f"ingest done in {r.seconds:.1f}s: listed {r.listed:,} executions "
-        f"(new {r.new:,}, changed {r.changed:,}, open re-checked "
-        f"{r.still_open + r.open_outside_window:,}, unchanged {r.unchanged:,}); "
-        f"fetched {r.details_fetched:,} details ({r.details_missing:,} gone); "
-        f"{r.executions_inserted:,} inserted, {r.executions_updated:,} updated, "
-        f"{r.task_rows_written:,} task rows, {r.rejected:,} rejected; "
-        f"{r.requests.get('total_requests', 0):,} requests, "
-        f"{r.requests.get('retries', 0):,} retries",
+        f"ingest done in {executions.get('run_seconds', 0):.1f}s: listed "
+        f"{executions.get('executions_listed', 0):,} executions (new "
+        f"{executions.get('executions_new', 0):,}, changed "
+        f"{executions.get('executions_changed', 0):,}, open re-checked "
+        f"{executions.get('executions_still_open', 0):,}, unchanged "
+        f"{executions.get('executions_unchanged', 0):,}); fetched "
+        f"{executions.get('details_fetched', 0):,} details; "
+        f"{executions.get('api_requests', 0):,} API requests, "
+        f"{executions.get('api_retries', 0):,} retries",
         highlight=False,
+        soft_wrap=True,
     )
-    out.print(f"warehouse: {directory}", highlight=False)
+    for table in ("workflow_executions", "task_executions", "task_definitions", "rejected_records"):
+        rows = meta.get(table, {}).get("dagster/row_count", 0)
+        out.print(f"  {table:<22} {rows:>10,} rows", highlight=False)
+    out.print(f"DuckDB:  {directory / 'workflows.duckdb'}", highlight=False, soft_wrap=True)
+    out.print(
+        f"Parquet: {directory / 'parquet'}/<table>/created_date=YYYY-MM-DD/",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _check_config() -> None:
+    from cdf_client.config import CdfConfig
+
+    try:
+        CdfConfig.from_env()
+    except CdfError as exc:
+        raise fail(str(exc), 2) from None
 
 
 @app.command()
 def ingest(
-    lookback_hours: Annotated[
-        float,
-        typer.Option(help="Re-list this far behind the high-water mark (covers the 24 h run cap)."),
-    ] = 30.0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show Dagster's event log.")] = False,
 ) -> None:
-    """One incremental ingest from the CDF project in the environment into WAREHOUSE_DIR."""
-    from cdf_client.config import CdfConfig
-    from workflow_analytics.progress import ProgressPrinter
-    from workflow_analytics.runner import run_ingest
+    """One incremental ingest of the CDF project in the environment into WAREHOUSE_DIR.
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    Runs the nightly job's asset selection in-process with Dagster: the same code path as the
+    schedule.
+    """
+    from workflow_analytics.dagster_run import run_nightly_job
+
+    _check_config()
+    _show_progress(quiet)
     directory = warehouse_dir()
     try:
-        cdf = CdfConfig.from_env()
-    except CdfError as exc:
-        raise fail(str(exc), 2) from None
-    printer = None if quiet else ProgressPrinter()
-    try:
-        report = run_ingest(
-            cdf, directory, IngestSettings(lookback_hours=lookback_hours), progress=printer
-        )
-    except CdfError as exc:
-        raise fail(str(exc)) from None
+        outcome = run_nightly_job(verbose=verbose)
     except KeyboardInterrupt:
         raise fail("interrupted; the next run completes the warehouse", 130) from None
-    finally:
-        if printer is not None:
-            printer.close()
-    _print_report(report, directory)
+    if not outcome.success:
+        raise fail(outcome.error or "the ingest failed")
+    _summary(outcome.metadata, directory)
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port for the local simulator (0: any free).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 1,
+) -> None:
+    """Start the local CDF simulator, ingest from it once, stop it, and print a summary."""
+    from cdf_simulator import Simulator, SimulatorConfig, run_server
+    from workflow_analytics.dagster_run import run_nightly_job
+
+    _show_progress(False)
+    directory = warehouse_dir()
+    sim = Simulator(SimulatorConfig(seed=seed, project="demo"))
+    with run_server(sim, port=port) as base_url:
+        err.print(f"simulator serving a CDF project 'demo' at {base_url}", highlight=False)
+        os.environ.update(
+            {
+                "CDF_URL": base_url,
+                "CDF_PROJECT": "demo",
+                "IDP_TOKEN_URL": f"{base_url}/oauth2/token",
+                "IDP_CLIENT_ID": "demo-client",
+                "IDP_CLIENT_SECRET": "demo-secret",
+                "IDP_SCOPES": f"{base_url}/.default",
+            }
+        )
+        outcome = run_nightly_job()
+    if not outcome.success:
+        raise fail(outcome.error or "the demo ingest failed")
+    _summary(outcome.metadata, directory)
+    db = directory / "workflows.duckdb"
+    out.print(
+        "\nQuery it:\n"
+        "  .venv/bin/workflow-analytics sql "
+        '"SELECT * FROM workflow_daily_sla ORDER BY day DESC LIMIT 10"\n'
+        f"  python: duckdb.connect('{db}', read_only=True)\n"
+        f"  polars: pl.scan_parquet('{directory}/parquet/workflow_executions/**/*.parquet', "
+        "hive_partitioning=True)\n"
+        "Run it again later: the next ingest is incremental.",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A SQL query over the warehouse tables and views.")],
+    limit: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+) -> None:
+    """Run a read-only SQL query on the DuckDB warehouse and print the result."""
+    import duckdb
+
+    from warehouse.store import Warehouse
+
+    directory = warehouse_dir()
+    if not (directory / "workflows.duckdb").exists():
+        raise fail(f"no warehouse at {directory}: run `workflow-analytics ingest` first", 2)
+    try:
+        with Warehouse(directory, read_only=True) as wh:
+            relation = wh.connection.sql(query)
+            if relation is None:
+                return
+            out.print(str(relation.limit(limit)), highlight=False, soft_wrap=True)
+    except duckdb.Error as exc:
+        raise fail(str(exc).splitlines()[0]) from None
 
 
 def _register_commands() -> None:

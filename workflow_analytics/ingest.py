@@ -241,7 +241,8 @@ class _Run:
             if new_hwm is not None:
                 state[HIGH_WATER_KEY] = new_hwm
         await self.write(pending, state)
-        r.partitions_written = await self.db(flush_dirty_partitions, self.warehouse)
+        flushed = await self.db(flush_dirty_partitions, self.warehouse)
+        r.partitions_written = flushed.written + flushed.removed
         r.table_counts = await self.db(self.warehouse.counts)
         r.recent = await self.db(recent_executions, self.warehouse)
         r.seconds = round(time.monotonic() - started, 3)

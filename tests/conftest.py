@@ -1,0 +1,77 @@
+"""Fixtures shared by the layers above the simulator: a simulator (in-process or on a real
+127.0.0.1 port), a CDF configuration pointing at it, and a fresh warehouse directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cdf_client.config import CdfConfig
+from cdf_simulator import FaultConfig, Simulator, SimulatorConfig, create_app, run_server
+
+# A fixed simulated "now" a few weeks before the real date, so the worlds are reproducible and
+# no simulated time lies in the real future (the warehouse checks look for that).
+SIM_NOW_MS = int(datetime(2026, 10, 1, 12, 0, tzinfo=UTC).timestamp() * 1000)
+HOUR_MS = 3_600_000
+
+
+def small_sim_config(**overrides: object) -> SimulatorConfig:
+    """About 1,000 executions in the 90-day window: big enough for paging, quick to ingest."""
+    values: dict[str, object] = {
+        "seed": 7,
+        "project": "test-project",
+        "workflows": 8,
+        "executions_per_day": 11.0,
+        "now_ms": SIM_NOW_MS,
+        "faults": FaultConfig(),
+    }
+    values.update(overrides)
+    return SimulatorConfig(**values)  # type: ignore[arg-type]
+
+
+def cdf_config_for(base_url: str, project: str = "test-project", **overrides: object) -> CdfConfig:
+    values: dict[str, object] = {
+        "base_url": base_url,
+        "project": project,
+        "token_url": f"{base_url}/oauth2/token",
+        "client_id": "test-client",
+        "client_secret": "test-secret-value",
+        "scopes": (f"{base_url}/.default",),
+        # Tests keep backoff short; the policy itself is the same as in production.
+        "max_backoff_seconds": 0.2,
+        "max_retry_seconds": 30.0,
+    }
+    values.update(overrides)
+    return CdfConfig(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def sim() -> Simulator:
+    return Simulator(small_sim_config())
+
+
+@pytest.fixture
+def transport(sim: Simulator) -> httpx.ASGITransport:
+    """The simulator in-process: HTTP semantics without a socket."""
+    return httpx.ASGITransport(app=create_app(sim))
+
+
+@pytest.fixture
+def inprocess_config() -> CdfConfig:
+    return cdf_config_for("http://127.0.0.1")
+
+
+@pytest.fixture
+def sim_url(sim: Simulator) -> Iterator[str]:
+    """The simulator served by uvicorn on a free 127.0.0.1 port."""
+    with run_server(sim) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def warehouse_path(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse"
