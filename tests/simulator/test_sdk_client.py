@@ -134,3 +134,26 @@ def test_sdk_lists_workflows_and_versions(sdk: CogniteClient, live_sim: Simulato
     one = workflows[0].external_id
     only = sdk.workflows.versions.list(workflow_version_ids=one, limit=-1)
     assert only and {v.workflow_external_id for v in only} == {one}
+
+
+def test_raw_json_keeps_what_the_sdk_drops(client: httpx.Client, live_sim: Simulator) -> None:
+    """parentTaskExternalId and engineExecutionId are on the wire even if the SDK drops them."""
+    listed = client.post(
+        f"/api/v1/projects/{PROJECT}/workflows/executions/list",
+        json={"limit": 1000, "filter": {"status": ["COMPLETED"]}},
+    ).json()["items"]
+    assert all(item["engineExecutionId"] for item in listed)
+    dynamic_children = subworkflow_children = 0
+    for item in listed:
+        detail = client.get(f"/api/v1/projects/{PROJECT}/workflows/executions/{item['id']}").json()
+        assert detail["engineExecutionId"] == item["engineExecutionId"]
+        types = {t["externalId"]: t["type"] for t in detail["workflowDefinition"]["tasks"]}
+        for task in detail["executedTasks"]:
+            parent = task.get("parentTaskExternalId")
+            if parent is not None and types.get(parent) == "dynamic":
+                dynamic_children += 1
+            if parent is not None and types.get(parent) == "subworkflow":
+                subworkflow_children += 1
+        if dynamic_children and subworkflow_children:
+            break
+    assert dynamic_children and subworkflow_children
