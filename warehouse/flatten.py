@@ -9,6 +9,7 @@ the batch: it goes to ``rejected`` with its raw payload and the first problem fo
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -553,11 +554,12 @@ def _raw_json(record: Any) -> str:
     except (orjson.JSONEncodeError, TypeError):
         pass
     try:
-        # Non-string keys or exotic values: keep what orjson can say about them...
-        return orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS, default=repr).decode()
-    except (orjson.JSONEncodeError, TypeError):
-        # ...and otherwise the repr, as a JSON string, so the column stays valid JSON.
-        return orjson.dumps(repr(record)).decode()
+        # orjson refuses integers beyond 64 bits and non-string keys; the standard library
+        # writes both (keys as strings) and still produces valid JSON...
+        return json.dumps(record, default=repr, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        # ...and when nothing else works, the repr as a JSON string keeps the column valid JSON.
+        return orjson.dumps(repr(record)[:1_000_000]).decode()
 
 
 def _record_id(record: Any) -> str | None:

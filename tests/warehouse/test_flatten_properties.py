@@ -1,0 +1,165 @@
+"""Property-based tests: whatever arrives, flattening never crashes and loses nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from warehouse.fixtures import execution, ms, task_definition, task_execution
+from warehouse.flatten import MAX_TIME_MS, MIN_TIME_MS, _raw_json, flatten_details
+
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+T0 = ms("2024-05-01T00:00:00")
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+times = st.one_of(
+    st.none(),
+    st.integers(min_value=T0 - 10_000, max_value=T0 + 10_000),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True),
+    st.text(max_size=4),
+)
+statuses = st.sampled_from(
+    ["RUNNING", "COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED", "PAUSED", "NEW_ONE"]
+)
+EXECUTION_KEYS = [
+    "id",
+    "workflowExternalId",
+    "version",
+    "status",
+    "createdTime",
+    "startTime",
+    "endTime",
+    "metadata",
+    "input",
+    "executedTasks",
+    "workflowDefinition",
+    "reasonForIncompletion",
+    "unknownField",
+]
+TASK_KEYS = [
+    "id",
+    "externalId",
+    "status",
+    "taskType",
+    "startTime",
+    "endTime",
+    "input",
+    "output",
+    "parentTaskExternalId",
+    "asyncComplete",
+    "surprise",
+]
+
+
+@st.composite
+def records(draw: st.DrawFn, index: int) -> Any:
+    """A realistic execution, often damaged in one or more places; sometimes not a dict."""
+    if draw(st.integers(0, 19)) == 0:
+        return draw(json_values)
+    n_tasks = draw(st.integers(0, 4))
+    tasks = []
+    for k in range(n_tasks):
+        task = task_execution(
+            f"t{k % 3}",  # repeated externalIds: retries shown as rows
+            task_type=draw(st.sampled_from(["function", "cdf", "dynamic", "functionApp", "x"])),
+            status=draw(st.sampled_from(["COMPLETED", "FAILED", "IN_PROGRESS", "CANCELED"])),
+            start=draw(st.none() | st.integers(T0, T0 + 1000)),
+            end=draw(st.none() | st.integers(T0, T0 + 2000)),
+            task_id=f"task-{index}-{k}",
+            parent=draw(st.none() | st.just("t0")),
+        )
+        for _ in range(draw(st.integers(0, 1))):
+            task[draw(st.sampled_from(TASK_KEYS))] = draw(json_values | times)
+        tasks.append(task)
+    rec = execution(
+        execution_id=f"exec-{index}",
+        status=draw(statuses),
+        created=T0 + draw(st.integers(-5, 5)) * 86_400_000,
+        start=draw(st.none() | st.integers(T0 - 10, T0 + 10)),
+        end=draw(st.none() | st.integers(T0 - 1000, T0 + 100_000)),
+        tasks=tasks,
+        definitions=[task_definition("t0"), task_definition("t1", depends_on=["t0"])],
+        definition_hash=draw(st.sampled_from(["h1", "h2"])),
+    )
+    for _ in range(draw(st.integers(0, 2))):
+        key = draw(st.sampled_from(EXECUTION_KEYS))
+        rec[key] = draw(json_values | times)
+    return rec
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> list[Any]:
+    return [draw(records(i)) for i in range(draw(st.integers(0, 8)))]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batches())
+def test_flatten_never_crashes_and_every_record_lands_exactly_once(batch: list[Any]) -> None:
+    flat = flatten_details(batch, ingested_at=NOW)
+
+    accepted_ids = flat.executions["execution_id"].to_list()
+    assert len(accepted_ids) == len(set(accepted_ids))
+    rejected = flat.rejected.to_dicts()
+    assert all(r["reason"] for r in rejected)
+
+    rejected_ids = [r["record_id"] for r in rejected if r["record_id"] is not None]
+    rejected_payloads = {r["raw_payload"] for r in rejected if r["record_id"] is None}
+    assert len(rejected_ids) == len(set(rejected_ids))
+    for rec in batch:
+        rec_id = rec.get("id") if isinstance(rec, dict) else None
+        if isinstance(rec_id, str) and rec_id:
+            # ids are unique in these batches: each lands in exactly one of the two tables
+            assert (rec_id in accepted_ids) != (rec_id in rejected_ids), rec
+        else:
+            assert _raw_json(rec) in rejected_payloads, rec
+    # and nothing else was produced
+    no_id = {_raw_json(r) for r in batch if not _has_id(r)}
+    assert flat.executions.height + flat.rejected.height == len(no_id) + sum(map(_has_id, batch))
+
+    # task rows only belong to accepted executions, keys unique, durations never negative
+    tasks = flat.task_executions
+    assert set(tasks["execution_id"]) <= set(accepted_ids)
+    assert tasks["task_execution_id"].is_unique().all()
+    assert (tasks["duration_ms"].drop_nulls() >= 0).all()
+    assert (flat.executions["duration_ms"].drop_nulls() >= 0).all()
+    assert tasks["attempt"].null_count() == 0 and (tasks["attempt"] >= 1).all()
+    lo = datetime.fromtimestamp(MIN_TIME_MS / 1000, UTC)
+    hi = datetime.fromtimestamp(MAX_TIME_MS / 1000, UTC)
+    for col in ("created_time", "start_time", "end_time"):
+        values = flat.executions[col].drop_nulls()
+        assert ((values >= lo) & (values < hi)).all()
+    assert flat.executions["created_time"].null_count() == 0
+    keys = flat.task_definitions.select("definition_hash", "task_external_id")
+    assert not keys.is_duplicated().any()
+    # task_count tells how many task rows each accepted execution has
+    per_exec = tasks.group_by("execution_id").len()
+    joined = flat.executions.join(per_exec, on="execution_id", how="left").with_columns(
+        pl.col("len").fill_null(0)
+    )
+    assert (joined["task_count"] == joined["len"]).all()
+
+
+def _has_id(rec: Any) -> bool:
+    return isinstance(rec, dict) and isinstance(rec.get("id"), str) and bool(rec["id"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_any_json_value_is_either_flattened_or_rejected(value: Any) -> None:
+    flat = flatten_details([value], ingested_at=NOW)
+    assert flat.executions.height + flat.rejected.height == 1
