@@ -231,8 +231,8 @@ class Warehouse:
 
     def read_state(self, key: str, default: object = None) -> object:
         """A state value as written (decoded JSON), or ``default`` when never written."""
-        row = self.connection.execute(store_sql("read_state"), [key]).fetchone()
-        return default if row is None else orjson.loads(row[0])
+        rows = self.connection.execute(store_sql("read_state"), [key]).fetchall()
+        return default if not rows else orjson.loads(rows[0][0])
 
     def summaries(self, execution_ids: Iterable[str]) -> dict[str, StoredSummary]:
         """Stored state of the given executions (missing ids are simply absent)."""
@@ -253,10 +253,10 @@ class Warehouse:
         """Row count per data table."""
         out = {}
         for table in DATA_TABLES:
-            row = self.connection.execute(
+            rows = self.connection.execute(
                 f"SELECT count(*) FROM {quote_identifier(table.name)}"
-            ).fetchone()
-            out[table.name] = int(row[0]) if row else 0
+            ).fetchall()
+            out[table.name] = int(rows[0][0])
         return out
 
     def dirty_partitions(self) -> list[tuple[str, date]]:
@@ -293,5 +293,7 @@ def _check_keys(batch: FlatBatch) -> None:
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, name: str) -> int:
-    row = con.execute(store_sql(name)).fetchone()
-    return int(row[0]) if row else 0
+    # fetchall, not fetchone: DuckDB 2 keeps a partly read result open and then refuses
+    # con.sql() on the connection until it is drained.
+    rows = con.execute(store_sql(name)).fetchall()
+    return int(rows[0][0]) if rows else 0

@@ -1,0 +1,354 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from tests.warehouse.conftest import NOW, assert_parquet_matches, partition_dates
+from warehouse.fixtures import execution, ms, synthetic_details, task_definition, task_execution
+from warehouse.flatten import FlatBatch, flatten_details
+from warehouse.parquet import export_all, flush_dirty_partitions
+from warehouse.schema import ALL_TABLES, DATA_TABLES
+from warehouse.store import Warehouse
+
+T0 = ms("2024-05-01T10:00:00")
+DAY = 86_400_000
+
+
+def batch_of(*records: object, at=NOW) -> FlatBatch:
+    return flatten_details(list(records), ingested_at=at)
+
+
+def snapshot(wh: Warehouse) -> dict[str, pl.DataFrame]:
+    return {t.name: wh.frame(t.name) for t in ALL_TABLES}
+
+
+def assert_same(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name].equals(b[name]), name
+
+
+def running_then_finished() -> tuple[dict, dict]:
+    tasks_running = [
+        task_execution("a", status="COMPLETED", start=T0, end=T0 + 10, task_id="ta"),
+        task_execution("b", status="IN_PROGRESS", start=T0 + 10, task_id="tb"),
+        task_execution("c", status="SCHEDULED", task_id="tc-old"),
+    ]
+    running = execution(
+        execution_id="e1", status="RUNNING", created=T0, start=T0 + 1, tasks=tasks_running
+    )
+    tasks_done = [
+        task_execution("a", status="COMPLETED", start=T0, end=T0 + 10, task_id="ta"),
+        task_execution(
+            "b", status="FAILED", start=T0 + 10, end=T0 + 50, task_id="tb", reason="boom"
+        ),
+    ]
+    finished = execution(
+        execution_id="e1",
+        status="FAILED",
+        created=T0,
+        start=T0 + 1,
+        end=T0 + 60,
+        tasks=tasks_done,
+        reason="task b failed",
+    )
+    return running, finished
+
+
+def test_ensure_schema_is_idempotent_and_matches_the_declarations(wh: Warehouse) -> None:
+    wh.ensure_schema(views=False)
+    for table in ALL_TABLES:
+        described = wh.connection.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = $1 ORDER BY ordinal_position",
+            [table.name],
+        ).fetchall()
+        declared = [(c.name, c.duckdb_type) for c in table.columns]
+        normalised = [
+            (n, t.replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")) for n, t in described
+        ]
+        assert normalised == declared, table.name
+
+
+def test_ensure_schema_adds_columns_missing_from_an_older_file(tmp_path: Path) -> None:
+    with Warehouse(tmp_path) as wh:
+        wh.connection.execute("CREATE TABLE workflow_executions (execution_id VARCHAR PRIMARY KEY)")
+        wh.connection.execute("INSERT INTO workflow_executions VALUES ('old')")
+        wh.ensure_schema(views=False)
+        row = wh.frame("workflow_executions").to_dicts()[0]
+        assert row["execution_id"] == "old" and row["status"] is None
+        wh.apply_batch(batch_of(execution(execution_id="new")))
+        assert wh.counts()["workflow_executions"] == 2
+
+
+def test_running_execution_that_finishes_replaces_its_row_and_task_rows(wh: Warehouse) -> None:
+    running, finished = running_then_finished()
+    first = wh.apply_batch(batch_of(running))
+    assert (first.inserted, first.updated, first.task_rows) == (1, 0, 3)
+    assert wh.open_execution_ids() == ["e1"]
+    wh.flush()
+    assert_parquet_matches(wh)
+
+    later = NOW + timedelta(hours=1)
+    second = wh.apply_batch(batch_of(finished, at=later))
+    assert (second.inserted, second.updated, second.task_rows) == (0, 1, 2)
+    executions = wh.frame("workflow_executions").to_dicts()
+    assert len(executions) == 1
+    assert executions[0]["status"] == "FAILED"
+    assert executions[0]["duration_ms"] == 59
+    assert executions[0]["reason_for_incompletion"] == "task b failed"
+    assert executions[0]["ingested_at"] == later
+    tasks = wh.frame("task_executions")
+    assert tasks["task_execution_id"].to_list() == ["ta", "tb"]  # tc-old vanished
+    assert tasks.filter(pl.col("task_execution_id") == "tb")["status"][0] == "FAILED"
+    assert wh.open_execution_ids() == []
+    summary = wh.summaries(["e1", "unknown"])
+    assert list(summary) == ["e1"]
+    assert (summary["e1"].status, summary["e1"].end_time_ms) == ("FAILED", T0 + 60)
+    assert summary["e1"].task_count == 2
+    wh.flush()
+    assert_parquet_matches(wh)
+
+
+def test_reapplying_a_batch_gives_identical_tables_and_parquet(wh: Warehouse) -> None:
+    records = synthetic_details(30, tasks_per_execution=5, seed=3)
+    records.append({"id": "broken"})
+    batch = batch_of(*records)
+    wh.apply_batch(batch, {"hwm": 1})
+    wh.flush()
+    before = snapshot(wh)
+    files_before = sorted(p.relative_to(wh.parquet_root) for p in wh.parquet_root.rglob("*"))
+    again = wh.apply_batch(batch, {"hwm": 1})
+    assert (again.inserted, again.updated, again.rejected, again.definitions) == (0, 30, 0, 0)
+    wh.flush()
+    after = snapshot(wh)
+    assert_same(
+        {k: v.drop("updated_at", strict=False) for k, v in before.items()},
+        {k: v.drop("updated_at", strict=False) for k, v in after.items()},
+    )
+    files_after = sorted(p.relative_to(wh.parquet_root) for p in wh.parquet_root.rglob("*"))
+    assert files_after == files_before
+    assert_parquet_matches(wh)
+
+
+def _break_rejected(batch: FlatBatch) -> FlatBatch:
+    # raw_payload is a JSON column: text that is not JSON fails inside DuckDB, late in the
+    # transaction (after executions, tasks and definitions were written).
+    bad = batch.rejected.with_columns(raw_payload=pl.lit("{not json"))
+    return replace(batch, rejected=bad)
+
+
+@pytest.mark.parametrize("failure", ["duckdb_error_mid_batch", "state_not_serialisable"])
+def test_a_failing_batch_leaves_the_warehouse_as_it_was(wh: Warehouse, failure: str) -> None:
+    running, finished = running_then_finished()
+    wh.apply_batch(batch_of(running), {"hwm": 10})
+    wh.flush()
+    before = snapshot(wh)
+
+    new = execution(execution_id="e2", created=T0 + 5 * DAY)
+    if failure == "duckdb_error_mid_batch":
+        batch = _break_rejected(batch_of(finished, new, {"id": "bad"}))
+        state: dict[str, object] = {"hwm": 20}
+        error: type[Exception] = duckdb.Error
+    else:
+        batch = batch_of(finished, new)
+        state = {"hwm": 20, "oops": object()}
+        error = TypeError
+    with pytest.raises(error):
+        wh.apply_batch(batch, state)
+
+    assert_same(before, snapshot(wh))
+    assert wh.read_state("hwm") == 10
+    assert wh.dirty_partitions() == []
+    # the connection is usable afterwards and the same data goes in once fixed
+    result = wh.apply_batch(batch_of(finished, new), {"hwm": 20})
+    assert (result.inserted, result.updated) == (1, 1)
+    assert wh.read_state("hwm") == 20
+
+
+def test_batch_with_a_repeated_task_key_is_refused_before_writing(wh: Warehouse) -> None:
+    batch = batch_of(execution(execution_id="e1", tasks=[task_execution("a", task_id="t")]))
+    doubled = replace(batch, task_executions=pl.concat([batch.task_executions] * 2))
+    with pytest.raises(ValueError, match="repeats a key"):
+        wh.apply_batch(doubled)
+    assert wh.counts()["workflow_executions"] == 0
+
+
+def test_parquet_matches_duckdb_after_each_apply(wh: Warehouse) -> None:
+    records = synthetic_details(40, tasks_per_execution=4, start=T0, seed=7)
+    for chunk in (records[:15], records[10:30], records[25:]):
+        wh.apply_batch(batch_of(*chunk))
+        wh.flush()
+        assert_parquet_matches(wh)
+    assert wh.counts()["workflow_executions"] == 40
+
+
+def test_moving_created_time_rewrites_both_partitions_and_drops_an_empty_one(
+    wh: Warehouse,
+) -> None:
+    original = execution(execution_id="e1", created=T0, tasks=[task_execution("a")])
+    wh.apply_batch(batch_of(original))
+    wh.flush()
+    assert partition_dates(wh, "workflow_executions") == {date(2024, 5, 1)}
+    moved = execution(execution_id="e1", created=T0 + 3 * DAY, tasks=[task_execution("a")])
+    wh.apply_batch(batch_of(moved))
+    assert ("workflow_executions", date(2024, 5, 1)) in wh.dirty_partitions()
+    assert ("workflow_executions", date(2024, 5, 4)) in wh.dirty_partitions()
+    result = wh.flush()
+    assert result.removed >= 2  # executions and tasks of 2024-05-01
+    assert partition_dates(wh, "workflow_executions") == {date(2024, 5, 4)}
+    assert partition_dates(wh, "task_executions") == {date(2024, 5, 4)}
+    assert_parquet_matches(wh)
+
+
+def test_definitions_move_to_the_earliest_execution_whatever_the_ingest_order(
+    wh: Warehouse,
+) -> None:
+    defs = [task_definition("a"), task_definition("b", depends_on=["a"])]
+    late = execution(
+        execution_id="late", created=T0 + 2 * DAY, definitions=defs, definition_hash="h"
+    )
+    early = execution(execution_id="early", created=T0, definitions=defs, definition_hash="h")
+    first = wh.apply_batch(batch_of(late))
+    assert first.definitions == 2
+    wh.flush()
+    assert partition_dates(wh, "task_definitions") == {date(2024, 5, 3)}
+    second = wh.apply_batch(batch_of(early))
+    assert second.definitions == 2
+    rows = wh.frame("task_definitions")
+    assert rows["first_seen_execution_id"].to_list() == ["early", "early"]
+    wh.flush()
+    assert partition_dates(wh, "task_definitions") == {date(2024, 5, 1)}
+    assert_parquet_matches(wh)
+    # a later execution with the same hash changes nothing
+    third = wh.apply_batch(
+        batch_of(
+            execution(execution_id="x", created=T0 + 9 * DAY, definitions=defs, definition_hash="h")
+        )
+    )
+    assert third.definitions == 0
+
+
+def test_rejected_records_are_stored_once_with_hostile_payloads(wh: Warehouse) -> None:
+    hostile = [
+        {"id": "x", "input": {"big": 2**70}},
+        "a string",
+        {"id": 5, "nested": [[[[]]]]},
+        {"id": "y", "createdTime": float("inf")},
+        {"id": "z", "name": "quote ' \" and \\ and \u0000 nul"},
+    ]
+    result = wh.apply_batch(batch_of(*hostile, execution(execution_id="ok")))
+    assert result.rejected == len(hostile)
+    assert result.inserted == 1
+    again = wh.apply_batch(batch_of(*hostile, at=NOW + timedelta(days=1)))
+    assert again.rejected == 0
+    rejected = wh.frame("rejected_records")
+    assert rejected.height == len(hostile)
+    assert set(rejected["rejected_at"]) == {NOW}  # first rejection time kept
+    wh.flush()
+    assert partition_dates(wh, "rejected_records") == {NOW.date()}
+    assert_parquet_matches(wh)
+
+
+def test_state_round_trips_json_values(wh: Warehouse) -> None:
+    assert wh.read_state("missing", default="d") == "d"
+    value = {"created_time_ms": T0, "ids": ["a", "b"], "nested": {"ok": True}}
+    wh.apply_batch(FlatBatch.empty(), {"hwm": value, "n": 3})
+    assert wh.read_state("hwm") == value
+    assert wh.read_state("n") == 3
+    wh.write_state({"n": 4})
+    assert wh.read_state("n") == 4
+
+
+def test_counts_and_open_executions(wh: Warehouse) -> None:
+    records = [
+        execution(execution_id="r", status="RUNNING", created=T0 + 2),
+        execution(execution_id="p", status="PAUSED", created=T0 + 1),
+        execution(execution_id="u", status="SOMETHING_NEW", created=T0 + 3),
+        execution(execution_id="c", status="COMPLETED", created=T0),
+        execution(execution_id="f", status="TIMED_OUT", created=T0),
+        execution(
+            execution_id="t",
+            status="TERMINATED",
+            created=T0,
+            tasks=[task_execution("a"), task_execution("b")],
+        ),
+    ]
+    wh.apply_batch(batch_of(*records, ["junk"]))
+    assert wh.open_execution_ids() == ["p", "r", "u"]
+    assert wh.counts() == {
+        "workflow_executions": 6,
+        "task_executions": 2,
+        "task_definitions": 1,
+        "rejected_records": 1,
+    }
+
+
+def test_crash_between_commit_and_flush_is_repaired_by_the_next_flush(tmp_path: Path) -> None:
+    running, finished = running_then_finished()
+    with Warehouse(tmp_path) as wh:
+        wh.ensure_schema(views=False)
+        wh.apply_batch(batch_of(running))
+        wh.flush()
+        wh.apply_batch(batch_of(finished))
+        # the process dies here: DuckDB committed, Parquet still shows the RUNNING row
+    with Warehouse(tmp_path) as wh:
+        assert wh.dirty_partitions() != []
+        stale = pl.read_parquet(next(wh.parquet_root.glob("workflow_executions/*/*.parquet")))
+        assert stale["status"].to_list() == ["RUNNING"]
+        flush_dirty_partitions(wh)
+        assert_parquet_matches(wh)
+
+
+def test_crash_during_a_write_leaves_only_a_hidden_temporary_that_readers_skip(
+    wh: Warehouse,
+) -> None:
+    wh.apply_batch(batch_of(execution(execution_id="e1", created=T0)))
+    wh.flush()
+    part = next(wh.parquet_root.glob("workflow_executions/*"))
+    # what a kill in the middle of pq.write_table leaves behind: a truncated temporary file
+    good = (part / "data.parquet").read_bytes()
+    tmp = part / ".data.parquet.tmp-deadbeef"
+    tmp.write_bytes(good[: len(good) // 2])
+    assert_parquet_matches(wh)  # both readers ignore it (DuckDB glob and pyarrow.dataset)
+    assert [p.name for p in part.glob("*.parquet")] == ["data.parquet"]
+    wh.apply_batch(batch_of(execution(execution_id="e2", created=T0 + 1)))
+    wh.flush()
+    assert not tmp.exists()  # cleaned up by the next rewrite of that partition
+    assert_parquet_matches(wh)
+
+
+def test_export_all_rebuilds_a_damaged_tree(wh: Warehouse) -> None:
+    wh.apply_batch(batch_of(*synthetic_details(12, tasks_per_execution=3, start=T0, seed=1)))
+    wh.flush()
+    victim = next(wh.parquet_root.glob("task_executions/*/data.parquet"))
+    victim.unlink()
+    ghost = wh.parquet_root / "workflow_executions" / "created_date=2001-01-01"
+    ghost.mkdir()
+    (ghost / "data.parquet").write_bytes(
+        next(wh.parquet_root.glob("workflow_executions/*/data.parquet")).read_bytes()
+    )
+    result = export_all(wh)
+    assert result.removed == 1
+    assert not ghost.exists()
+    assert_parquet_matches(wh)
+
+
+def test_partitions_use_the_utc_date_whatever_the_session_time_zone(wh: Warehouse) -> None:
+    late_evening_utc = ms("2024-05-01T23:30:00")
+    wh.connection.execute("SET TimeZone = 'Pacific/Kiritimati'")  # UTC+14
+    wh.apply_batch(batch_of(execution(execution_id="e1", created=late_evening_utc)))
+    flush_dirty_partitions(wh)
+    assert partition_dates(wh, "workflow_executions") == {date(2024, 5, 1)}
+
+
+def test_every_data_table_is_exported(wh: Warehouse) -> None:
+    wh.apply_batch(batch_of(execution(tasks=[task_execution("a")]), {"id": "bad"}))
+    wh.flush()
+    for table in DATA_TABLES:
+        assert list((wh.parquet_root / table.name).glob("*=*/data.parquet")), table.name
