@@ -166,8 +166,10 @@ def sql(
 def _register_commands() -> None:
     """Commands that live in other modules, registered here (one line each)."""
     from cdf_simulator.cli import simulate
+    from workflow_analytics.report import report
 
     app.command("simulate", help="Serve the simulated CDF Workflows API on 127.0.0.1.")(simulate)
+    app.command("report", help="Write a static HTML report of the analytics.")(report)
 
 
 def main() -> None:

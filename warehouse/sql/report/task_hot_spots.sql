@@ -1,0 +1,14 @@
+-- Report: the ? tasks that fail most (then slowest), own rows only.
+SELECT
+    workflow_external_id AS workflow,
+    task_external_id AS task,
+    runs,
+    failure_rate,
+    timeout_rate,
+    skip_rate,
+    p50_duration_ms,
+    p95_duration_ms
+FROM task_hot_spots
+WHERE level = 'task'
+ORDER BY failure_rate DESC NULLS LAST, p95_duration_ms DESC NULLS LAST, workflow, task
+LIMIT ?;
