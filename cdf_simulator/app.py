@@ -283,8 +283,6 @@ class SimulatorApp(Starlette):
 
 
 def create_app(sim: Simulator) -> Starlette:
-    from .triggers import trigger_routes
-
     routes = [
         Route("/oauth2/token", token_endpoint(sim), methods=["POST"]),
         Route(
@@ -301,7 +299,6 @@ def create_app(sim: Simulator) -> Starlette:
         Route(
             f"{PROJECT}/workflows/versions/list", api_route(sim, list_versions), methods=["POST"]
         ),
-        *trigger_routes(sim, api_route),
         *control_routes(sim),
     ]
 
