@@ -421,6 +421,17 @@ def _attempts(tasks: list[tuple[Any, ...]]) -> list[int]:
     return out
 
 
+def _execution_extra(rec: Mapping[str, Any], wd: Mapping[str, Any] | None) -> str | None:
+    # workflowDefinition's own fields besides hash and tasks (its description, anything new)
+    # have no column: keep them under the execution's `extra` so they are not lost.
+    unknown = {k: rec[k] for k in sorted(rec.keys() - _EXECUTION_KEYS, key=str)}
+    if wd:
+        rest = {k: v for k, v in wd.items() if k not in ("hash", "tasks")}
+        if rest:
+            unknown["workflowDefinition"] = rest
+    return _json(unknown, "extra") if unknown else None
+
+
 def _parse_execution(rec: Any, cache: _DefinitionCache) -> _Parsed:
     if type(rec) is not dict:
         raise _Reject(f"record is not a JSON object but {type(rec).__name__}")
@@ -468,7 +479,7 @@ def _parse_execution(rec: Any, cache: _DefinitionCache) -> _Parsed:
         _json(metadata, "metadata"),
         _json(rec.get("input"), "input"),
         len(tasks),
-        _extra(rec, _EXECUTION_KEYS, "extra"),
+        _execution_extra(rec, wd),
     )
     return _Parsed(
         execution, tasks, _attempts(tasks), task_ids, definition_hash, definitions, created_ms, rec

@@ -125,7 +125,8 @@ WORKFLOW_EXECUTIONS = Table(
             "extra",
             "JSON",
             JSON_TEXT,
-            "Top-level fields this warehouse does not know yet (object), NULL when none.",
+            "Fields without a column (object), NULL when none: unknown top-level fields, and "
+            "`workflowDefinition` fields besides hash and tasks (e.g. its description).",
         ),
         _c("ingested_at", _TS, UTC_TIME, "When this row was last written by an ingest."),
     ),

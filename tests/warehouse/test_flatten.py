@@ -66,7 +66,7 @@ def test_execution_columns_and_utc_times() -> None:
     assert orjson.loads(row["metadata"]) == {"team": "ops"}
     assert orjson.loads(row["input"]) == {"x": [1, 2]}
     assert row["task_count"] == 0
-    assert row["extra"] is None
+    assert orjson.loads(row["extra"]) == {"workflowDefinition": {"description": "wf v3"}}
     assert row["ingested_at"] == NOW
 
 
@@ -128,7 +128,11 @@ def test_unknown_fields_survive_in_extra_json() -> None:
     definition = task_definition("a", newDefField=7)
     rec = execution(tasks=[task], definitions=[definition], brandNew="yes", nested={"a": None})
     batch = flat(rec)
-    assert orjson.loads(batch.executions["extra"][0]) == {"brandNew": "yes", "nested": {"a": None}}
+    assert orjson.loads(batch.executions["extra"][0]) == {
+        "brandNew": "yes",
+        "nested": {"a": None},
+        "workflowDefinition": {"description": "wf-a v1"},
+    }
     assert orjson.loads(batch.task_executions["extra"][0]) == {"newTaskField": {"k": [1]}}
     assert orjson.loads(batch.task_definitions["extra"][0]) == {"newDefField": 7}
 
