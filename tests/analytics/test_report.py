@@ -1,0 +1,128 @@
+"""The HTML report: content, self-containment, and a real render in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageStat
+from typer.testing import CliRunner
+
+from warehouse.store import Warehouse
+from workflow_analytics.cli import _register_commands, app
+from workflow_analytics.report import ReportError, build_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHART_IDS = ("success-rate", "durations", "failure-reasons", "sla-breaches", "critical-paths")
+
+
+@pytest.fixture
+def warehouse_copy(world_dir: Path, tmp_path: Path) -> Path:
+    """The report refreshes views and targets, so it gets its own copy of the world."""
+    target = tmp_path / "warehouse"
+    shutil.copytree(world_dir, target)
+    return target
+
+
+@pytest.fixture
+def sla_env(world_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLA_TARGETS_FILE", str(world_dir / "sla_targets.csv"))
+
+
+def _charts(text: str) -> dict[str, str]:
+    found = re.findall(
+        r'<figure id="chart-([a-z-]+)" class="chart"><img alt="[^"]*" '
+        r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"',
+        text,
+    )
+    return dict(found)
+
+
+def test_report_holds_the_charts_and_tables(
+    warehouse_copy: Path, tmp_path: Path, sla_env: None
+) -> None:
+    output = build_report(warehouse_copy, tmp_path / "out" / "report.html")
+    text = output.read_text(encoding="utf-8")
+    charts = _charts(text)
+    assert tuple(charts) == CHART_IDS
+    # Real PNGs of some size, not placeholders.
+    assert all(len(b64) > 5_000 for b64 in charts.values())
+    assert "14 executions" in text
+    # Tables carry the views' numbers: the grouped reason and the slowest critical path (E4).
+    assert "Execution timed out after &lt;n&gt; s at &lt;time&gt; in &lt;value&gt;" in text
+    assert "<td>extract</td>" in text
+    # With the world's targets, T1 (tiny) breaches the '*' budget and appears in the list.
+    assert "<td>T1</td>" in text
+    # Self-contained: nothing is fetched from anywhere.
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)
+    assert "<script" not in text
+
+
+def test_report_renders_in_headless_chromium(
+    warehouse_copy: Path, tmp_path: Path, sla_env: None
+) -> None:
+    if not CHROMIUM.exists():  # CI installs the Debian package; see .ci/run
+        pytest.fail("chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+    output = build_report(warehouse_copy, tmp_path / "report.html")
+    screenshot = tmp_path / "report.png"
+    profile = tmp_path / "chromium-profile"
+    result = subprocess.run(
+        [
+            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", f"--user-data-dir={profile}", f"--screenshot={screenshot}",
+            "--window-size=1280,2000", output.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    with Image.open(screenshot) as image:
+        assert image.size == (1280, 2000)
+        grey = image.convert("L")
+        stat = ImageStat.Stat(grey)
+        # A blank page has (almost) no variance; charts and tables give plenty.
+        assert stat.var[0] > 200
+        dark = sum(grey.histogram()[:128])
+        assert dark / (1280 * 2000) > 0.01
+
+
+def test_report_of_an_empty_warehouse(tmp_path: Path, sla_env: None) -> None:
+    with Warehouse(tmp_path / "empty") as wh:
+        wh.ensure_schema()
+    text = build_report(tmp_path / "empty", tmp_path / "empty.html").read_text(encoding="utf-8")
+    assert tuple(_charts(text)) == CHART_IDS
+    assert "0 executions" in text
+    assert "no failed executions" in text
+
+
+def test_report_without_a_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="no warehouse at"):
+        build_report(tmp_path / "missing", tmp_path / "x.html")
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_cli_report_command(
+    warehouse_copy: Path, tmp_path: Path, sla_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _register_commands()
+    monkeypatch.setenv("WAREHOUSE_DIR", str(warehouse_copy))
+    runner = CliRunner()
+    target = tmp_path / "cli.html"
+    result = runner.invoke(app, ["report", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert tuple(_charts(target.read_text(encoding="utf-8"))) == CHART_IDS
+    # Default output: report.html in the warehouse directory.
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == 0, result.output
+    assert (warehouse_copy / "report.html").is_file()
+
+    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "nowhere"))
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == 1
