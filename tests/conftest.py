@@ -20,12 +20,13 @@ HOUR_MS = 3_600_000
 
 
 def small_sim_config(**overrides: object) -> SimulatorConfig:
-    """About 1,000 executions in the 90-day window: big enough for paging, quick to ingest."""
+    """About 870 executions over 20 days: enough for paging and every task type, quick to ingest."""
     values: dict[str, object] = {
         "seed": 7,
         "project": "test-project",
         "workflows": 8,
         "executions_per_day": 11.0,
+        "history_days": 20,
         "now_ms": SIM_NOW_MS,
         "faults": FaultConfig(),
     }

@@ -110,8 +110,9 @@ def test_transient_errors_are_retried_and_counted(
     assert sum(sim.faults_injected.values()) == client.stats.retries
 
 
-async def _list_ids(config: CdfConfig, transport: httpx.AsyncBaseTransport,
-                    page_size: int = 1000) -> list[str]:
+async def _list_ids(
+    config: CdfConfig, transport: httpx.AsyncBaseTransport, page_size: int = 1000
+) -> list[str]:
     async with WorkflowsClient(config, transport=transport) as client:
         return [i["id"] for i in await _list_all(client, page_size=page_size)]
 
@@ -197,11 +198,13 @@ def test_other_project_is_access_error(transport: httpx.ASGITransport) -> None:
     assert "403" in str(info.value)
 
 
-def test_refused_client_credentials_are_auth_error(sim: Simulator,
-                                                   transport: httpx.ASGITransport) -> None:
+def test_refused_client_credentials_are_auth_error(
+    sim: Simulator, transport: httpx.ASGITransport
+) -> None:
     sim.config.client_id, sim.config.client_secret = "right-id", "right-secret"
-    config = cdf_config_for("http://127.0.0.1", client_id="right-id",
-                            client_secret="wrong-secret-value")
+    config = cdf_config_for(
+        "http://127.0.0.1", client_id="right-id", client_secret="wrong-secret-value"
+    )
     with pytest.raises(AuthError) as info:
         _run(_list_ids(config, transport))
     assert "IDP_CLIENT_SECRET" in str(info.value)

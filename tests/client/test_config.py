@@ -52,8 +52,9 @@ def test_static_token_needs_no_client_credentials() -> None:
         ({**BASE_ENV, "CDF_CONCURRENCY": "lots"}, ["CDF_CONCURRENCY"]),
     ],
 )
-def test_bad_configuration_is_one_line_naming_the_fix(env: dict[str, str],
-                                                      names: list[str]) -> None:
+def test_bad_configuration_is_one_line_naming_the_fix(
+    env: dict[str, str], names: list[str]
+) -> None:
     with pytest.raises(ConfigError) as info:
         CdfConfig.from_env(env)
     message = str(info.value)
