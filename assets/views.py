@@ -13,12 +13,14 @@ import dagster as dg
 from assets.common import OWNERS, WAREHOUSE_POOL
 from pipelines.resources import WarehouseResource
 from warehouse.schema import quote_identifier
+from warehouse.sla_targets import SlaTargetsError, install_sla, sla_view_files
 from warehouse.sqlfiles import view_files
 from warehouse.store import Warehouse
 from workflow_analytics.inspect import markdown_table
 
 GROUP = "analytics"
 _VIEW_NAME = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DEPENDS = re.compile(r"^--\s*depends:\s*(.+)$", re.I | re.M)
 _DESCRIPTION = re.compile(r"^--\s*description:\s*(.+?)(?=^--\s*\w+:|^[^-])", re.I | re.M | re.S)
 
@@ -29,31 +31,47 @@ class ViewFile:
     file: str
     depends: tuple[str, ...]
     description: str
+    # SLA views read the analysts' targets file (loaded into `sla_targets` first).
+    sla: bool = False
 
 
 def parse_view_files() -> list[ViewFile]:
     views = []
-    for file, text in view_files():
+    files = [(f, t, False) for f, t in view_files()]
+    files += [(f"sla/{f}", t, True) for f, t in sla_view_files()]
+    for file, text, sla in files:
         match = _VIEW_NAME.search(text)
         if match is None:
             continue
         depends_match = _DEPENDS.search(text)
         depends = ()
         if depends_match:
-            depends = tuple(
-                d.strip(" .") for d in depends_match.group(1).split(",") if d.strip(" .")
-            )
+            # "name (a note)" -> name; only real table/view names become lineage.
+            names = (_IDENT.match(d.strip()) for d in depends_match.group(1).split(","))
+            depends = tuple(m.group(0) for m in names if m)
         described = _DESCRIPTION.search(text)
         description = ""
         if described:
             description = " ".join(
                 line.lstrip("- ").strip() for line in described.group(1).splitlines()
             ).strip()
-        views.append(ViewFile(match.group(1), file, depends, description or f"View from {file}."))
+        views.append(
+            ViewFile(match.group(1), file, depends, description or f"View from {file}.", sla)
+        )
     return views
 
 
-VIEWS = parse_view_files()
+def _known_lineage(views: list[ViewFile]) -> list[ViewFile]:
+    """Keep only dependencies that are assets here (tables and views), not helper tables."""
+    known = {"workflow_executions", "task_executions", "task_definitions", "rejected_records"}
+    known |= {v.name for v in views}
+    return [
+        ViewFile(v.name, v.file, tuple(d for d in v.depends if d in known), v.description, v.sla)
+        for v in views
+    ]
+
+
+VIEWS = _known_lineage(parse_view_files())
 VIEW_KEYS = [dg.AssetKey(v.name) for v in VIEWS]
 
 
@@ -85,8 +103,15 @@ def analytics_views(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     with Warehouse(warehouse.path()) as wh:
         wh.ensure_schema()
         con = wh.connection
+        sla_error: str | None = None
+        if any(v.sla and v.name in selected for v in VIEWS):
+            try:
+                targets = install_sla(con)
+                context.log.info(f"loaded {targets} SLA target rows")
+            except SlaTargetsError as exc:
+                sla_error = str(exc)
         for view in VIEWS:
-            if view.name not in selected:
+            if view.name not in selected or (view.sla and sla_error):
                 continue
             name = quote_identifier(view.name)
             row = con.execute(f"SELECT count(*) FROM {name}").fetchone()
@@ -100,3 +125,6 @@ def analytics_views(context: dg.AssetExecutionContext, warehouse: WarehouseResou
                     "preview": dg.MetadataValue.md(markdown_table(preview)),
                 },
             )
+    if sla_error:
+        # The other views are already materialised; the SLA views wait for a fixed file.
+        raise dg.Failure(description=f"SLA targets file: {sla_error}", allow_retries=False)
