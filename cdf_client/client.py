@@ -18,8 +18,6 @@ from tenacity import (
     RetryCallState,
     RetryError,
     retry_if_exception_type,
-    stop_after_attempt,
-    stop_after_delay,
 )
 
 from cdf_client import __version__
@@ -156,6 +154,20 @@ class WorkflowsClient:
             return max(min(exc.retry_after, cap), backoff)
         return backoff
 
+    def _stop(self, state: RetryCallState) -> bool:
+        """Give up when the time budget is spent, or after ``max_attempts`` failures.
+
+        A 429 says "slower", not "broken": throttled attempts count a quarter, so a busy server
+        does not use up the budget meant for outages (the time budget still bounds them).
+        """
+        if state.seconds_since_start >= self.config.max_retry_seconds:
+            return True
+        exc = state.outcome.exception() if state.outcome else None
+        failures = getattr(state, "weighted_failures", 0.0)
+        failures += 0.25 if isinstance(exc, RetryableError) and exc.status == 429 else 1.0
+        state.weighted_failures = failures  # type: ignore[attr-defined]
+        return failures >= self.config.max_attempts
+
     def _before_sleep(self, state: RetryCallState) -> None:
         self.stats.retries += 1
         exc = state.outcome.exception() if state.outcome else None
@@ -197,8 +209,7 @@ class WorkflowsClient:
     ) -> httpx.Response | None:
         url = f"{self.config.api_root}{path}"
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.config.max_attempts)
-            | stop_after_delay(self.config.max_retry_seconds),
+            stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception_type(RetryableError),
             before_sleep=self._before_sleep,

@@ -122,14 +122,25 @@ def test_retry_after_is_honoured_and_budget_ends_in_a_clear_error(
 ) -> None:
     sim.set_faults(FaultConfig(rate_429=1.0, retry_after_s=1))
     # Our own backoff alone would wait < 0.75 s over three attempts: waiting >= 2 s proves the
-    # server's Retry-After was used.
-    config = cdf_config_for("http://127.0.0.1", max_attempts=3, max_backoff_seconds=5.0)
+    # server's Retry-After was used. The time budget ends the throttled run.
+    config = cdf_config_for("http://127.0.0.1", max_attempts=3, max_backoff_seconds=5.0,
+                            max_retry_seconds=2.5)
     started = time.monotonic()
     with pytest.raises(SourceUnavailableError) as info:
         _run(_list_ids(config, transport))
     assert time.monotonic() - started >= 2.0
-    assert "after 3 attempts" in str(info.value)
+    assert sim.responses_by_status.get(429, 0) >= 3
+    assert "giving up" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_outage_ends_after_max_attempts(sim: Simulator, transport: httpx.ASGITransport) -> None:
+    sim.set_faults(FaultConfig(rate_503=1.0))
+    config = cdf_config_for("http://127.0.0.1", max_attempts=4)
+    with pytest.raises(SourceUnavailableError) as info:
+        _run(_list_ids(config, transport))
+    assert "after 4 attempts" in str(info.value)
+    assert sim.responses_by_status.get(503) == 4
 
 
 def test_dropped_connections_over_real_http_are_retried(sim: Simulator, sim_url: str) -> None:
