@@ -187,6 +187,25 @@ async def list_versions(sim: Simulator, request: Request) -> Response:
     return json_response(_page(items, nxt))
 
 
+async def list_triggers(sim: Simulator, request: Request) -> Response:
+    limit = parse_limit(request.query_params.get("limit"))
+    items, nxt = sim.world.list_triggers(
+        limit, request.query_params.get("cursor"), sim.clock.now_ms()
+    )
+    return json_response(_page(items, nxt))
+
+
+async def trigger_history(sim: Simulator, request: Request) -> Response:
+    limit = parse_limit(request.query_params.get("limit"))
+    external_id = request.path_params["external_id"]
+    found = sim.world.trigger_history(
+        external_id, limit, request.query_params.get("cursor"), sim.clock.now_ms()
+    )
+    if found is None:
+        raise ApiError(404, f"Workflow trigger {external_id!r} not found")
+    return json_response(_page(*found))
+
+
 def token_endpoint(sim: Simulator) -> Any:
     async def endpoint(request: Request) -> Response:
         try:
@@ -296,6 +315,12 @@ def create_app(sim: Simulator) -> Starlette:
             methods=["GET"],
         ),
         Route(f"{PROJECT}/workflows", api_route(sim, list_workflows), methods=["GET"]),
+        Route(f"{PROJECT}/workflows/triggers", api_route(sim, list_triggers), methods=["GET"]),
+        Route(
+            f"{PROJECT}/workflows/triggers/{{external_id}}/history",
+            api_route(sim, trigger_history),
+            methods=["GET"],
+        ),
         Route(
             f"{PROJECT}/workflows/versions/list", api_route(sim, list_versions), methods=["POST"]
         ),

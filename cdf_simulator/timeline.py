@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from .catalog import HOUR_MS, Workflow
 from .config import DAY_MS
 from .rng import hash_ints, unit
+from .triggers import Trigger
 
 SLOT_BITS = 32
 MEMBER_BITS = 16
@@ -58,9 +59,16 @@ def _fanout(wf: Workflow, h: int) -> int:
 
 
 def workflow_fires(
-    seed: int, wf: Workflow, lo_ms: int, hi_ms: int
+    seed: int, wf: Workflow, lo_ms: int, hi_ms: int, trigger: Trigger | None = None
 ) -> Iterator[tuple[int, int, int]]:
-    """(createdTime, slot, fanout) of every fire of a workflow with createdTime in [lo, hi)."""
+    """(createdTime, slot, fanout) of every fire of a workflow with createdTime in [lo, hi).
+
+    With a trigger, slots it did not fire (paused) or whose fire failed have no execution, and
+    the slot instants follow the trigger's schedule (local wall clock for daily ones).
+    """
+    if trigger is not None and wf.kind != "adhoc":
+        yield from _triggered_fires(seed, wf, lo_ms, hi_ms, trigger)
+        return
     if wf.kind == "adhoc":
         lam = wf.adhoc_per_hour
         for slot in range(lo_ms // HOUR_MS, hi_ms // HOUR_MS + 1):
@@ -68,7 +76,9 @@ def workflow_fires(
             count = _poisson(lam, unit(h))
             for member in range(count):
                 created = slot * HOUR_MS + hash_ints(h, member) % HOUR_MS
-                if lo_ms <= created < hi_ms:
+                if lo_ms <= created < hi_ms and (
+                    trigger is None or trigger.fires(seed, slot, member, created)
+                ):
                     # Ad-hoc runs are separate events: each is its own member with fanout 1.
                     yield created, slot, -(member + 1)
         return
@@ -88,6 +98,32 @@ def workflow_fires(
             yield created, slot, _fanout(wf, h)
 
 
+def slot_lag_ms(seed: int, wf: Workflow, slot: int) -> int:
+    """Trigger latency from a slot's instant to createdTime; a burst shares one createdTime."""
+    return (hash_ints(seed, wf.index, slot) >> 20) % 1_500
+
+
+def slot_created_ms(seed: int, wf: Workflow, slot: int, trigger: Trigger | None) -> int:
+    """createdTime of the executions of a scheduled slot."""
+    if trigger is None:
+        return slot * wf.period_ms + wf.phase_ms + slot_lag_ms(seed, wf, slot)
+    return trigger.slot_time(slot) + trigger.fire_lag_ms(seed, slot, slot_lag_ms(seed, wf, slot))
+
+
+def _triggered_fires(
+    seed: int, wf: Workflow, lo_ms: int, hi_ms: int, trigger: Trigger
+) -> Iterator[tuple[int, int, int]]:
+    for slot in trigger.slot_range(lo_ms, hi_ms):
+        scheduled = trigger.slot_time(slot)
+        if wf.period_ms < DAY_MS and wf.active_hours < 24:
+            hour = (scheduled // HOUR_MS) % 24
+            if (hour - wf.first_hour) % 24 >= wf.active_hours:
+                continue
+        created = scheduled + trigger.fire_lag_ms(seed, slot, slot_lag_ms(seed, wf, slot))
+        if lo_ms <= created < hi_ms and trigger.fires(seed, slot, 0, scheduled):
+            yield created, slot, _fanout(wf, hash_ints(seed, wf.index, slot))
+
+
 class Timeline:
     """Sorted (createdTime, key) pairs; positions are stable for the life of the world."""
 
@@ -96,11 +132,20 @@ class Timeline:
         self.keys = keys
 
     @classmethod
-    def build(cls, seed: int, workflows: list[Workflow], lo_ms: int, hi_ms: int) -> Timeline:
+    def build(
+        cls,
+        seed: int,
+        workflows: list[Workflow],
+        lo_ms: int,
+        hi_ms: int,
+        triggers: Mapping[int, Trigger] | None = None,
+    ) -> Timeline:
         packed: list[int] = []
         append = packed.append
+        triggers = triggers or {}
         for wf in workflows:
-            for created, slot, fanout in workflow_fires(seed, wf, lo_ms, hi_ms):
+            trigger = triggers.get(wf.index)
+            for created, slot, fanout in workflow_fires(seed, wf, lo_ms, hi_ms, trigger):
                 if fanout < 0:  # an ad-hoc event, member number encoded as -(member + 1)
                     append((created << 64) | make_key(wf.index, slot, -fanout - 1))
                     continue

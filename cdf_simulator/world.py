@@ -17,7 +17,17 @@ from .details import detail_json, summary_json
 from .ids import IdCodec, derived_uuid
 from .rng import hash_ints
 from .summary import MAX_LIFETIME_MS, Summary, final_outcome, status_at, summarize
-from .timeline import Timeline, key_member, key_slot, key_workflow
+from .timeline import (
+    Timeline,
+    key_member,
+    key_slot,
+    key_workflow,
+    make_key,
+    slot_created_ms,
+    slot_lag_ms,
+    workflow_fires,
+)
+from .triggers import Trigger, build_triggers
 
 JSON = dict
 
@@ -59,7 +69,13 @@ class World:
         self.end_ms = origin_ms + config.future_days * DAY_MS
         self.workflows: list[Workflow] = build_catalog(config, self.start_ms, self.end_ms)
         self.by_external_id = {wf.external_id: wf for wf in self.workflows}
-        self.timeline = Timeline.build(self.seed, self.workflows, self.start_ms, self.end_ms)
+        self.triggers: dict[int, Trigger] = build_triggers(
+            self.seed, self.workflows, self.start_ms, self.end_ms
+        )
+        self.triggers_by_external_id = {t.external_id: t for t in self.triggers.values()}
+        self.timeline = Timeline.build(
+            self.seed, self.workflows, self.start_ms, self.end_ms, self.triggers
+        )
         self._ids = IdCodec(self.seed)
         self._detail_cache: OrderedDict[int, bytes] = OrderedDict()
         self._cache_size = config.detail_cache_size
@@ -86,8 +102,7 @@ class World:
         if wf.kind == "adhoc":
             h = hash_ints(self.seed, w, slot, 0xAD)
             return slot * HOUR_MS + hash_ints(h, member) % HOUR_MS
-        h = hash_ints(self.seed, w, slot)
-        return slot * wf.period_ms + wf.phase_ms + (h >> 20) % 1_500
+        return slot_created_ms(self.seed, wf, slot, self.triggers.get(w))
 
     def find(self, execution_id: str) -> int | None:
         """Timeline position of an id; raises MalformedId for a string that is not a UUID."""
@@ -242,3 +257,76 @@ class World:
     def count_visible(self, now_ms: int) -> int:
         tl = self.timeline
         return tl.first_after(now_ms) - tl.first_at_or_after(now_ms - RETENTION_MS + 1)
+
+    # -- triggers ------------------------------------------------------------------------
+    def list_triggers(
+        self, limit: int, cursor: str | None, now_ms: int
+    ) -> tuple[list[JSON], str | None]:
+        visible = sorted(
+            (t for t in self.triggers.values() if t.created_time <= now_ms),
+            key=lambda t: t.external_id,
+        )
+        offset = decode_cursor(cursor, 1)[0] if cursor else 0
+        page = visible[offset : offset + limit]
+        nxt = encode_cursor((offset + limit,)) if offset + limit < len(visible) else None
+        return [t.to_json(now_ms) for t in page], nxt
+
+    def _trigger_fires(self, t: Trigger, lo_ms: int, hi_ms: int) -> list[tuple[int, int, int]]:
+        """(fireTime, slot, member) of every fire (failed ones too) with lo < fireTime <= hi."""
+        wf = t.workflow
+        out: list[tuple[int, int, int]] = []
+        if t.trigger_type != "schedule":
+            for created, slot, neg_member in workflow_fires(self.seed, wf, lo_ms, hi_ms + 1):
+                if lo_ms < created and not t.paused_at(created):
+                    out.append((created, slot, -neg_member - 1))
+            return out
+        for slot in t.slot_range(lo_ms, hi_ms + 1):
+            scheduled = t.slot_time(slot)
+            outside_hours = (
+                wf.period_ms < DAY_MS
+                and wf.active_hours < 24
+                and ((scheduled // HOUR_MS) % 24 - wf.first_hour) % 24 >= wf.active_hours
+            )
+            if outside_hours or t.paused_at(scheduled):
+                continue
+            # The fire comes first, the execution's createdTime a little after it.
+            fire = scheduled + t.fire_lag_ms(self.seed, slot, slot_lag_ms(self.seed, wf, slot) // 2)
+            if lo_ms < fire <= hi_ms:
+                out.append((fire, slot, 0))
+        return out
+
+    def trigger_history(
+        self, external_id: str, limit: int, cursor: str | None, now_ms: int
+    ) -> tuple[list[JSON], str | None] | None:
+        """A trigger's fires in the retention window, newest first; None for an unknown one."""
+        t = self.triggers_by_external_id.get(external_id)
+        if t is None or t.created_time > now_ms:
+            return None
+        # Nothing fired before the world began: its executions start there too.
+        lo = max(now_ms - RETENTION_MS, self.start_ms - 1)
+        fires = sorted(self._trigger_fires(t, lo, now_ms), reverse=True)
+        if cursor is not None:
+            after = tuple(decode_cursor(cursor, 3))
+            fires = [f for f in fires if f < after]
+        page = fires[:limit]
+        nxt = encode_cursor(page[-1]) if len(fires) > limit else None
+        items: list[JSON] = []
+        for fire, slot, member in page:
+            scheduled = t.slot_time(slot) if t.trigger_type == "schedule" else fire
+            item: JSON = {
+                "externalId": t.external_id,
+                "fireTime": fire,
+                "workflowExternalId": t.workflow.external_id,
+                "workflowVersion": t.version_at(fire),
+            }
+            reason = t.failure(self.seed, slot, member, scheduled)
+            if reason is None:
+                item["status"] = "success"
+                item["workflowExecutionId"] = self.execution_id(
+                    make_key(t.workflow.index, slot, member)
+                )
+            else:
+                item["status"] = "failed"
+                item["reasonForFailure"] = reason
+            items.append(item)
+        return items, nxt
