@@ -10,6 +10,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -418,3 +419,8 @@ class WorkflowsClient:
 
     async def list_triggers(self) -> list[dict[str, Any]]:
         return await self._list_paged_get("triggers", "/workflows/triggers")
+
+    async def list_trigger_runs(self, external_id: str) -> list[dict[str, Any]]:
+        """Every run in a trigger's history (the endpoint has no time filter)."""
+        path = f"/workflows/triggers/{quote(external_id, safe='')}/history"
+        return await self._list_paged_get("trigger_history", path)
