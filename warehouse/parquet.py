@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 
-from warehouse.schema import DATA_TABLES, Table, quote_identifier, table
+from warehouse.schema import EXPORTED_TABLES, Table, quote_identifier, table
 from warehouse.sqlfiles import store_sql
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def export_all(warehouse: Warehouse) -> FlushResult:
     """
     con = warehouse.connection
     written = removed = rows = 0
-    for tbl in DATA_TABLES:
+    for tbl in EXPORTED_TABLES:
         assert tbl.partition_column is not None
         part = quote_identifier(tbl.partition_column)
         days = {

@@ -250,10 +250,117 @@ REJECTED_RECORDS = Table(
             key=True,
         ),
         _c("rejected_at", _TS, UTC_TIME, "When the record was first rejected."),
-        _c("source", "VARCHAR", pl.String, "`execution_detail` or `execution_summary`."),
+        _c(
+            "source",
+            "VARCHAR",
+            pl.String,
+            "`execution_detail`, `execution_summary`, `trigger` or `trigger_run`.",
+        ),
         _c("record_id", "VARCHAR", pl.String, "The record's `id` when it had a usable one."),
         _c("reason", "VARCHAR", pl.String, "Why it was rejected (first problem found)."),
         _c("raw_payload", "JSON", JSON_TEXT, "The record as received (a JSON string if not JSON)."),
+    ),
+)
+
+WORKFLOW_TRIGGERS = Table(
+    name="workflow_triggers",
+    description=(
+        "One row per workflow trigger, as the trigger list last showed it. A trigger that "
+        "vanished from the list (deleted) keeps its row; `last_seen_at` tells when it was last "
+        "listed."
+    ),
+    key=("trigger_external_id",),
+    partition_column="created_time",
+    columns=(
+        _c("trigger_external_id", "VARCHAR", pl.String, "Trigger `externalId`.", key=True),
+        _c("workflow_external_id", "VARCHAR", pl.String, "`workflowExternalId` it starts."),
+        _c("workflow_version", "VARCHAR", pl.String, "`workflowVersion` it starts."),
+        _c(
+            "trigger_type",
+            "VARCHAR",
+            pl.String,
+            "`triggerRule.triggerType`: `schedule`, `dataModeling` (unknown types kept).",
+        ),
+        _c("cron_expression", "VARCHAR", pl.String, "`triggerRule.cronExpression` (schedules)."),
+        _c(
+            "timezone",
+            "VARCHAR",
+            pl.String,
+            "`triggerRule.timezone` (IANA name) as given; NULL when absent (CDF then uses UTC).",
+        ),
+        _c("is_paused", "BOOLEAN", pl.Boolean, "`isPaused` when last listed."),
+        _c("trigger_rule", "JSON", JSON_TEXT, "The whole `triggerRule` object."),
+        _c("input", "JSON", JSON_TEXT, "`input` passed to the executions it starts."),
+        _c("metadata", "JSON", JSON_TEXT, "`metadata` object."),
+        _c("created_time", _TS, UTC_TIME, "`createdTime`; its UTC date is the Parquet partition."),
+        _c("last_updated_time", _TS, UTC_TIME, "`lastUpdatedTime`."),
+        _c("extra", "JSON", JSON_TEXT, "Fields this warehouse does not know yet, NULL when none."),
+        _c("last_seen_at", _TS, UTC_TIME, "When an ingest last saw it in the trigger list."),
+    ),
+)
+
+TRIGGER_RUNS = Table(
+    name="trigger_runs",
+    description=(
+        "One row per trigger fire from the trigger's run history: successful fires name the "
+        "execution they started, failed ones the reason. Kept after CDF forgets them."
+    ),
+    key=("trigger_external_id", "fire_time"),
+    partition_column="fire_time",
+    partition_key="fire_date",
+    columns=(
+        _c("trigger_external_id", "VARCHAR", pl.String, "Trigger `externalId`.", key=True),
+        _c(
+            "fire_time",
+            _TS,
+            UTC_TIME,
+            "`fireTime`; its UTC date is the Parquet partition.",
+            key=True,
+        ),
+        _c("workflow_external_id", "VARCHAR", pl.String, "`workflowExternalId`."),
+        _c("workflow_version", "VARCHAR", pl.String, "`workflowVersion`."),
+        _c("status", "VARCHAR", pl.String, "`status`: `success` or `failed` (unknown kept)."),
+        _c(
+            "workflow_execution_id",
+            "VARCHAR",
+            pl.String,
+            "`workflowExecutionId`: the execution the fire started; NULL when none started.",
+        ),
+        _c("reason_for_failure", "VARCHAR", pl.String, "`reasonForFailure` of a failed fire."),
+        _c("extra", "JSON", JSON_TEXT, "Fields this warehouse does not know yet, NULL when none."),
+        _c("ingested_at", _TS, UTC_TIME, "When this row was last written by an ingest."),
+    ),
+)
+
+TRIGGER_EXPECTED_FIRES = Table(
+    name="trigger_expected_fires",
+    description=(
+        "The instants each schedule trigger's cron names, in the trigger's time zone, computed "
+        "at ingest (SQL cannot expand cron). Bounded by the trigger's creation and by the start "
+        "of the warehouse's trigger history; up to a grace period before the ingest. When a "
+        "trigger's cron or zone changes, its rows from that change on are recomputed."
+    ),
+    key=("trigger_external_id", "scheduled_time"),
+    partition_column="scheduled_time",
+    partition_key="scheduled_date",
+    columns=(
+        _c("trigger_external_id", "VARCHAR", pl.String, "Trigger `externalId`.", key=True),
+        _c(
+            "scheduled_time",
+            _TS,
+            UTC_TIME,
+            "Instant the cron names; its UTC date is the Parquet partition.",
+            key=True,
+        ),
+        _c(
+            "local_time",
+            "TIMESTAMP",
+            pl.Datetime("us"),
+            "The same instant on the trigger zone's wall clock (no zone).",
+        ),
+        _c("cron_expression", "VARCHAR", pl.String, "Cron expression it was computed from."),
+        _c("timezone", "VARCHAR", pl.String, "Zone it was computed in (`UTC` when absent)."),
+        _c("computed_at", _TS, UTC_TIME, "When the ingest computed it."),
     ),
 )
 
@@ -289,7 +396,10 @@ DATA_TABLES: tuple[Table, ...] = (
     TASK_DEFINITIONS,
     REJECTED_RECORDS,
 )
-ALL_TABLES: tuple[Table, ...] = (*DATA_TABLES, INGEST_STATE, DIRTY_PARTITIONS)
+# Written by the trigger ingest, apart from the execution batches.
+TRIGGER_TABLES: tuple[Table, ...] = (WORKFLOW_TRIGGERS, TRIGGER_RUNS, TRIGGER_EXPECTED_FIRES)
+EXPORTED_TABLES: tuple[Table, ...] = (*DATA_TABLES, *TRIGGER_TABLES)
+ALL_TABLES: tuple[Table, ...] = (*DATA_TABLES, *TRIGGER_TABLES, INGEST_STATE, DIRTY_PARTITIONS)
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES}
 
 
