@@ -273,7 +273,8 @@ def build_triggers(
             external_id=f"{wf.external_id}-{suffix}",
             workflow=wf,
             trigger_type=kind,
-            created_time=min(world_start_ms, wf.created_time + HOUR_MS * (1 + h % 48)),
+            # Created as the world begins: no schedule slot before it has an execution.
+            created_time=world_start_ms,
             p_fail=(0.005, 0.01, 0.02, 0.03)[(h >> 8) % 4],
             input={"mode": ("incremental", "full")[(h >> 12) % 2]} if (h >> 14) % 3 else None,
             metadata={"owner": ("data-platform", "ops", "analytics")[(h >> 16) % 3]}

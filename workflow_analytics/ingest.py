@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -28,8 +29,15 @@ from typing import Any
 
 import orjson
 
-from cdf_client.client import WorkflowsClient
-from warehouse.flatten import flatten_details, rejected_frame
+from cdf_client.client import MalformedDetail, WorkflowsClient
+from warehouse.flatten import (
+    MAX_TIME_MS,
+    MIN_TIME_MS,
+    SOURCE_DETAIL,
+    SOURCE_SUMMARY,
+    flatten_details,
+    rejected_frame,
+)
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.store import Warehouse
 from workflow_analytics.inspect import recent_executions
@@ -40,6 +48,13 @@ TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"}
 HIGH_WATER_KEY = "executions.high_water_created_ms"
 LAST_RUN_KEY = "executions.last_run"
 HOUR_MS = 3_600_000
+# CDF's execution ids are UUIDs; anything this long, or with control characters, is not an id
+# (and would end up in URLs, logs and file listings).
+MAX_ID_LENGTH = 255
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A createdTime this far past our own clock is garbage; it must not become the high-water mark,
+# or every later run would list a window in the future and see nothing.
+FUTURE_TOLERANCE_MS = 24 * HOUR_MS
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,8 @@ class IngestReport:
     requests: dict[str, Any] = field(default_factory=dict)
     table_counts: dict[str, int] = field(default_factory=dict)
     recent: list[dict[str, Any]] = field(default_factory=list)
+    # What the trigger ingest that followed did (workflow_analytics.triggers.TriggerReport).
+    triggers: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The counters (not the table counts or preview rows), JSON-ready."""
@@ -103,15 +120,37 @@ def _summary_key(item: dict[str, Any]) -> tuple[Any, Any, Any]:
     return (item.get("status"), item.get("startTime"), item.get("endTime"))
 
 
-def _valid_summary(item: Any) -> str | None:
+def _valid_summary(item: Any, now_ms: int) -> str | None:
     """Why a list item cannot be used, or None when it can."""
     if not isinstance(item, dict):
         return "list item is not an object"
-    if not isinstance(item.get("id"), str) or not item["id"]:
+    execution_id = item.get("id")
+    if not isinstance(execution_id, str) or not execution_id:
         return "list item has no string id"
+    if len(execution_id) > MAX_ID_LENGTH:
+        return f"list item id is {len(execution_id)} characters long (at most {MAX_ID_LENGTH})"
+    if _CONTROL_CHARACTERS.search(execution_id):
+        return f"list item id contains control characters: {execution_id[:60]!r}"
     created = item.get("createdTime")
     if not isinstance(created, int) or isinstance(created, bool):
         return "list item has no integer createdTime"
+    if not MIN_TIME_MS <= created < MAX_TIME_MS:
+        return f"list item createdTime {created} is outside years 2000..2099"
+    if created > now_ms + FUTURE_TOLERANCE_MS:
+        return f"list item createdTime {created} is more than a day in the future"
+    return None
+
+
+def _detail_problem(execution_id: str, detail: Any) -> str | None:
+    """Why a detail answer cannot stand for the execution asked, or None when it can.
+
+    Its fields are flattened (and rejected there when wrong); here only what ties the answer to
+    the request: a body that is JSON at all, and the same id.
+    """
+    if isinstance(detail, MalformedDetail):
+        return f"detail answer for {execution_id!r} is {detail.problem}"
+    if isinstance(detail, dict) and "id" in detail and detail["id"] != execution_id:
+        return f"detail answer for {execution_id!r} is for another id: {detail['id']!r:.80}"
     return None
 
 
@@ -131,6 +170,7 @@ class _Run:
         self.seen: set[str] = set()
         self.max_created: int | None = None
         self.rejected_summaries: list[tuple[Any, str]] = []
+        self.rejected_details: list[tuple[Any, str]] = []
         # DuckDB is used from worker threads (to keep the event loop fetching); one at a time.
         self.db_lock = asyncio.Lock()
 
@@ -150,8 +190,9 @@ class _Run:
             page_size=s.page_size,
         ):
             fresh: dict[str, dict[str, Any]] = {}
+            now_ms = int(time.time() * 1000)
             for item in page:
-                problem = _valid_summary(item)
+                problem = _valid_summary(item, now_ms)
                 if problem is not None:
                     self.rejected_summaries.append((item, problem))
                     continue
@@ -189,14 +230,19 @@ class _Run:
     async def write(self, details: list[dict[str, Any]], state: dict[str, Any] | None) -> None:
         r = self.report
         rejected_summaries, self.rejected_summaries = self.rejected_summaries, []
+        rejected_details, self.rejected_details = self.rejected_details, []
 
         def flatten_and_apply() -> Any:
             now = datetime.now(UTC)
             batch = flatten_details(details, ingested_at=now)
-            if rejected_summaries:
-                batch = batch.with_rejected(
-                    rejected_frame(rejected_summaries, source="execution_summary", rejected_at=now)
-                )
+            for items, source in (
+                (rejected_summaries, SOURCE_SUMMARY),
+                (rejected_details, SOURCE_DETAIL),
+            ):
+                if items:
+                    batch = batch.with_rejected(
+                        rejected_frame(items, source=source, rejected_at=now)
+                    )
             return self.warehouse.apply_batch(batch, state)
 
         result = await self.db(flatten_and_apply)
@@ -226,6 +272,11 @@ class _Run:
                 log.info("execution %s is listed but its detail is gone; skipped", execution_id)
                 continue
             r.details_fetched += 1
+            problem = _detail_problem(execution_id, detail)
+            if problem is not None:
+                raw = detail.raw if isinstance(detail, MalformedDetail) else detail
+                self.rejected_details.append((raw, problem))
+                continue
             pending.append(detail)
             if len(pending) >= s.batch_size:
                 await self.write(pending, None)

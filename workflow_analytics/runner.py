@@ -12,6 +12,7 @@ from cdf_client.config import CdfConfig
 from warehouse.lock import WriterLock
 from warehouse.store import Warehouse
 from workflow_analytics.ingest import IngestReport, IngestSettings, ProgressCallback, ingest
+from workflow_analytics.triggers import ingest_triggers
 
 
 def run_ingest(
@@ -29,7 +30,19 @@ def run_ingest(
         async with WorkflowsClient(cdf, transport=transport) as client:
             with Warehouse(warehouse_dir) as warehouse:
                 warehouse.ensure_schema()
-                return await ingest(client, warehouse, settings, progress)
+                report = await ingest(client, warehouse, settings, progress)
+                # Triggers after executions: the execution high-water mark bounds which
+                # scheduled fires are already due. A backfill window leaves them alone.
+                if settings is None or not settings.is_backfill:
+                    report.triggers = (await ingest_triggers(client, warehouse)).as_dict()
+                return report
 
+    async def preflight() -> None:
+        async with WorkflowsClient(cdf, transport=transport) as client:
+            await client.check_access()
+
+    # Credentials, project and network first: a run that cannot read CDF leaves no file behind
+    # (no warehouse directory, lock file or empty database).
+    asyncio.run(preflight())
     with WriterLock(warehouse_dir, timeout_s=lock_timeout_s):
         return asyncio.run(main())
