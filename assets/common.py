@@ -16,6 +16,9 @@ WAREHOUSE_POOL = "duckdb_warehouse"
 TRANSIENT_RETRY = dg.RetryPolicy(
     max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
+# A run tagged with this set to "false" fails at once when CDF stays down past the client's own
+# retry budget: `workflow-analytics ingest` at a terminal reports it instead of waiting minutes.
+STEP_RETRIES_TAG = "workflow_analytics/step_retries"
 
 
 def column_schema(table: Table) -> dg.TableSchema:

@@ -13,7 +13,13 @@ from typing import Any
 
 import dagster as dg
 
-from assets.common import OWNERS, TRANSIENT_RETRY, WAREHOUSE_POOL, column_schema
+from assets.common import (
+    OWNERS,
+    STEP_RETRIES_TAG,
+    TRANSIENT_RETRY,
+    WAREHOUSE_POOL,
+    column_schema,
+)
 from cdf_client.errors import CdfError, SourceUnavailableError
 from pipelines.partitions import daily_history
 from pipelines.resources import CdfResource, WarehouseResource
@@ -64,7 +70,8 @@ def _run(
     try:
         return run_ingest(config, warehouse.path(), settings, progress=progress)
     except SourceUnavailableError as exc:
-        raise dg.Failure(description=str(exc), allow_retries=True) from None
+        retry = context.run.tags.get(STEP_RETRIES_TAG, "true") != "false"
+        raise dg.Failure(description=str(exc), allow_retries=retry) from None
     except (CdfError, WarehouseBusyError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
 

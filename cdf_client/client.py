@@ -67,6 +67,17 @@ class RequestStats:
         }
 
 
+@dataclass(frozen=True)
+class MalformedDetail:
+    """A detail answer (200) whose body is not an execution: kept for the rejection record.
+
+    One bad record must not stop the run; the caller stores it as rejected and goes on.
+    """
+
+    raw: str
+    problem: str
+
+
 def _retry_after_seconds(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")
     if value is None:
@@ -282,7 +293,35 @@ class WorkflowsClient:
                 request_id=response.headers.get("x-request-id"),
             ) from None
 
+    @classmethod
+    def _page(cls, response: httpx.Response, kind: str) -> tuple[list[Any], str | None]:
+        """A list answer's items and next cursor; anything else is a clear CdfApiError."""
+        page = cls._json(response)
+        request_id = response.headers.get("x-request-id")
+        items = page.get("items") if isinstance(page, dict) else None
+        if not isinstance(items, list):
+            raise CdfApiError(
+                response.status_code, f"{kind} answer has no items array", request_id=request_id
+            )
+        cursor = page.get("nextCursor")
+        if cursor is not None and not isinstance(cursor, str):
+            raise CdfApiError(
+                response.status_code,
+                f"{kind} answer has a nextCursor that is not a string",
+                request_id=request_id,
+            )
+        return items, cursor or None
+
     # -- endpoints ---------------------------------------------------------------------------
+
+    async def check_access(self) -> None:
+        """One small list request: raises AuthError, AccessError, SourceUnavailableError (after
+        the retry budget) or CdfApiError when the project cannot be read, before any work."""
+        response = await self._request(
+            "list", "POST", "/workflows/executions/list", {"filter": {}, "limit": 1}
+        )
+        assert response is not None
+        self._page(response, "list")
 
     async def list_executions(
         self,
@@ -315,32 +354,34 @@ class WorkflowsClient:
                 body["cursor"] = cursor
             response = await self._request("list", "POST", "/workflows/executions/list", body)
             assert response is not None
-            page = self._json(response)
-            items = page.get("items") if isinstance(page, dict) else None
-            if not isinstance(items, list):
-                raise CdfApiError(response.status_code, "list answer has no items array")
+            items, cursor = self._page(response, "list")
             yield items
-            cursor = page.get("nextCursor")
             if not cursor:
                 return
 
-    async def retrieve_detailed(self, execution_id: str) -> dict[str, Any] | None:
-        """One execution in detail, or None when CDF no longer has it (400/404)."""
+    async def retrieve_detailed(self, execution_id: str) -> Any:
+        """One execution in detail (the decoded JSON), None when CDF no longer has it (400/404),
+        or a :class:`MalformedDetail` when the answer is not JSON."""
         return await self._retrieve(execution_id, None)
 
-    async def _retrieve(
-        self, execution_id: str, limiter: AdaptiveLimiter | None
-    ) -> dict[str, Any] | None:
+    async def _retrieve(self, execution_id: str, limiter: AdaptiveLimiter | None) -> Any:
         response = await self._request(
             "detail",
             "GET",
-            f"/workflows/executions/{execution_id}",
+            # Ids come from the list answer: encoded, so no id can change the path it asks.
+            f"/workflows/executions/{quote(execution_id, safe='')}",
             limiter=limiter,
             allow_not_found=True,
         )
         if response is None:
             return None
-        return self._json(response)  # type: ignore[no-any-return]
+        try:
+            detail = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            return MalformedDetail(response.content.decode("utf-8", "replace"), "not valid JSON")
+        if detail is None:
+            return MalformedDetail("null", "JSON null instead of an execution")
+        return detail  # type: ignore[no-any-return]
 
     async def retrieve_detailed_many(
         self,
@@ -405,12 +446,13 @@ class WorkflowsClient:
         items: list[dict[str, Any]] = []
         cursor: str | None = None
         while True:
-            query = f"?limit={MAX_PAGE_SIZE}" + (f"&cursor={cursor}" if cursor else "")
+            query = f"?limit={MAX_PAGE_SIZE}" + (
+                f"&cursor={quote(cursor, safe='')}" if cursor else ""
+            )
             response = await self._request(kind, "GET", path + query)
             assert response is not None
-            page = self._json(response)
-            items.extend(page.get("items", []))
-            cursor = page.get("nextCursor")
+            page_items, cursor = self._page(response, kind)
+            items.extend(page_items)
             if not cursor:
                 return items
 

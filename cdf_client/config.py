@@ -42,7 +42,8 @@ class CdfConfig:
     # Seconds to connect / to wait for an answer.
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-    # Retry budget for transient failures: whichever runs out first.
+    # Retry budget for transient failures: whichever runs out first (CDF_MAX_ATTEMPTS and
+    # CDF_MAX_RETRY_SECONDS in the environment).
     max_attempts: int = 8
     max_retry_seconds: float = 300.0
     max_backoff_seconds: float = 30.0
@@ -81,6 +82,13 @@ class CdfConfig:
                 )
         if not 1 <= self.concurrency <= 256:
             raise ConfigError(f"concurrency must be 1..256, got {self.concurrency}")
+        if not 1 <= self.max_attempts <= 100:
+            raise ConfigError(f"CDF_MAX_ATTEMPTS must be 1..100, got {self.max_attempts}")
+        if not 0 < self.max_retry_seconds <= 86_400:
+            raise ConfigError(
+                f"CDF_MAX_RETRY_SECONDS must be more than 0 and at most 86400, "
+                f"got {self.max_retry_seconds}"
+            )
 
     @property
     def api_root(self) -> str:
@@ -88,7 +96,8 @@ class CdfConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> CdfConfig:
-        """Read ``CDF_URL``/``CDF_CLUSTER``, ``CDF_PROJECT``, ``IDP_*`` and ``CDF_TOKEN``."""
+        """Read ``CDF_URL``/``CDF_CLUSTER``, ``CDF_PROJECT``, ``IDP_*`` and ``CDF_TOKEN``, and the
+        optional tuning ``CDF_CONCURRENCY``, ``CDF_MAX_ATTEMPTS``, ``CDF_MAX_RETRY_SECONDS``."""
         env = os.environ if env is None else env
         base_url = env.get("CDF_URL", "").strip()
         cluster = env.get("CDF_CLUSTER", "").strip()
@@ -115,13 +124,17 @@ class CdfConfig:
             "scopes": scopes,
             "token": env.get("CDF_TOKEN") or None,
         }
-        concurrency = env.get("CDF_CONCURRENCY", "").strip()
-        if concurrency:
-            try:
-                values["concurrency"] = int(concurrency)
-            except ValueError:
-                raise ConfigError(
-                    f"CDF_CONCURRENCY must be an integer, got {concurrency!r}"
-                ) from None
+        for name, key, kind in (
+            ("CDF_CONCURRENCY", "concurrency", int),
+            ("CDF_MAX_ATTEMPTS", "max_attempts", int),
+            ("CDF_MAX_RETRY_SECONDS", "max_retry_seconds", float),
+        ):
+            text = env.get(name, "").strip()
+            if text:
+                try:
+                    values[key] = kind(text)
+                except ValueError:
+                    noun = "an integer" if kind is int else "a number"
+                    raise ConfigError(f"{name} must be {noun}, got {text!r}") from None
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -78,6 +78,15 @@ def _check_config() -> None:
 def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Show Dagster's event log.")] = False,
+    retry_later: Annotated[
+        bool,
+        typer.Option(
+            "--retry-later",
+            help="When CDF stays down past the client's retry budget (CDF_MAX_ATTEMPTS, "
+            "CDF_MAX_RETRY_SECONDS), retry the step as the schedule does (minutes later) "
+            "instead of failing at once.",
+        ),
+    ] = False,
 ) -> None:
     """One incremental ingest of the CDF project in the environment into WAREHOUSE_DIR.
 
@@ -90,7 +99,7 @@ def ingest(
     _show_progress(quiet)
     directory = warehouse_dir()
     try:
-        outcome = run_nightly_job(verbose=verbose)
+        outcome = run_nightly_job(verbose=verbose, step_retries=retry_later)
     except KeyboardInterrupt:
         raise fail("interrupted; the next run completes the warehouse", 130) from None
     if not outcome.success:

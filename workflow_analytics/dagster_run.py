@@ -41,11 +41,15 @@ def _error_line(result: dg.ExecuteInProcessResult) -> str:
     return "the nightly ingest job failed (see the Dagster logs)"
 
 
-# Dagster's console logger at WARNING: the command line prints its own progress and summary.
-QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's console logger only for critical events: the command line prints its own progress,
+# summary and one-line error (a step failure would otherwise print its whole stack on stderr).
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def run_nightly_job(*, verbose: bool = False) -> JobOutcome:
+def run_nightly_job(*, verbose: bool = False, step_retries: bool = True) -> JobOutcome:
+    """Run the nightly job in-process; ``step_retries=False`` fails at once when CDF stays down
+    past the client's retry budget instead of retrying the step minutes later."""
+    from assets.common import STEP_RETRIES_TAG
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("nightly_ingest")
@@ -59,10 +63,11 @@ def run_nightly_job(*, verbose: bool = False) -> JobOutcome:
             instance=instance,
             raise_on_error=False,
             run_config=None if verbose else QUIET_RUN_CONFIG,
+            tags=None if step_retries else {STEP_RETRIES_TAG: "false"},
         )
         outcome = JobOutcome(success=result.success)
         for event in result.get_asset_materialization_events():
-            mat = event.asset_materialization
+            mat = event.materialization
             if mat is not None:
                 outcome.metadata[mat.asset_key.to_user_string()] = {
                     k: _plain(v) for k, v in mat.metadata.items()

@@ -98,7 +98,10 @@ def records(draw: st.DrawFn, index: int) -> Any:
     )
     for _ in range(draw(st.integers(0, 2))):
         key = draw(st.sampled_from(EXECUTION_KEYS))
-        rec[key] = draw(json_values | times)
+        value = draw(json_values | times)
+        if key == "id" and isinstance(value, str) and value:
+            value = f"{value}#{index}"  # a damaged id, still unique within the batch
+        rec[key] = value
     return rec
 
 
