@@ -110,9 +110,11 @@ class WorkflowsClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         seed: int | None = None,
+        stats: RequestStats | None = None,
     ) -> None:
         self.config = config
-        self.stats = RequestStats()
+        # Shared when given: several clients of one run add up to one account of its requests.
+        self.stats = stats if stats is not None else RequestStats()
         self.limiter = AdaptiveLimiter(config.concurrency)
         self._random = random.Random(seed)
         self._auth: TokenProvider

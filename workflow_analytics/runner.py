@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from cdf_client.client import WorkflowsClient
+from cdf_client.client import RequestStats, WorkflowsClient
 from cdf_client.config import CdfConfig
 from warehouse.lock import WriterLock
 from warehouse.store import Warehouse
@@ -26,8 +26,10 @@ def run_ingest(
 ) -> IngestReport:
     """Take the single-writer lock, open the client and the warehouse, run one ingest."""
 
+    stats = RequestStats()  # the preflight's requests and retries count in the run's report
+
     async def main() -> IngestReport:
-        async with WorkflowsClient(cdf, transport=transport) as client:
+        async with WorkflowsClient(cdf, transport=transport, stats=stats) as client:
             with Warehouse(warehouse_dir) as warehouse:
                 warehouse.ensure_schema()
                 report = await ingest(client, warehouse, settings, progress)
@@ -35,10 +37,11 @@ def run_ingest(
                 # scheduled fires are already due. A backfill window leaves them alone.
                 if settings is None or not settings.is_backfill:
                     report.triggers = (await ingest_triggers(client, warehouse)).as_dict()
+                report.requests = client.stats.as_dict()  # with the trigger requests
                 return report
 
     async def preflight() -> None:
-        async with WorkflowsClient(cdf, transport=transport) as client:
+        async with WorkflowsClient(cdf, transport=transport, stats=stats) as client:
             await client.check_access()
 
     # Credentials, project and network first: a run that cannot read CDF leaves no file behind
