@@ -1,0 +1,42 @@
+"""Dagster fixtures: resources pointing at a simulator on 127.0.0.1 and a temporary warehouse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelines.resources import CdfResource, WarehouseResource
+
+
+@pytest.fixture
+def dagster_resources(sim_url: str, warehouse_path: Path) -> dict[str, object]:
+    return {
+        "cdf": CdfResource(
+            base_url=sim_url,
+            project="test-project",
+            token_url=f"{sim_url}/oauth2/token",
+            client_id="dagster-test",
+            client_secret="dagster-test-secret",
+        ),
+        "warehouse": WarehouseResource(directory=str(warehouse_path)),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _no_cdf_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Resources must get everything from their fields here, not from a developer's shell."""
+    for name in (
+        "CDF_URL",
+        "CDF_CLUSTER",
+        "CDF_PROJECT",
+        "IDP_TOKEN_URL",
+        "IDP_CLIENT_ID",
+        "IDP_CLIENT_SECRET",
+        "IDP_SCOPES",
+        "CDF_TOKEN",
+        "WAREHOUSE_DIR",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    yield

@@ -1,0 +1,196 @@
+"""Assets and checks through `dg.materialize` against the simulator on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import httpx
+import pytest
+
+from assets.checks import ALL_CHECKS
+from assets.ingest import cdf_incremental_ingest, history_backfill
+from assets.views import analytics_views
+from cdf_simulator import Simulator, create_app
+from pipelines.resources import CdfResource, WarehouseResource
+from tests.conftest import cdf_config_for, small_sim_config
+from tests.ingest.helpers import snapshot
+from warehouse.store import Warehouse
+from workflow_analytics.runner import run_ingest
+
+ALL = [cdf_incremental_ingest, history_backfill, analytics_views, *ALL_CHECKS]
+
+
+def _materialize(
+    resources: dict[str, Any], selection: Any = None, partition_key: str | None = None
+) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        ALL,
+        resources=resources,
+        selection=selection,
+        partition_key=partition_key,
+        raise_on_error=False,
+    )
+
+
+def _metadata(result: dg.ExecuteInProcessResult, key: str) -> dict[str, Any]:
+    for event in result.get_asset_materialization_events():
+        mat = event.materialization
+        if mat is not None and mat.asset_key.to_user_string() == key:
+            return {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+    raise AssertionError(f"no materialization of {key}")
+
+
+NIGHTLY = dg.AssetSelection.assets(cdf_incremental_ingest, analytics_views)
+
+
+def test_nightly_selection_materialises_tables_views_and_passes_checks(
+    sim: Simulator, dagster_resources: dict[str, Any]
+) -> None:
+    result = _materialize(dagster_resources, NIGHTLY)
+    assert result.success
+    meta = _metadata(result, "workflow_executions")
+    visible = sim.world.count_visible(sim.clock.now_ms())
+    assert meta["executions_listed"] == visible == meta["rows_inserted"]
+    assert meta["dagster/row_count"] == visible
+    assert meta["api_requests"] >= visible  # one detail request each, plus list pages
+    assert "| execution_id |" in meta["preview"]
+    sla = _metadata(result, "workflow_daily_sla")
+    assert sla["dagster/row_count"] > 0
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) == len(ALL_CHECKS)
+    assert all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
+
+
+def test_backfilled_days_next_to_the_nightly_run_equal_a_nightly_run_alone(
+    sim: Simulator, dagster_resources: dict[str, Any], sim_url: str, tmp_path: Path
+) -> None:
+    now = datetime.fromtimestamp(sim.clock.now_ms() / 1000, UTC)
+    days = [(now.date().toordinal() - d) for d in (10, 9, 8)]
+    for day in days:
+        key = datetime.fromordinal(day).strftime("%Y-%m-%d")
+        result = _materialize(dagster_resources, dg.AssetSelection.assets(history_backfill), key)
+        assert result.success
+        meta = _metadata(result, "history_backfill")
+        assert meta["rows_inserted"] > 0
+    assert _materialize(dagster_resources, NIGHTLY).success
+    # The same run on an empty warehouse: identical rows, the backfill changed nothing.
+    alone = dict(dagster_resources)
+    alone["warehouse"] = type(dagster_resources["warehouse"])(directory=str(tmp_path / "alone"))
+    assert _materialize(alone, NIGHTLY).success
+    backfilled_dir = Path(dagster_resources["warehouse"].directory)
+    assert snapshot(backfilled_dir) == snapshot(tmp_path / "alone")
+
+
+BREAKAGES = {
+    "tasks_have_execution": (
+        "INSERT INTO task_executions (task_execution_id, execution_id, task_external_id) "
+        "VALUES ('orphan-task', 'no-such-execution', 't')"
+    ),
+    "terminal_have_end_time": (
+        "UPDATE workflow_executions SET end_time = NULL WHERE execution_id = "
+        "(SELECT min(execution_id) FROM workflow_executions WHERE status = 'COMPLETED')"
+    ),
+    "task_times_inside_execution": (
+        "UPDATE task_executions SET start_time = start_time - INTERVAL 2 HOUR "
+        "WHERE task_execution_id = (SELECT min(task_execution_id) FROM task_executions "
+        "WHERE start_time IS NOT NULL)"
+    ),
+    "no_future_timestamps": (
+        "UPDATE workflow_executions SET created_time = now() + INTERVAL 1 DAY "
+        "WHERE execution_id = (SELECT min(execution_id) FROM workflow_executions)"
+    ),
+    "tasks_key_unique": (
+        "INSERT INTO task_executions SELECT * FROM task_executions "
+        "WHERE task_execution_id = (SELECT min(task_execution_id) FROM task_executions)"
+    ),
+    "ingest_is_fresh": (
+        "UPDATE _ingest_state SET value = json_object('finished_at_epoch_s', 0) "
+        "WHERE key = 'executions.last_run'"
+    ),
+    "rejected_not_growing": (
+        "UPDATE _ingest_state SET value = json_object('finished_at_epoch_s', epoch(now()), "
+        "'rejected', 500, 'details_fetched', 1000) WHERE key = 'executions.last_run'"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def ingested_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ingest per module; each test breaks its own copy."""
+    directory = tmp_path_factory.mktemp("template") / "warehouse"
+    sim = Simulator(small_sim_config())
+    run_ingest(
+        cdf_config_for("http://127.0.0.1"),
+        directory,
+        transport=httpx.ASGITransport(app=create_app(sim)),
+    )
+    return directory
+
+
+@pytest.fixture
+def ingested(ingested_template: Path, tmp_path: Path) -> Path:
+    directory = tmp_path / "copy"
+    shutil.copytree(ingested_template, directory)
+    return directory
+
+
+@pytest.mark.parametrize("check_name", sorted(BREAKAGES))
+def test_each_check_fails_on_a_warehouse_broken_for_it(ingested: Path, check_name: str) -> None:
+    check = _check_def(check_name)
+    warehouse = WarehouseResource(directory=str(ingested))
+    assert _evaluate(check, warehouse).passed
+    with Warehouse(ingested) as wh:
+        wh.connection.execute(BREAKAGES[check_name])
+    assert not _evaluate(check, warehouse).passed
+
+
+def _check_def(name: str) -> dg.AssetChecksDefinition:
+    for check in ALL_CHECKS:
+        if any(key.name == name for key in check.check_keys):
+            return check
+    raise AssertionError(f"no check named {name}")
+
+
+def _evaluate(check: dg.AssetChecksDefinition, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    result = check(warehouse=warehouse)
+    assert isinstance(result, dg.AssetCheckResult)
+    return result
+
+
+def test_a_failing_blocking_check_stops_the_views(dagster_resources: dict[str, Any]) -> None:
+    assert _materialize(dagster_resources, NIGHTLY).success
+    directory = Path(dagster_resources["warehouse"].directory)
+    # The next run re-checks every table; an orphan task makes a blocking check fail.
+    with Warehouse(directory) as wh:
+        wh.connection.execute(BREAKAGES["tasks_have_execution"])
+    result = _materialize(dagster_resources, NIGHTLY)
+    assert not result.success
+    failed = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
+    assert failed == ["tasks_have_execution"]
+    materialized = {
+        e.materialization.asset_key.to_user_string()
+        for e in result.get_asset_materialization_events()
+        if e.materialization is not None
+    }
+    assert "workflow_daily_sla" not in materialized
+
+
+def test_no_access_fails_the_asset_at_once_with_one_clear_message(
+    dagster_resources: dict[str, Any], sim_url: str, warehouse_path: Path
+) -> None:
+    resources = dict(dagster_resources)
+    resources["cdf"] = CdfResource(base_url=sim_url, project="someone-elses",
+                                   token_url=f"{sim_url}/oauth2/token",
+                                   client_id="c", client_secret="s")
+    result = _materialize(resources, NIGHTLY)
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert len(failures) == 1  # not retried: access does not come back by waiting
+    user = failures[0].step_failure_data.user_failure_data
+    assert user is not None
+    assert "someone-elses" in user.description and "403" in user.description
+    assert not (warehouse_path / "workflows.duckdb").exists()
