@@ -36,6 +36,16 @@ SOURCE_SUMMARY = "execution_summary"
 MIN_TIME_MS = 946_684_800_000  # 2000-01-01T00:00:00Z
 MAX_TIME_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z
 
+# CDF's documented limits (docs: Limits). A record over one is not what CDF sends: it is rejected
+# whole (raw payload kept in rejected_records) rather than stored half-trusted. At the limit is
+# fine. Sizes are of the compact JSON in UTF-8; KB and MB are binary.
+MAX_TASKS = 200  # task rows per execution, dynamic children included
+MAX_INPUT_BYTES = 100 * 1024  # an execution's input
+MAX_TASK_PAYLOAD_BYTES = 209_715  # 0.2 MB: a task's input or output
+MAX_METADATA_PAIRS = 10
+MAX_METADATA_KEY = 32  # characters
+MAX_METADATA_VALUE = 255  # characters
+
 _EXECUTION_KEYS = frozenset(
     {
         "id",
@@ -184,6 +194,31 @@ def _extra(obj: Mapping[str, Any], known: frozenset[str], field: str) -> str | N
     return _json({k: obj[k] for k in sorted(unknown, key=str)}, field)
 
 
+def _check_size(text: str | None, limit: int, field: str) -> None:
+    if text is not None and len(text) > limit // 4:
+        size = len(text.encode())
+        if size > limit:
+            raise _Reject(f"{field}: {size} bytes, over CDF's documented limit of {limit}")
+
+
+def _check_metadata(metadata: Mapping[str, Any]) -> None:
+    if len(metadata) > MAX_METADATA_PAIRS:
+        raise _Reject(
+            f"metadata: {len(metadata)} pairs, over CDF's documented limit of {MAX_METADATA_PAIRS}"
+        )
+    for key, value in metadata.items():
+        if len(key) > MAX_METADATA_KEY:
+            raise _Reject(
+                f"metadata: key {_short(key)} is {len(key)} characters, over CDF's documented "
+                f"limit of {MAX_METADATA_KEY}"
+            )
+        if type(value) is str and len(value) > MAX_METADATA_VALUE:
+            raise _Reject(
+                f"metadata.{key[:32]}: value is {len(value)} characters, over CDF's documented "
+                f"limit of {MAX_METADATA_VALUE}"
+            )
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -238,6 +273,12 @@ def _parse_task(t: Any, i: int, execution_id: str, created_ms: int) -> tuple[Any
                 output_json = None if output is None else _dumps(output).decode()
             except (orjson.JSONEncodeError, TypeError):
                 return _parse_task_carefully(t, i, execution_id, created_ms)
+            if (input_json is not None and len(input_json) > MAX_TASK_PAYLOAD_BYTES // 4) or (
+                output_json is not None and len(output_json) > MAX_TASK_PAYLOAD_BYTES // 4
+            ):
+                # Possibly over the limit (a character is 1 to 4 bytes): measure exactly.
+                _check_size(input_json, MAX_TASK_PAYLOAD_BYTES, f"executedTasks[{i}].input")
+                _check_size(output_json, MAX_TASK_PAYLOAD_BYTES, f"executedTasks[{i}].output")
             return (
                 tid,
                 execution_id,
@@ -260,6 +301,8 @@ def _parse_task_carefully(t: Any, i: int, execution_id: str, created_ms: int) ->
     where = f"executedTasks[{i}]."
     if type(t) is not dict:
         raise _Reject(f"executedTasks[{i}]: not an object")
+    for key in ("input", "output"):
+        _check_size(_json(t.get(key), where + key), MAX_TASK_PAYLOAD_BYTES, where + key)
     return (
         _req_str(t, "id", where),
         execution_id,
@@ -447,6 +490,8 @@ def _parse_execution(rec: Any, cache: _DefinitionCache) -> _Parsed:
     metadata = rec.get("metadata")
     if metadata is not None and type(metadata) is not dict:
         raise _Reject(f"metadata: not an object: {_short(metadata)}")
+    if metadata is not None:
+        _check_metadata(metadata)
     wd = rec.get("workflowDefinition")
     if wd is not None and type(wd) is not dict:
         raise _Reject("workflowDefinition: not an object")
@@ -456,6 +501,10 @@ def _parse_execution(rec: Any, cache: _DefinitionCache) -> _Parsed:
         tasks_in = []
     elif type(tasks_in) is not list:
         raise _Reject("executedTasks: not a list")
+    if len(tasks_in) > MAX_TASKS:
+        raise _Reject(
+            f"executedTasks: {len(tasks_in)} tasks, over CDF's documented limit of {MAX_TASKS}"
+        )
 
     tasks = [_parse_task(t, i, execution_id, created_ms) for i, t in enumerate(tasks_in)]
     task_ids = [t[0] for t in tasks]
@@ -465,6 +514,8 @@ def _parse_execution(rec: Any, cache: _DefinitionCache) -> _Parsed:
     if wd and definition_hash:
         definitions = _cached_definitions(wd, definition_hash, cache)
 
+    input_json = _json(rec.get("input"), "input")
+    _check_size(input_json, MAX_INPUT_BYTES, "input")
     execution = (
         execution_id,
         workflow_xid,
@@ -477,7 +528,7 @@ def _parse_execution(rec: Any, cache: _DefinitionCache) -> _Parsed:
         _opt_str(rec, "engineExecutionId", ""),
         definition_hash,
         _json(metadata, "metadata"),
-        _json(rec.get("input"), "input"),
+        input_json,
         len(tasks),
         _execution_extra(rec, wd),
     )
