@@ -66,6 +66,8 @@ class AnalyticsData:
     capacity: pl.DataFrame
     sla_by_day: pl.DataFrame | None = None
     latest_sla_breaches: pl.DataFrame | None = None
+    trigger_summary: pl.DataFrame | None = None
+    latest_trigger_misses: pl.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -149,6 +151,9 @@ def load_analytics(
             data.latest_sla_breaches = _frame(con, "latest_sla_breaches", [TOP_ROWS])
         else:
             notes.append("No SLA views in this warehouse yet: SLA breaches are not shown.")
+        if _has_view(con, "trigger_fire_checks"):
+            data.trigger_summary = _frame(con, "trigger_summary")
+            data.latest_trigger_misses = _frame(con, "latest_trigger_misses", [TOP_ROWS])
     finally:
         con.close()
     return data
@@ -366,6 +371,11 @@ def render_html(data: AnalyticsData) -> str:
         "<h2>SLA breaches</h2>",
         figure("sla-breaches", "SLA breaches per day"),
         html_table(data.latest_sla_breaches, "no SLA breaches"),
+        "<h2>Scheduled runs that never happened</h2>",
+        "<p>Fires each schedule trigger's cron promised, against the fires CDF recorded: a "
+        "failed fire or no fire at all (paused trigger) leaves no execution behind.</p>",
+        html_table(data.trigger_summary, "no schedule triggers"),
+        html_table(data.latest_trigger_misses, "no missed runs"),
         "<h2>Slowest critical paths</h2>",
         figure("critical-paths", "Slowest critical paths"),
         html_table(data.slowest_critical_paths, "no critical paths"),
