@@ -89,6 +89,8 @@ def _report_metadata(report: IngestReport) -> dict[str, Any]:
         "executions_unchanged": report.unchanged,
         "details_fetched": report.details_fetched,
         "details_missing": report.details_missing,
+        "triggers_listed": report.triggers.get("triggers_listed", 0),
+        "trigger_runs_new": report.triggers.get("runs_inserted", 0),
         "api_requests": requests.get("total_requests", 0),
         "api_retries": requests.get("retries", 0),
         "api_throttled": requests.get("throttled", 0),
