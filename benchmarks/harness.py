@@ -1,0 +1,262 @@
+"""Building blocks of the benchmark: a simulator in its own process, and measured child processes.
+
+Everything measured runs as a separate process so that its wall time and peak memory are its
+own: the simulator never shares a core's Python interpreter (or its GIL) with a client, and a
+client's resident memory is polled by psutil over the whole process tree it starts.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from cdf_simulator import Simulator, SimulatorConfig
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PROJECT = "bench"
+# A fixed clock: the same world, the same visible executions, on every run and machine.
+NOW_MS = 1_750_000_000_000
+HISTORY_DAYS = 90
+
+
+@dataclass(frozen=True)
+class WorldSize:
+    """Simulator flags that give about ``target`` visible executions."""
+
+    target: int
+    workflows: int
+    executions_per_day: float
+    visible: int
+
+    def flags(self) -> list[str]:
+        return [
+            "--workflows",
+            str(self.workflows),
+            "--executions-per-day",
+            str(self.executions_per_day),
+            "--history-days",
+            str(HISTORY_DAYS),
+        ]
+
+
+def _visible(workflows: int, per_day: float) -> int:
+    config = SimulatorConfig(
+        seed=1,
+        project=PROJECT,
+        workflows=workflows,
+        executions_per_day=per_day,
+        history_days=HISTORY_DAYS,
+        now_ms=NOW_MS,
+    )
+    return Simulator(config).world.count_visible(NOW_MS)
+
+
+def size_world(target: int) -> WorldSize:
+    """Find the world flags for about ``target`` executions (building a world takes < 1 s).
+
+    More workflows for bigger worlds, as a bigger project would have; cron cadences make the
+    count a step function of the rate, so this bisects on the rate and keeps the closest.
+    """
+    workflows = max(24, min(200, target // 2000))
+    lo, hi = 1.0, 100.0
+    while _visible(workflows, hi) < target:
+        lo, hi = hi, hi * 2
+    best = (abs(_visible(workflows, hi) - target), hi)
+    for _ in range(18):
+        mid = (lo + hi) / 2
+        n = _visible(workflows, mid)
+        best = min(best, (abs(n - target), mid))
+        if n < target:
+            lo = mid
+        else:
+            hi = mid
+    per_day = round(best[1], 3)
+    return WorldSize(target, workflows, per_day, _visible(workflows, per_day))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class SimulatorProcess:
+    """`workflow-analytics simulate` in a child process, with its control endpoints."""
+
+    def __init__(
+        self, size: WorldSize, *, latency_ms: int, max_concurrent: int, seed: int = 1
+    ) -> None:
+        self.size = size
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.command = [
+            str(BIN / "workflow-analytics"),
+            "simulate",
+            "--port",
+            str(self.port),
+            "--project",
+            PROJECT,
+            "--seed",
+            str(seed),
+            "--now-ms",
+            str(NOW_MS),
+            "--latency-ms",
+            str(latency_ms),
+            "--max-concurrent",
+            str(max_concurrent),
+            *size.flags(),
+        ]
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._http = httpx.Client(base_url=self.base_url, timeout=30)
+
+    def __enter__(self) -> SimulatorProcess:
+        self._proc = subprocess.Popen(
+            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self._proc.poll() is not None:
+                err = self._proc.stderr.read().decode() if self._proc.stderr else ""
+                raise RuntimeError(f"simulator exited: {err[-2000:]}")
+            try:
+                self._http.get("/_simulator/clock").raise_for_status()
+                return self
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("simulator did not start within 60 s") from None
+                time.sleep(0.1)
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.close()
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
+    def reset_stats(self) -> None:
+        self._http.post("/_simulator/stats/reset").raise_for_status()
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self._http.get("/_simulator/stats").json())
+
+    def set_faults(self, **faults: int) -> None:
+        self._http.post("/_simulator/faults", json=faults).raise_for_status()
+
+    def visible(self) -> int:
+        return int(self._http.get("/_simulator/clock").json()["visibleExecutions"])
+
+    def client_env(self) -> dict[str, str]:
+        """The contract's environment variables for a client of this simulator."""
+        return {
+            "CDF_URL": self.base_url,
+            "CDF_PROJECT": PROJECT,
+            "IDP_TOKEN_URL": f"{self.base_url}/oauth2/token",
+            "IDP_CLIENT_ID": "bench-client",
+            "IDP_CLIENT_SECRET": "bench-secret",
+            "IDP_SCOPES": f"{self.base_url}/.default",
+        }
+
+    def cpu_seconds(self) -> float:
+        t = psutil.Process(self.pid).cpu_times()
+        return float(t.user + t.system)
+
+
+@dataclass
+class ProcessResult:
+    wall_s: float
+    peak_rss_bytes: int
+    returncode: int
+    stdout: str
+    stderr: str
+    cpu_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _tree_rss(proc: psutil.Process) -> tuple[int, float]:
+    rss = 0
+    cpu = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            rss += p.memory_info().rss
+            t = p.cpu_times()
+            cpu += t.user + t.system
+        except psutil.Error:
+            continue
+    return rss, cpu
+
+
+def run_measured(
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float = 3600,
+    poll_s: float = 0.05,
+) -> ProcessResult:
+    """Run a command to its end; wall time and the peak RSS of its process tree.
+
+    RSS (and CPU time) is summed over the process and its descendants every ``poll_s``, so a
+    peak shorter than that can be missed; the processes measured here allocate over seconds.
+    """
+    full_env = {**os.environ, **(env or {})}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        list(command),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=full_env,
+        cwd=REPO,
+    )
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    cpu = 0.0
+    stop = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak, cpu
+        while not stop.is_set():
+            try:
+                rss, c = _tree_rss(ps)
+                peak = max(peak, rss)
+                cpu = max(cpu, c)
+            except psutil.Error:
+                return
+            stop.wait(poll_s)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    try:
+        out_b, err_b = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out_b, err_b = proc.communicate()
+    wall = time.perf_counter() - started
+    stop.set()
+    poller.join()
+    return ProcessResult(
+        wall_s=wall,
+        peak_rss_bytes=peak,
+        returncode=proc.returncode,
+        stdout=out_b.decode(errors="replace"),
+        stderr=err_b.decode(errors="replace"),
+        cpu_s=cpu,
+    )
