@@ -12,8 +12,9 @@ Policy:
   (:mod:`warehouse.triggers`), from where the previous run stopped up to an "as of" instant: the
   newest evidence the source gave (latest fire listed, or the execution high-water mark), less
   a grace period for late fires, and never past the wall clock. The first run starts them at
-  the trigger's creation or 90 days back (CDF's history retention), whichever is later, and
-  that start is kept so later runs never reach further back. A trigger whose cron or zone
+  the trigger's creation or 90 days (less an hour) before the newest evidence (CDF's history
+  retention), whichever is later, and that start is kept so later runs never reach further
+  back. A trigger whose cron or zone
   changed has its expected fires recomputed from its ``lastUpdatedTime``.
 * Everything is written in one transaction with the per-trigger state; Parquet partitions are
   rewritten afterwards, as for executions. Records that cannot be read go to
@@ -136,7 +137,9 @@ async def ingest_triggers(
         as_of = min(evidence, datetime_to_ms(now)) - int(s.grace_minutes * MINUTE_MS)
         report.as_of_ms = as_of
         if not _is_ms(coverage):
-            coverage = as_of - HISTORY_RETENTION_MS
+            # The oldest fires CDF still shows are 90 days older than the newest evidence; an
+            # hour of margin keeps a slot at that edge from counting as missed.
+            coverage = evidence - HISTORY_RETENTION_MS + HOUR_MS
             extra_state[COVERAGE_KEY] = coverage
         frames = []
         for row in triggers.filter(pl.col("trigger_type") == "schedule").iter_rows(named=True):
