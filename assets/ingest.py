@@ -28,14 +28,25 @@ from warehouse.schema import (
     REJECTED_RECORDS,
     TASK_DEFINITIONS,
     TASK_EXECUTIONS,
+    TRIGGER_EXPECTED_FIRES,
+    TRIGGER_RUNS,
     WORKFLOW_EXECUTIONS,
+    WORKFLOW_TRIGGERS,
 )
 from workflow_analytics.ingest import IngestReport, IngestSettings
 from workflow_analytics.inspect import markdown_table
 from workflow_analytics.progress import progress_line
 from workflow_analytics.runner import run_ingest
 
-INGEST_TABLES = (WORKFLOW_EXECUTIONS, TASK_EXECUTIONS, TASK_DEFINITIONS, REJECTED_RECORDS)
+INGEST_TABLES = (
+    WORKFLOW_EXECUTIONS,
+    TASK_EXECUTIONS,
+    TASK_DEFINITIONS,
+    REJECTED_RECORDS,
+    WORKFLOW_TRIGGERS,
+    TRIGGER_RUNS,
+    TRIGGER_EXPECTED_FIRES,
+)
 INGEST_TABLE_KEYS = [dg.AssetKey(t.name) for t in INGEST_TABLES]
 GROUP = "cdf_warehouse"
 progress_log = logging.getLogger("workflow_analytics.progress")
@@ -110,6 +121,12 @@ def _materializations(report: IngestReport) -> list[dg.MaterializeResult]:
         TASK_EXECUTIONS.name: {"rows_written": report.task_rows_written},
         TASK_DEFINITIONS.name: {"rows_inserted": report.definitions_inserted},
         REJECTED_RECORDS.name: {"rows_rejected_this_run": report.rejected},
+        WORKFLOW_TRIGGERS.name: {"triggers_listed": report.triggers.get("triggers_listed", 0)},
+        TRIGGER_RUNS.name: {"rows_inserted": report.triggers.get("runs_inserted", 0)},
+        TRIGGER_EXPECTED_FIRES.name: {
+            "rows_inserted": report.triggers.get("expected_inserted", 0),
+            "expected_up_to": _ms_to_iso(report.triggers.get("as_of_ms")),
+        },
     }
     return [
         dg.MaterializeResult(

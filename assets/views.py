@@ -12,7 +12,7 @@ import dagster as dg
 
 from assets.common import OWNERS, WAREHOUSE_POOL
 from pipelines.resources import WarehouseResource
-from warehouse.schema import quote_identifier
+from warehouse.schema import EXPORTED_TABLES, quote_identifier
 from warehouse.sla_targets import SlaTargetsError, install_sla, sla_view_files
 from warehouse.sqlfiles import view_files
 from warehouse.store import Warehouse
@@ -63,7 +63,7 @@ def parse_view_files() -> list[ViewFile]:
 
 def _known_lineage(views: list[ViewFile]) -> list[ViewFile]:
     """Keep only dependencies that are assets here (tables and views), not helper tables."""
-    known = {"workflow_executions", "task_executions", "task_definitions", "rejected_records"}
+    known = {t.name for t in EXPORTED_TABLES}
     known |= {v.name for v in views}
     return [
         ViewFile(v.name, v.file, tuple(d for d in v.depends if d in known), v.description, v.sla)

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from cdf_client.errors import CdfError
+from warehouse.schema import EXPORTED_TABLES
 from workflow_analytics.settings import warehouse_dir
 
 app = typer.Typer(
@@ -54,9 +55,9 @@ def _summary(meta: dict[str, dict[str, Any]], directory: Path) -> None:
         highlight=False,
         soft_wrap=True,
     )
-    for table in ("workflow_executions", "task_executions", "task_definitions", "rejected_records"):
-        rows = meta.get(table, {}).get("dagster/row_count", 0)
-        out.print(f"  {table:<22} {rows:>10,} rows", highlight=False)
+    for table in EXPORTED_TABLES:
+        rows = meta.get(table.name, {}).get("dagster/row_count", 0)
+        out.print(f"  {table.name:<24} {rows:>10,} rows", highlight=False)
     out.print(f"DuckDB:  {directory / 'workflows.duckdb'}", highlight=False, soft_wrap=True)
     out.print(
         f"Parquet: {directory / 'parquet'}/<table>/created_date=YYYY-MM-DD/",

@@ -10,8 +10,10 @@ import httpx
 from cdf_client.client import RequestStats, WorkflowsClient
 from cdf_client.config import CdfConfig
 from warehouse.lock import WriterLock
+from warehouse.schema import TRIGGER_TABLES
 from warehouse.store import Warehouse
 from workflow_analytics.ingest import IngestReport, IngestSettings, ProgressCallback, ingest
+from workflow_analytics.inspect import table_counts
 from workflow_analytics.triggers import ingest_triggers
 
 
@@ -37,6 +39,7 @@ def run_ingest(
                 # scheduled fires are already due. A backfill window leaves them alone.
                 if settings is None or not settings.is_backfill:
                     report.triggers = (await ingest_triggers(client, warehouse)).as_dict()
+                    report.table_counts.update(table_counts(warehouse, TRIGGER_TABLES))
                 report.requests = client.stats.as_dict()  # with the trigger requests
                 return report
 
