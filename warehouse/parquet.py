@@ -15,10 +15,12 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from warehouse.schema import EXPORTED_TABLES, Table, quote_identifier, table
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 DATA_FILE = "data.parquet"
 TMP_PREFIX = ".data.parquet.tmp-"
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,17 @@ def _remove_temporaries(directory: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def rewrite_partition(warehouse: Warehouse, tbl: Table, day: date) -> int:
-    """Make the Parquet partition hold exactly DuckDB's rows; returns the row count (0: removed)."""
+def rewrite_partition(
+    warehouse: Warehouse, tbl: Table, day: date, data: pa.Table | None = None
+) -> int:
+    """Make the Parquet partition hold exactly DuckDB's rows; returns the row count (0: removed).
+
+    ``data``: the partition's rows when the caller already read them (see
+    :func:`flush_dirty_partitions`); otherwise they are queried here.
+    """
     directory = partition_dir(warehouse.parquet_root, tbl, day)
-    data = warehouse.connection.sql(_partition_query(tbl), params=[day]).to_arrow_table()
+    if data is None:
+        data = warehouse.connection.sql(_partition_query(tbl), params=[day]).to_arrow_table()
     if data.num_rows == 0:
         if directory.exists():
             for path in directory.iterdir():
@@ -95,19 +105,97 @@ def rewrite_partition(warehouse: Warehouse, tbl: Table, day: date) -> int:
     return data.num_rows
 
 
-def flush_dirty_partitions(warehouse: Warehouse) -> FlushResult:
-    """Rewrite every partition marked dirty, clearing each mark once its file is in place."""
-    con = warehouse.connection
-    written = removed = rows = 0
-    clear = store_sql("clear_dirty_partition")
-    for table_name, day in warehouse.dirty_partitions():
-        n = rewrite_partition(warehouse, table(table_name), day)
-        if n:
-            written += 1
+# Rows read by one flush query at most: a first load marks every day dirty, and reading a whole
+# table at once would hold all of it in memory.
+FLUSH_ROWS_PER_QUERY = 250_000
+
+
+def _day_chunks(counts: dict[date, int], days: list[date]) -> list[list[date]]:
+    """Runs of consecutive dirty days, each holding at most FLUSH_ROWS_PER_QUERY rows (or one
+    day, however big)."""
+    chunks: list[list[date]] = []
+    rows = 0
+    for day in sorted(days):
+        n = counts.get(day, 0)
+        last = chunks[-1] if chunks else None
+        if last and day - last[-1] == ONE_DAY and rows + n <= FLUSH_ROWS_PER_QUERY:
+            last.append(day)
             rows += n
         else:
-            removed += 1
-        con.execute(clear, [table_name, day])
+            chunks.append([day])
+            rows = n
+    return chunks
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
+def _chunk_query(tbl: Table) -> str:
+    # A range on the raw column (not a per-day expression) lets DuckDB skip row groups by their
+    # min/max, and one query serves a run of days: per-day queries scanned the table once per
+    # partition, 19 ms each on a 10k-execution warehouse, 4 s of a first load's 7 s flush.
+    assert tbl.partition_column is not None
+    columns = ", ".join(quote_identifier(c) for c in tbl.column_names)
+    order = ", ".join(quote_identifier(k) for k in tbl.key)
+    part = quote_identifier(tbl.partition_column)
+    return (
+        f"SELECT {columns}, ({part} AT TIME ZONE 'UTC')::DATE AS __day "
+        f"FROM {quote_identifier(tbl.name)} WHERE {part} >= $1 AND {part} < $2 "
+        f"ORDER BY __day, {order}"
+    )
+
+
+def _count_query(tbl: Table) -> str:
+    assert tbl.partition_column is not None
+    part = quote_identifier(tbl.partition_column)
+    return (
+        f"SELECT ({part} AT TIME ZONE 'UTC')::DATE AS day, count(*) "
+        f"FROM {quote_identifier(tbl.name)} WHERE {part} >= $1 AND {part} < $2 GROUP BY day"
+    )
+
+
+def _split_by_day(data: pa.Table) -> dict[date, pa.Table]:
+    """Slices of a table sorted by its ``__day`` column, one per day, without that column."""
+    runs = pc.run_end_encode(data.column("__day").combine_chunks())
+    body = data.drop_columns(["__day"])
+    out: dict[date, pa.Table] = {}
+    start = 0
+    for end, day in zip(runs.run_ends.to_pylist(), runs.values.to_pylist(), strict=True):
+        out[day] = body.slice(start, end - start)
+        start = end
+    return out
+
+
+def flush_dirty_partitions(warehouse: Warehouse) -> FlushResult:
+    """Rewrite every partition marked dirty, clearing the marks once their files are in place.
+
+    The rows of a run of consecutive dirty days are read in one query, then each day's file is
+    written on its own (atomic rename) and the run's marks are cleared together afterwards.
+    """
+    con = warehouse.connection
+    written = removed = rows = 0
+    clear = store_sql("clear_dirty_partitions")
+    dirty: dict[str, list[date]] = {}
+    for table_name, day in warehouse.dirty_partitions():
+        dirty.setdefault(table_name, []).append(day)
+    for table_name, days in dirty.items():
+        tbl = table(table_name)
+        lo, hi = _utc_midnight(min(days)), _utc_midnight(max(days) + ONE_DAY)
+        counts = dict(con.execute(_count_query(tbl), [lo, hi]).fetchall())
+        for chunk in _day_chunks(counts, days):
+            lo, hi = _utc_midnight(chunk[0]), _utc_midnight(chunk[-1] + ONE_DAY)
+            data = con.sql(_chunk_query(tbl), params=[lo, hi]).to_arrow_table()
+            by_day = _split_by_day(data) if data.num_rows else {}
+            empty = data.drop_columns(["__day"]).slice(0, 0)
+            for day in chunk:
+                n = rewrite_partition(warehouse, tbl, day, by_day.get(day, empty))
+                if n:
+                    written += 1
+                    rows += n
+                else:
+                    removed += 1
+            con.execute(clear, [table_name, chunk])
     return FlushResult(written=written, removed=removed, rows=rows)
 
 
