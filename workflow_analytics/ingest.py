@@ -19,6 +19,7 @@ Policy (the list endpoint filters only by ``createdTime``; executions change aft
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -266,21 +267,37 @@ class _Run:
         elif hwm is not None:
             r.window_start_ms = int(hwm - s.lookback_hours * HOUR_MS)
         pending: list[dict[str, Any]] = []
-        async for execution_id, detail in self.client.retrieve_detailed_many(self.ids_to_fetch()):
-            if detail is None:
-                r.details_missing += 1
-                log.info("execution %s is listed but its detail is gone; skipped", execution_id)
-                continue
-            r.details_fetched += 1
-            problem = _detail_problem(execution_id, detail)
-            if problem is not None:
-                raw = detail.raw if isinstance(detail, MalformedDetail) else detail
-                self.rejected_details.append((raw, problem))
-                continue
-            pending.append(detail)
-            if len(pending) >= s.batch_size:
-                await self.write(pending, None)
-                pending = []
+        # A full batch is flattened and written in the background while the next one is
+        # fetched (one write at a time, at most one batch waiting): writing in line stalled the
+        # fetch workers for every batch, 4 s of a 10k-execution first load.
+        writing: asyncio.Task[None] | None = None
+        fetched = self.client.retrieve_detailed_many(self.ids_to_fetch())
+        try:
+            async for execution_id, detail in fetched:
+                if detail is None:
+                    r.details_missing += 1
+                    log.info("execution %s is listed but its detail is gone; skipped", execution_id)
+                    continue
+                r.details_fetched += 1
+                problem = _detail_problem(execution_id, detail)
+                if problem is not None:
+                    raw = detail.raw if isinstance(detail, MalformedDetail) else detail
+                    self.rejected_details.append((raw, problem))
+                    continue
+                pending.append(detail)
+                if len(pending) >= s.batch_size:
+                    if writing is not None:
+                        await writing
+                    writing = asyncio.create_task(self.write(pending, None))
+                    pending = []
+        except BaseException:
+            # A write in progress ends (commits or rolls back) before the warehouse closes.
+            if writing is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(writing)
+            raise
+        if writing is not None:
+            await writing
         state: dict[str, Any] = {}
         if not s.is_backfill:
             new_hwm = (
