@@ -354,7 +354,11 @@ class WorkflowsClient:
             body: dict[str, Any] = {"filter": filter_, "limit": page_size}
             if cursor:
                 body["cursor"] = cursor
-            response = await self._request("list", "POST", "/workflows/executions/list", body)
+            # Under the same limiter as the details: pages are listed while details are
+            # fetched, and a 17th request in flight is what a concurrency cap answers with 429.
+            response = await self._request(
+                "list", "POST", "/workflows/executions/list", body, limiter=self.limiter
+            )
             assert response is not None
             items, cursor = self._page(response, "list")
             yield items
