@@ -183,9 +183,13 @@ def test_no_access_fails_the_asset_at_once_with_one_clear_message(
     dagster_resources: dict[str, Any], sim_url: str, warehouse_path: Path
 ) -> None:
     resources = dict(dagster_resources)
-    resources["cdf"] = CdfResource(base_url=sim_url, project="someone-elses",
-                                   token_url=f"{sim_url}/oauth2/token",
-                                   client_id="c", client_secret="s")
+    resources["cdf"] = CdfResource(
+        base_url=sim_url,
+        project="someone-elses",
+        token_url=f"{sim_url}/oauth2/token",
+        client_id="c",
+        client_secret="s",
+    )
     result = _materialize(resources, NIGHTLY)
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
