@@ -210,7 +210,7 @@ def run_measured(
     *,
     env: Mapping[str, str] | None = None,
     timeout_s: float = 3600,
-    poll_s: float = 0.05,
+    poll_s: float = 0.25,
 ) -> ProcessResult:
     """Run a command to its end; wall time and the peak RSS of its process tree.
 

@@ -305,6 +305,14 @@ def plot(scaling: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+def _scaling_run(size: WorldSize, directory: Path) -> Measured:
+    with SimulatorProcess(size, latency_ms=LATENCY_MS, max_concurrent=MAX_CONCURRENT) as sim:
+        try:
+            return run_ours(sim, directory, f"ours at {size.target}")
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
 def _log(message: str) -> None:
     print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -388,13 +396,19 @@ def main() -> None:
                 )
         _log("flatten + write, no network")
         results["flatten_write"] = flatten_write(args.executions)
+        # The head-to-head part now, so a long scaling run cannot lose it.
+        print(report(results), file=sys.stderr, flush=True)
         for n in [int(x) for x in args.scaling.split(",") if x.strip()]:
             s = size_world(n)
             _log(f"scaling: {s.visible:,} executions")
-            with SimulatorProcess(s, latency_ms=LATENCY_MS, max_concurrent=MAX_CONCURRENT) as sim:
-                directory = work / f"scale-{n}"
-                m = run_ours(sim, directory, f"ours at {n}")
-                shutil.rmtree(directory, ignore_errors=True)
+            try:
+                m = _scaling_run(s, work / f"scale-{n}")
+            except RuntimeError as exc:
+                # One failed size (e.g. the machine ran out of something) must not lose the
+                # others: say so and go on.
+                _log(f"  failed: {exc}")
+                results["scaling_failures"] = [*results.get("scaling_failures", []), str(exc)]
+                continue
             results["scaling"].append(
                 {
                     "executions": m.executions,
