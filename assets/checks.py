@@ -83,44 +83,67 @@ def _sql_check_def(check: SqlCheck) -> dg.AssetChecksDefinition:
     return _check
 
 
-def _last_run(warehouse: WarehouseResource) -> dict[str, Any] | None:
+def _last_runs(warehouse: WarehouseResource) -> dict[str, dict[str, Any]]:
+    """The record of the last incremental ingest of each CDF project in the warehouse."""
     path = warehouse.path()
     if not (path / "workflows.duckdb").exists():
-        return None
+        return {}
     with Warehouse(path, read_only=True) as wh:
-        value = wh.read_state(LAST_RUN_KEY)
-    return value if isinstance(value, dict) else None
+        values = wh.read_state_all_projects(LAST_RUN_KEY)
+    return {project: v for project, v in values.items() if isinstance(v, dict)}
 
 
 @dg.asset_check(
     asset="workflow_executions",
     blocking=True,
-    description=f"The last incremental ingest finished within {FRESHNESS_HOURS} h.",
+    description=f"The last incremental ingest of every project finished within "
+    f"{FRESHNESS_HOURS} h.",
 )
 def ingest_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    last = _last_run(warehouse)
-    if last is None or "finished_at_epoch_s" not in last:
+    runs = {p: r for p, r in _last_runs(warehouse).items() if "finished_at_epoch_s" in r}
+    if not runs:
         return dg.AssetCheckResult(passed=False, metadata={"reason": "no ingest recorded yet"})
-    age_h = (time.time() - float(last["finished_at_epoch_s"])) / 3600
+    ages = {
+        p: round((time.time() - float(r["finished_at_epoch_s"])) / 3600, 2)
+        for p, r in runs.items()
+    }
+    # A project that stopped loading must show even when the others are fresh.
+    stalest = max(ages, key=lambda p: ages[p])
     return dg.AssetCheckResult(
-        passed=age_h <= FRESHNESS_HOURS, metadata={"hours_since_last_ingest": round(age_h, 2)}
+        passed=ages[stalest] <= FRESHNESS_HOURS,
+        metadata={
+            "hours_since_last_ingest": ages[stalest],
+            "stalest_project": stalest,
+            "hours_by_project": dg.MetadataValue.json(ages),
+        },
     )
 
 
 @dg.asset_check(
     asset="rejected_records",
     blocking=True,
-    description="The last ingest rejected no more than 10 records or 1% of what "
-    "it fetched, whichever is larger.",
+    description="The last ingest of each project rejected no more than 10 records or 1% of "
+    "what it fetched, whichever is larger.",
 )
 def rejected_not_growing(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    last = _last_run(warehouse) or {}
-    rejected = int(last.get("rejected", 0))
-    fetched = int(last.get("details_fetched", 0))
-    allowed = max(REJECTED_ALLOWED, int(fetched * REJECTED_ALLOWED_SHARE))
+    runs = _last_runs(warehouse) or {"": {}}
+    worst: tuple[float, str, int, int, int] | None = None
+    for project, last in runs.items():
+        rejected = int(last.get("rejected", 0))
+        fetched = int(last.get("details_fetched", 0))
+        allowed = max(REJECTED_ALLOWED, int(fetched * REJECTED_ALLOWED_SHARE))
+        if worst is None or rejected / allowed > worst[0]:
+            worst = (rejected / allowed, project, rejected, fetched, allowed)
+    assert worst is not None
+    _, project, rejected, fetched, allowed = worst
     return dg.AssetCheckResult(
         passed=rejected <= allowed,
-        metadata={"rejected_last_run": rejected, "fetched_last_run": fetched, "allowed": allowed},
+        metadata={
+            "rejected_last_run": rejected,
+            "fetched_last_run": fetched,
+            "allowed": allowed,
+            "project": project,
+        },
     )
 
 

@@ -25,6 +25,6 @@ def column_schema(table: Table) -> dg.TableSchema:
     return dg.TableSchema(
         columns=[
             dg.TableColumn(name=c.name, type=c.duckdb_type, description=c.description)
-            for c in table.columns
+            for c in table.stored_columns
         ]
     )

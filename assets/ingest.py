@@ -187,7 +187,7 @@ def _table_spec(table: Any) -> dg.AssetSpec:
         metadata={
             "dagster/column_schema": column_schema(table),
             "dagster/table_name": f"workflows.main.{table.name}",
-            "primary_key": ", ".join(table.key),
+            "primary_key": ", ".join(table.stored_key),
         },
     )
 

@@ -48,10 +48,28 @@ class Table:
     # relies on apply_batch instead: it deletes before inserting and refuses a batch whose keys
     # repeat.
     enforce_key: bool = True
+    # Whether rows belong to one CDF project: the stored table then leads with `cdf_project`,
+    # which is also the first part of its key. `columns` and `key` are what the source gives
+    # (the flattener's frames); `stored_columns` and `stored_key` are what DuckDB and Parquet
+    # hold. The warehouse adds the project when it writes a batch.
+    project_scoped: bool = True
 
     @property
     def column_names(self) -> tuple[str, ...]:
+        """The source columns (the flattener's frames), without `cdf_project`."""
         return tuple(c.name for c in self.columns)
+
+    @property
+    def stored_columns(self) -> tuple[Column, ...]:
+        return (PROJECT_COLUMN, *self.columns) if self.project_scoped else self.columns
+
+    @property
+    def stored_column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.stored_columns)
+
+    @property
+    def stored_key(self) -> tuple[str, ...]:
+        return (PROJECT_COLUMN.name, *self.key) if self.project_scoped else self.key
 
     def polars_schema(self) -> pl.Schema:
         return pl.Schema({c.name: c.polars_dtype for c in self.columns})
@@ -62,17 +80,17 @@ class Table:
     def create_sql(self) -> str:
         """``CREATE TABLE IF NOT EXISTS`` for this table (identifiers quoted, no values)."""
         lines = []
-        for c in self.columns:
+        for c in self.stored_columns:
             null = "" if c.nullable else " NOT NULL"
             lines.append(f"    {quote_identifier(c.name)} {c.duckdb_type}{null}")
         if self.enforce_key:
-            key = ", ".join(quote_identifier(k) for k in self.key)
+            key = ", ".join(quote_identifier(k) for k in self.stored_key)
             lines.append(f"    PRIMARY KEY ({key})")
         body = ",\n".join(lines)
         return f"CREATE TABLE IF NOT EXISTS {quote_identifier(self.name)} (\n{body}\n)"
 
     def column(self, name: str) -> Column:
-        for c in self.columns:
+        for c in self.stored_columns:
             if c.name == name:
                 return c
         raise KeyError(name)
@@ -88,6 +106,16 @@ def _c(name: str, duckdb_type: str, dtype: pl.DataType, description: str, *, key
 
 
 _TS = "TIMESTAMPTZ"
+
+# Several CDF projects share one warehouse: every data row says which project it came from,
+# and ids (execution, task, trigger) are only unique within a project.
+PROJECT_COLUMN = Column(
+    "cdf_project",
+    "VARCHAR",
+    pl.String,
+    "CDF project the row was read from (first part of the key: ids are unique per project).",
+    nullable=False,
+)
 
 WORKFLOW_EXECUTIONS = Table(
     name="workflow_executions",
@@ -370,7 +398,7 @@ INGEST_STATE = Table(
     key=("key",),
     internal=True,
     columns=(
-        _c("key", "VARCHAR", pl.String, "State name.", key=True),
+        _c("key", "VARCHAR", pl.String, "State name (per project).", key=True),
         _c("value", "JSON", JSON_TEXT, "State value."),
         _c("updated_at", _TS, UTC_TIME, "When it was last written."),
     ),
@@ -384,6 +412,8 @@ DIRTY_PARTITIONS = Table(
     ),
     key=("table_name", "partition_date"),
     internal=True,
+    # A partition file holds the rows of every project.
+    project_scoped=False,
     columns=(
         _c("table_name", "VARCHAR", pl.String, "Table whose partition is stale.", key=True),
         _c("partition_date", "DATE", pl.Date, "UTC date naming the partition.", key=True),
@@ -409,7 +439,7 @@ def table(name: str) -> Table:
 
 def dagster_columns(name: str) -> list[tuple[str, str, str]]:
     """(name, DuckDB type, description) per column, for a Dagster ``TableSchema``."""
-    return [(c.name, c.duckdb_type, c.description) for c in table(name).columns]
+    return [(c.name, c.duckdb_type, c.description) for c in table(name).stored_columns]
 
 
 def _markdown_lines() -> Iterator[str]:
@@ -418,8 +448,8 @@ def _markdown_lines() -> Iterator[str]:
         yield ""
         yield t.description
         yield ""
-        key = ", ".join(f"`{k}`" for k in t.key)
-        key = f"({key})" if len(t.key) > 1 else key
+        key = ", ".join(f"`{k}`" for k in t.stored_key)
+        key = f"({key})" if len(t.stored_key) > 1 else key
         how = "" if t.enforce_key else " (kept unique by the writer, not by a DuckDB index)"
         yield f"Key: {key}{how}."
         if t.partition_column is not None:
@@ -432,7 +462,7 @@ def _markdown_lines() -> Iterator[str]:
         yield ""
         yield "| column | type | description |"
         yield "|---|---|---|"
-        for c in t.columns:
+        for c in t.stored_columns:
             desc = c.description.replace("|", "\\|")
             yield f"| `{c.name}` | `{c.duckdb_type}` | {desc} |"
         yield ""

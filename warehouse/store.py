@@ -25,6 +25,8 @@ from warehouse.flatten import FlatBatch
 from warehouse.schema import (
     ALL_TABLES,
     DATA_TABLES,
+    PROJECT_COLUMN,
+    TABLES_BY_NAME,
     TERMINAL_EXECUTION_STATUSES,
     Table,
     quote_identifier,
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
 
 DATABASE_FILE = "workflows.duckdb"
 PARQUET_DIR = "parquet"
+# The project a Warehouse writes and reads state for when none is named (hand-made batches in
+# tests and benchmarks); the ingest always names the CDF project it reads.
+DEFAULT_PROJECT = "default"
 
 # Names under which apply_batch registers the batch frames for the sql/store statements.
 _BATCH_VIEWS = {
@@ -75,11 +80,18 @@ class Warehouse:
     Every connection runs with ``TimeZone = 'UTC'`` so that casting a TIMESTAMPTZ to DATE, or
     printing one, gives the UTC date/time whatever the machine's zone (the views also convert
     explicitly with ``AT TIME ZONE 'UTC'``).
+
+    ``project``: the CDF project this handle writes batches and reads ingest state for. Several
+    projects share the tables (``cdf_project`` leads every key); reads of whole tables, counts,
+    views and Parquet cover all of them.
     """
 
-    def __init__(self, directory: Path | str, *, read_only: bool = False) -> None:
+    def __init__(
+        self, directory: Path | str, *, read_only: bool = False, project: str = DEFAULT_PROJECT
+    ) -> None:
         self.directory = Path(directory)
         self.read_only = read_only
+        self.project = project
         self._con: duckdb.DuckDBPyConnection | None = None
 
     @property
@@ -127,31 +139,75 @@ class Warehouse:
 
     # --- schema ---------------------------------------------------------------------------
 
-    def ensure_schema(self, *, views: bool = True) -> None:
+    def ensure_schema(self, *, views: bool = True) -> list[str]:
         """Create missing tables and columns and (re)create the views; safe to call each run.
 
+        A table made before rows carried their CDF project is rebuilt with ``cdf_project`` in
+        its key; its existing rows get this handle's project (the single project the warehouse
+        was loaded from) and its Parquet partitions are marked dirty, so the next flush writes
+        them with the new column. Returns the names of the tables so upgraded.
         ``views=False`` skips the ``sql/*.sql`` views (tests of the tables alone).
         """
         con = self.connection
+        upgraded = []
         with self.transaction():
             for table in ALL_TABLES:
+                if table.project_scoped and self._lacks_project(table):
+                    self._add_project_to_key(table)
+                    upgraded.append(table.name)
                 con.execute(table.create_sql())
                 self._add_missing_columns(table)
+            for name in upgraded:
+                self._mark_all_dirty(TABLES_BY_NAME[name])
         if views:
             create_views(con)
+        return upgraded
+
+    def _present_columns(self, table: Table) -> set[str]:
+        return {
+            row[0]
+            for row in self.connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = $1",
+                [table.name],
+            ).fetchall()
+        }
+
+    def _lacks_project(self, table: Table) -> bool:
+        present = self._present_columns(table)
+        return bool(present) and PROJECT_COLUMN.name not in present
+
+    def _add_project_to_key(self, table: Table) -> None:
+        # DuckDB cannot change a primary key in place: the table is rebuilt under the new DDL
+        # and its rows copied with the project stamped, inside the caller's transaction (a
+        # crash leaves the old table as it was).
+        con = self.connection
+        old = quote_identifier(f"{table.name}__before_cdf_project")
+        con.execute(f"ALTER TABLE {quote_identifier(table.name)} RENAME TO {old}")
+        con.execute(table.create_sql())
+        con.execute(
+            f"INSERT INTO {quote_identifier(table.name)} BY NAME "
+            f"SELECT *, $1::VARCHAR AS {quote_identifier(PROJECT_COLUMN.name)} FROM {old}",
+            [self.project],
+        )
+        con.execute(f"DROP TABLE {old}")
+
+    def _mark_all_dirty(self, table: Table) -> None:
+        if table.partition_column is None:
+            return
+        part = quote_identifier(table.partition_column)
+        self.connection.execute(
+            f"INSERT OR IGNORE INTO _dirty_partitions (table_name, partition_date) "
+            f"SELECT DISTINCT $1, ({part} AT TIME ZONE 'UTC')::DATE "
+            f"FROM {quote_identifier(table.name)} WHERE {part} IS NOT NULL",
+            [table.name],
+        )
 
     def _add_missing_columns(self, table: Table) -> None:
         # Tables only ever gain columns: a file made by an older version is upgraded in place
         # (new columns are NULL for old rows until those rows are written again).
         con = self.connection
-        present = {
-            row[0]
-            for row in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = $1",
-                [table.name],
-            ).fetchall()
-        }
-        for column in table.columns:
+        present = self._present_columns(table)
+        for column in table.stored_columns:
             if column.name not in present:
                 con.execute(
                     f"ALTER TABLE {quote_identifier(table.name)} "
@@ -188,7 +244,7 @@ class Warehouse:
             _BATCH_VIEWS["rejected"]: batch.rejected,
         }
         for name, frame in frames.items():
-            con.register(name, frame.to_arrow())
+            con.register(name, self.with_project(frame).to_arrow())
         try:
             with self.transaction():
                 con.execute(store_sql("mark_dirty_executions"))
@@ -215,6 +271,10 @@ class Warehouse:
             rejected=rejected,
         )
 
+    def with_project(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """A source frame with this handle's ``cdf_project`` in front (as stored)."""
+        return frame.select(pl.lit(self.project, pl.String).alias(PROJECT_COLUMN.name), pl.all())
+
     def write_state(self, state: dict[str, object]) -> None:
         """Write state values on their own (one transaction)."""
         with self.transaction():
@@ -225,27 +285,33 @@ class Warehouse:
         sql = store_sql("upsert_state")
         for key, value in state.items():
             text = orjson.dumps(value, option=orjson.OPT_NAIVE_UTC).decode()
-            self.connection.execute(sql, [key, text, now])
+            self.connection.execute(sql, [key, text, now, self.project])
 
     # --- reads ----------------------------------------------------------------------------
 
     def read_state(self, key: str, default: object = None) -> object:
-        """A state value as written (decoded JSON), or ``default`` when never written."""
-        rows = self.connection.execute(store_sql("read_state"), [key]).fetchall()
+        """This project's state value as written (decoded JSON), or ``default`` when never
+        written."""
+        rows = self.connection.execute(store_sql("read_state"), [key, self.project]).fetchall()
         return default if not rows else orjson.loads(rows[0][0])
+
+    def read_state_all_projects(self, key: str) -> dict[str, object]:
+        """A state value per project that has written it (decoded JSON)."""
+        rows = self.connection.execute(store_sql("read_state_all_projects"), [key]).fetchall()
+        return {r[0]: orjson.loads(r[1]) for r in rows}
 
     def summaries(self, execution_ids: Iterable[str]) -> dict[str, StoredSummary]:
         """Stored state of the given executions (missing ids are simply absent)."""
         ids = list(execution_ids)
         if not ids:
             return {}
-        rows = self.connection.execute(store_sql("summaries"), [ids]).fetchall()
+        rows = self.connection.execute(store_sql("summaries"), [ids, self.project]).fetchall()
         return {r[0]: StoredSummary(*r[1:]) for r in rows}
 
     def open_execution_ids(self) -> list[str]:
-        """Stored executions whose status is not terminal, oldest first."""
+        """This project's stored executions whose status is not terminal, oldest first."""
         rows = self.connection.execute(
-            store_sql("open_executions"), [list(TERMINAL_EXECUTION_STATUSES)]
+            store_sql("open_executions"), [list(TERMINAL_EXECUTION_STATUSES), self.project]
         ).fetchall()
         return [r[0] for r in rows]
 
@@ -264,10 +330,11 @@ class Warehouse:
         return [(r[0], r[1]) for r in rows]
 
     def frame(self, table_name: str) -> pl.DataFrame:
-        """A whole table as polars, ordered by its key (for tests, checks and small tables)."""
+        """A whole table as polars (every project, ``cdf_project`` first), ordered by its key
+        (for tests, checks and small tables)."""
         table = next(t for t in ALL_TABLES if t.name == table_name)
-        columns = ", ".join(quote_identifier(c) for c in table.column_names)
-        order = ", ".join(quote_identifier(k) for k in table.key)
+        columns = ", ".join(quote_identifier(c) for c in table.stored_column_names)
+        order = ", ".join(quote_identifier(k) for k in table.stored_key)
         rel = self.connection.sql(
             f"SELECT {columns} FROM {quote_identifier(table.name)} ORDER BY {order}"
         )

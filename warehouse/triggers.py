@@ -286,7 +286,7 @@ def write_trigger_batch(
         _FRAMES["rejected"]: rejected,
     }
     for name, frame in frames.items():
-        con.register(name, frame.to_arrow())
+        con.register(name, warehouse.with_project(frame).to_arrow())
 
     def scalar(statement: str) -> int:
         rows = con.execute(store_sql(statement)).fetchall()

@@ -32,7 +32,7 @@ def run_ingest(
 
     async def main() -> IngestReport:
         async with WorkflowsClient(cdf, transport=transport, stats=stats) as client:
-            with Warehouse(warehouse_dir) as warehouse:
+            with Warehouse(warehouse_dir, project=cdf.project) as warehouse:
                 warehouse.ensure_schema()
                 report = await ingest(client, warehouse, settings, progress)
                 # Triggers after executions: the execution high-water mark bounds which

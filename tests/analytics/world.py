@@ -37,6 +37,7 @@ import duckdb
 D1 = "2024-05-01"
 D2 = "2024-05-02"
 NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
+PROJECT = "analytics-world"
 
 E2_REASON = "Task load failed: job 9f1c2d3e-1111-4a2b-8c3d-123456789abc returned 500"
 E4_REASON = "Execution timed out after 3600 s at 2024-05-02T01:30:00Z in 'extract'"
@@ -49,6 +50,8 @@ def t(day: str, clock: str) -> datetime:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, row: dict[str, Any]) -> None:
+    # Every data row belongs to a CDF project; this world is one project.
+    row = {"cdf_project": PROJECT, **row}
     columns = ", ".join(f'"{c}"' for c in row)
     marks = ", ".join("?" for _ in row)
     con.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', list(row.values()))

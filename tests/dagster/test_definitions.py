@@ -28,7 +28,7 @@ def test_tables_carry_column_schemas_owners_and_kinds() -> None:
     node = graph.get(dg.AssetKey("workflow_executions"))
     schema = node.metadata["dagster/column_schema"]
     names = [c.name for c in schema.columns]
-    assert names[:3] == ["execution_id", "workflow_external_id", "workflow_version"]
+    assert names[:4] == ["cdf_project", "execution_id", "workflow_external_id", "workflow_version"]
     assert "duration_ms" in names
     assert node.owners == ["team:data-engineering"]
     assert {"duckdb", "parquet"} <= set(node.kinds)

@@ -87,8 +87,8 @@ def test_backfilled_days_next_to_the_nightly_run_equal_a_nightly_run_alone(
 
 BREAKAGES = {
     "tasks_have_execution": (
-        "INSERT INTO task_executions (task_execution_id, execution_id, task_external_id) "
-        "VALUES ('orphan-task', 'no-such-execution', 't')"
+        "INSERT INTO task_executions (cdf_project, task_execution_id, execution_id, "
+        "task_external_id) VALUES ('test-project', 'orphan-task', 'no-such-execution', 't')"
     ),
     "terminal_have_end_time": (
         "UPDATE workflow_executions SET end_time = NULL WHERE execution_id = "

@@ -26,8 +26,8 @@ def wh(tmp_path: Path) -> Iterator[Warehouse]:
 def parquet_rows_duckdb(root: Path, table: Table) -> pl.DataFrame:
     """A table's Parquet partitions read back by DuckDB with the readers' glob."""
     glob = str(root / table.name / "*" / "*.parquet")
-    columns = ", ".join(quote_identifier(c) for c in table.column_names)
-    order = ", ".join(quote_identifier(k) for k in table.key)
+    columns = ", ".join(quote_identifier(c) for c in table.stored_column_names)
+    order = ", ".join(quote_identifier(k) for k in table.stored_key)
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -56,7 +56,7 @@ def parquet_rows_pyarrow(root: Path, table: Table) -> pl.DataFrame:
     dates = frame[table.partition_key].cast(pl.String).to_list()
     expected = [value.astimezone(UTC).date().isoformat() for value in frame[table.partition_column]]
     assert dates == expected
-    return frame.select(table.column_names).sort(list(table.key))
+    return frame.select(table.stored_column_names).sort(list(table.stored_key))
 
 
 def assert_parquet_matches(wh: Warehouse) -> None:

@@ -21,5 +21,6 @@ def test_every_column_is_documented() -> None:
 
 def test_dagster_columns_follow_the_declaration() -> None:
     cols = dagster_columns("task_definitions")
-    assert cols[0] == ("definition_hash", "VARCHAR", "`workflowDefinition.hash`.")
+    assert cols[0][:2] == ("cdf_project", "VARCHAR")
+    assert cols[1] == ("definition_hash", "VARCHAR", "`workflowDefinition.hash`.")
     assert ("depends_on", "VARCHAR[]") in [(n, t) for n, t, _ in cols]

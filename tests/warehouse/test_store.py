@@ -68,7 +68,7 @@ def test_ensure_schema_is_idempotent_and_matches_the_declarations(wh: Warehouse)
             "WHERE table_name = $1 ORDER BY ordinal_position",
             [table.name],
         ).fetchall()
-        declared = [(c.name, c.duckdb_type) for c in table.columns]
+        declared = [(c.name, c.duckdb_type) for c in table.stored_columns]
         normalised = [
             (n, t.replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")) for n, t in described
         ]

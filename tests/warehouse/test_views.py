@@ -12,6 +12,7 @@ from warehouse.sqlfiles import create_views, store_sql, view_files
 from warehouse.store import Warehouse
 
 COLUMNS = [
+    "cdf_project",
     "workflow_external_id",
     "day",
     "executions",
@@ -60,9 +61,9 @@ EXPECTED = [
     # executions 8; completed 3; failed = FAILED + TIMED_OUT + TERMINATED = 3; rate 3/6;
     # durations of terminal runs with one: 1000, 2000, 2000, 3000 ->
     # p50 = 2000 (between the tied middle pair), p95 = 2000 + 0.85 * 1000 = 2850
-    ("wf-a", date(2024, 5, 1), 8, 3, 3, 0.5, 2000.0, 2850.0),
-    ("wf-a", date(2024, 5, 2), 1, 0, 0, None, None, None),
-    ("wf-b", date(2024, 5, 1), 1, 1, 0, 1.0, 250.0, 250.0),
+    ("default", "wf-a", date(2024, 5, 1), 8, 3, 3, 0.5, 2000.0, 2850.0),
+    ("default", "wf-a", date(2024, 5, 2), 1, 0, 0, None, None, None),
+    ("default", "wf-b", date(2024, 5, 1), 1, 1, 0, 1.0, 250.0, 250.0),
 ]
 
 

@@ -2,19 +2,20 @@
 -- Description: one row per workflow execution with the derived facts every other analytics
 --   view builds on: UTC day, status class, and the three durations recomputed from the raw
 --   times (so every view uses exactly one definition of each).
--- Grain: one row per execution_id (every execution, whatever its status).
+-- Grain: one row per (cdf_project, execution_id) (every execution, whatever its status).
 -- Depends: workflow_executions, task_executions.
--- Columns: execution_id, workflow_external_id, workflow_version, status, status_class, day,
+-- Columns: execution_id, cdf_project, workflow_external_id, workflow_version, status, status_class, day,
 --   is_terminal, is_success, is_failure, created_time, start_time, end_time, duration_ms,
 --   queue_ms, latency_ms, task_rows, definition_hash, reason_for_incompletion.
 CREATE OR REPLACE VIEW execution_facts AS
 WITH task_counts AS (
-    SELECT execution_id, count(*) AS task_rows
+    SELECT cdf_project, execution_id, count(*) AS task_rows
     FROM task_executions
-    GROUP BY execution_id
+    GROUP BY cdf_project, execution_id
 )
 SELECT
     e.execution_id,
+    e.cdf_project,
     e.workflow_external_id,
     e.workflow_version,
     e.status,
@@ -45,4 +46,4 @@ SELECT
     e.definition_hash,
     e.reason_for_incompletion
 FROM workflow_executions AS e
-LEFT JOIN task_counts AS t USING (execution_id);
+LEFT JOIN task_counts AS t USING (cdf_project, execution_id);

@@ -1,9 +1,9 @@
 -- task_outcomes
 -- Description: one row per task externalId per execution, folding the several rows a retried
 --   task can show in executedTasks (the `attempt` column numbers them) into its final outcome.
--- Grain: one row per (execution_id, task_external_id).
+-- Grain: one row per (cdf_project, execution_id, task_external_id).
 -- Depends: task_executions, workflow_executions.
--- Columns: execution_id, workflow_external_id, workflow_version, execution_created_time, day,
+-- Columns: execution_id, cdf_project, workflow_external_id, workflow_version, execution_created_time, day,
 --   task_external_id, parent_task_external_id, attempts, failed_attempts, first_status,
 --   final_status, outcome ('success' | 'failure' | 'other'), recovered, first_start_time,
 --   last_end_time, total_duration_ms.
@@ -14,16 +14,17 @@ WITH ordered AS (
         -- `attempt` comes from the flattener; start time and id make the order total even for
         -- rows written without it.
         row_number() OVER (
-            PARTITION BY t.execution_id, t.task_external_id
+            PARTITION BY t.cdf_project, t.execution_id, t.task_external_id
             ORDER BY t.attempt NULLS LAST, t.start_time NULLS LAST, t.task_execution_id
         ) AS n,
-        count(*) OVER (PARTITION BY t.execution_id, t.task_external_id) AS attempts,
+        count(*) OVER (PARTITION BY t.cdf_project, t.execution_id, t.task_external_id) AS attempts,
         CASE WHEN t.end_time >= t.start_time
             THEN date_sub('millisecond', t.start_time, t.end_time) END AS row_duration_ms
     FROM task_executions AS t
 )
 SELECT
     o.execution_id,
+    o.cdf_project,
     e.workflow_external_id,
     e.workflow_version,
     e.created_time AS execution_created_time,
@@ -49,6 +50,6 @@ SELECT
     -- Attempts run one after the other, so their durations add up; NULL when none is known.
     sum(o.row_duration_ms)::BIGINT AS total_duration_ms
 FROM ordered AS o
-LEFT JOIN workflow_executions AS e USING (execution_id)
-GROUP BY o.execution_id, e.workflow_external_id, e.workflow_version, e.created_time,
+LEFT JOIN workflow_executions AS e USING (cdf_project, execution_id)
+GROUP BY o.cdf_project, o.execution_id, e.workflow_external_id, e.workflow_version, e.created_time,
     o.task_external_id;

@@ -1,15 +1,17 @@
--- description: Daily volume, success rate and run-duration percentiles per workflow. `day` is
+-- description: Daily volume, success rate and run-duration percentiles per workflow of each CDF
+--   project (`cdf_project`: two projects' workflows of the same name stay apart). `day` is
 --   the UTC date of created_time (explicit AT TIME ZONE 'UTC', so the session time zone does
 --   not matter). Every execution counts in `executions` whatever its status (unknown statuses
 --   included); `success_rate` is completed / terminal (COMPLETED, FAILED, TIMED_OUT,
 --   TERMINATED) and NULL when no execution of the day is terminal; percentiles interpolate
 --   (quantile_cont) over terminal executions that have a duration, NULL when there is none.
 -- depends: workflow_executions
--- columns: workflow_external_id VARCHAR, day DATE, executions BIGINT, completed BIGINT,
+-- columns: cdf_project VARCHAR, workflow_external_id VARCHAR, day DATE, executions BIGINT, completed BIGINT,
 --   failed BIGINT, success_rate DOUBLE, p50_duration_ms DOUBLE, p95_duration_ms DOUBLE
 CREATE OR REPLACE VIEW workflow_daily_sla AS
 WITH classified AS (
     SELECT
+        cdf_project,
         workflow_external_id,
         (created_time AT TIME ZONE 'UTC')::DATE AS day,
         status,
@@ -18,6 +20,7 @@ WITH classified AS (
     FROM workflow_executions
 )
 SELECT
+    cdf_project,
     workflow_external_id,
     day,
     count(*) AS executions,
@@ -30,4 +33,4 @@ SELECT
     quantile_cont(duration_ms, 0.95) FILTER (WHERE is_terminal AND duration_ms IS NOT NULL)
         ::DOUBLE AS p95_duration_ms
 FROM classified
-GROUP BY workflow_external_id, day
+GROUP BY cdf_project, workflow_external_id, day

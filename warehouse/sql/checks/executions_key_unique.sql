@@ -1,8 +1,8 @@
 -- check: executions_key_unique
 -- asset: workflow_executions
--- description: execution_id is unique in workflow_executions.
+-- description: (cdf_project, execution_id) is unique in workflow_executions.
 -- returns: the duplicated keys (none when the check passes).
-SELECT execution_id, count(*) AS copies
+SELECT cdf_project, execution_id, count(*) AS copies
 FROM workflow_executions
-GROUP BY execution_id
+GROUP BY cdf_project, execution_id
 HAVING count(*) > 1

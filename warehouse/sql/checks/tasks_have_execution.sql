@@ -2,6 +2,6 @@
 -- asset: task_executions
 -- description: every task row belongs to an execution in workflow_executions.
 -- returns: orphan task rows.
-SELECT t.task_execution_id, t.execution_id
+SELECT t.cdf_project, t.task_execution_id, t.execution_id
 FROM task_executions AS t
-ANTI JOIN workflow_executions AS e USING (execution_id)
+ANTI JOIN workflow_executions AS e USING (cdf_project, execution_id)

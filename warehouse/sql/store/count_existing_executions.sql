@@ -3,4 +3,4 @@
 -- columns: existing BIGINT
 SELECT count(*) AS existing
 FROM workflow_executions
-WHERE execution_id IN (SELECT execution_id FROM batch_executions)
+WHERE (cdf_project, execution_id) IN (SELECT cdf_project, execution_id FROM batch_executions)

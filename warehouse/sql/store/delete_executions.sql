@@ -3,4 +3,4 @@
 -- depends: workflow_executions; registered frame batch_executions
 -- columns: none (returns the number of deleted rows)
 DELETE FROM workflow_executions
-WHERE execution_id IN (SELECT execution_id FROM batch_executions)
+WHERE (cdf_project, execution_id) IN (SELECT cdf_project, execution_id FROM batch_executions)

@@ -5,7 +5,8 @@
 -- columns: none (returns the number of deleted rows)
 DELETE FROM task_definitions AS d
 USING batch_task_definitions AS b
-WHERE d.definition_hash = b.definition_hash
+WHERE d.cdf_project = b.cdf_project
+  AND d.definition_hash = b.definition_hash
   AND d.task_external_id = b.task_external_id
   AND (b.first_seen_created_time, b.first_seen_execution_id)
     < (d.first_seen_created_time, d.first_seen_execution_id)

@@ -4,5 +4,6 @@
 -- depends: task_executions; registered frames batch_executions, batch_task_executions
 -- columns: none (returns the number of deleted rows)
 DELETE FROM task_executions
-WHERE execution_id IN (SELECT execution_id FROM batch_executions)
-   OR task_execution_id IN (SELECT task_execution_id FROM batch_task_executions)
+WHERE (cdf_project, execution_id) IN (SELECT cdf_project, execution_id FROM batch_executions)
+   OR (cdf_project, task_execution_id)
+    IN (SELECT cdf_project, task_execution_id FROM batch_task_executions)

@@ -7,6 +7,7 @@ FROM batch_task_definitions AS b
 WHERE NOT EXISTS (
     SELECT 1
     FROM task_definitions AS d
-    WHERE d.definition_hash = b.definition_hash
+    WHERE d.cdf_project = b.cdf_project
+      AND d.definition_hash = b.definition_hash
       AND d.task_external_id = b.task_external_id
 )

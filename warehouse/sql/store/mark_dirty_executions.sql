@@ -7,12 +7,15 @@
 INSERT OR IGNORE INTO _dirty_partitions (table_name, partition_date)
 SELECT 'workflow_executions', (e.created_time AT TIME ZONE 'UTC')::DATE
 FROM workflow_executions AS e
-WHERE e.execution_id IN (SELECT execution_id FROM batch_executions)
+WHERE (e.cdf_project, e.execution_id)
+    IN (SELECT cdf_project, execution_id FROM batch_executions)
 UNION
 SELECT 'task_executions', (t.execution_created_time AT TIME ZONE 'UTC')::DATE
 FROM task_executions AS t
-WHERE t.execution_id IN (SELECT execution_id FROM batch_executions)
-   OR t.task_execution_id IN (SELECT task_execution_id FROM batch_task_executions)
+WHERE (t.cdf_project, t.execution_id)
+    IN (SELECT cdf_project, execution_id FROM batch_executions)
+   OR (t.cdf_project, t.task_execution_id)
+    IN (SELECT cdf_project, task_execution_id FROM batch_task_executions)
 UNION
 SELECT table_name, (b.created_time AT TIME ZONE 'UTC')::DATE
 FROM batch_executions AS b

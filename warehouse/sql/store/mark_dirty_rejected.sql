@@ -4,4 +4,5 @@
 INSERT OR IGNORE INTO _dirty_partitions (table_name, partition_date)
 SELECT DISTINCT 'rejected_records', (b.rejected_at AT TIME ZONE 'UTC')::DATE
 FROM batch_rejected AS b
-WHERE b.rejection_id NOT IN (SELECT rejection_id FROM rejected_records)
+WHERE (b.cdf_project, b.rejection_id)
+    NOT IN (SELECT cdf_project, rejection_id FROM rejected_records)

@@ -2,7 +2,7 @@
 --   so the ingest can tell which executions changed since they were stored.
 -- depends: workflow_executions
 -- columns: execution_id, status, created_time_ms, start_time_ms, end_time_ms, task_count,
---   ingested_at; parameter $1 VARCHAR[] of execution ids
+--   ingested_at; parameters $1 VARCHAR[] of execution ids, $2 project
 SELECT
     execution_id,
     status,
@@ -12,4 +12,4 @@ SELECT
     task_count,
     ingested_at
 FROM workflow_executions
-WHERE execution_id IN (SELECT unnest($1::VARCHAR[]))
+WHERE execution_id IN (SELECT unnest($1::VARCHAR[])) AND cdf_project = $2

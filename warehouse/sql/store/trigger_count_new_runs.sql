@@ -6,5 +6,7 @@ FROM batch_trigger_runs AS b
 WHERE NOT EXISTS (
     SELECT 1
     FROM trigger_runs AS r
-    WHERE r.trigger_external_id = b.trigger_external_id AND r.fire_time = b.fire_time
+    WHERE r.cdf_project = b.cdf_project
+      AND r.trigger_external_id = b.trigger_external_id
+      AND r.fire_time = b.fire_time
 )

@@ -3,4 +3,6 @@
 -- columns: none (returns the number of rows removed)
 DELETE FROM trigger_expected_fires AS e
 USING batch_expected_resets AS x
-WHERE e.trigger_external_id = x.trigger_external_id AND e.scheduled_time >= x.from_time
+WHERE e.cdf_project = x.cdf_project
+  AND e.trigger_external_id = x.trigger_external_id
+  AND e.scheduled_time >= x.from_time

@@ -7,7 +7,8 @@
 INSERT OR IGNORE INTO _dirty_partitions (table_name, partition_date)
 SELECT 'workflow_triggers', (t.created_time AT TIME ZONE 'UTC')::DATE
 FROM workflow_triggers AS t
-WHERE t.trigger_external_id IN (SELECT trigger_external_id FROM batch_triggers)
+WHERE (t.cdf_project, t.trigger_external_id)
+    IN (SELECT cdf_project, trigger_external_id FROM batch_triggers)
 UNION
 SELECT 'workflow_triggers', (b.created_time AT TIME ZONE 'UTC')::DATE
 FROM batch_triggers AS b
@@ -18,7 +19,9 @@ UNION
 SELECT 'trigger_expected_fires', (e.scheduled_time AT TIME ZONE 'UTC')::DATE
 FROM trigger_expected_fires AS e
 JOIN batch_expected_resets AS x
-    ON e.trigger_external_id = x.trigger_external_id AND e.scheduled_time >= x.from_time
+    ON e.cdf_project = x.cdf_project
+    AND e.trigger_external_id = x.trigger_external_id
+    AND e.scheduled_time >= x.from_time
 UNION
 SELECT 'trigger_expected_fires', (b.scheduled_time AT TIME ZONE 'UTC')::DATE
 FROM batch_expected_fires AS b
