@@ -104,8 +104,7 @@ def ingest_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     if not runs:
         return dg.AssetCheckResult(passed=False, metadata={"reason": "no ingest recorded yet"})
     ages = {
-        p: round((time.time() - float(r["finished_at_epoch_s"])) / 3600, 2)
-        for p, r in runs.items()
+        p: round((time.time() - float(r["finished_at_epoch_s"])) / 3600, 2) for p, r in runs.items()
     }
     # A project that stopped loading must show even when the others are fresh.
     stalest = max(ages, key=lambda p: ages[p])

@@ -3,7 +3,8 @@
 Both stream executions from CDF into the warehouse tables (see `workflow_analytics.ingest` for
 the incremental policy: a 30 h lookback behind the high-water mark, details fetched only for
 new, changed or still-open executions, idempotent upserts committed with the state). The
-assets only orchestrate: build settings, call `run_ingest`, report metadata.
+assets only orchestrate: build settings, call `run_ingest_projects` (every configured CDF
+project), report metadata.
 """
 
 import logging
@@ -36,7 +37,7 @@ from warehouse.schema import (
 from workflow_analytics.ingest import IngestReport, IngestSettings
 from workflow_analytics.inspect import markdown_table
 from workflow_analytics.progress import progress_line
-from workflow_analytics.runner import run_ingest
+from workflow_analytics.runner import ProjectsFailedError, ProjectsOutcome, run_ingest_projects
 
 INGEST_TABLES = (
     WORKFLOW_EXECUTIONS,
@@ -61,8 +62,10 @@ def _run(
     cdf: CdfResource,
     warehouse: WarehouseResource,
     settings: IngestSettings,
-) -> IngestReport:
-    """Run the ingest; turn known failures into one clear Dagster failure message."""
+) -> tuple[ProjectsOutcome, dg.Failure | None]:
+    """Run the ingest of every configured project; turn known failures into one clear Dagster
+    failure message. When only some projects failed, the others' outcome comes back with the
+    failure, so their tables are still reported before the step fails."""
     last_log = 0.0
 
     def progress(report: IngestReport) -> None:
@@ -75,21 +78,28 @@ def _run(
             progress_log.info(line)
 
     try:
-        config = cdf.cdf_config()
+        configs = cdf.cdf_configs()
     except CdfError as exc:
         raise dg.Failure(description=f"CDF configuration: {exc}", allow_retries=False) from None
+    retry = context.run.tags.get(STEP_RETRIES_TAG, "true") != "false"
     try:
-        return run_ingest(config, warehouse.path(), settings, progress=progress)
+        return run_ingest_projects(configs, warehouse.path(), settings, progress=progress), None
+    except ProjectsFailedError as exc:
+        failure = dg.Failure(description=str(exc), allow_retries=retry and exc.transient)
+        if not exc.outcome.reports:
+            raise failure from None
+        return exc.outcome, failure
     except SourceUnavailableError as exc:
-        retry = context.run.tags.get(STEP_RETRIES_TAG, "true") != "false"
         raise dg.Failure(description=str(exc), allow_retries=retry) from None
     except (CdfError, WarehouseBusyError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
 
 
-def _report_metadata(report: IngestReport) -> dict[str, Any]:
+def _report_metadata(report: IngestReport, outcome: ProjectsOutcome) -> dict[str, Any]:
     requests = report.requests
     return {
+        "cdf_projects": ", ".join(outcome.reports),
+        "cdf_projects_failed": ", ".join(outcome.errors),
         "window_start": _ms_to_iso(report.window_start_ms),
         "window_end": _ms_to_iso(report.window_end_ms),
         "high_water_mark": _ms_to_iso(report.high_water_after_ms),
@@ -109,9 +119,10 @@ def _report_metadata(report: IngestReport) -> dict[str, Any]:
     }
 
 
-def _materializations(report: IngestReport) -> list[dg.MaterializeResult]:
+def _materializations(outcome: ProjectsOutcome) -> list[dg.MaterializeResult]:
+    report = outcome.combined()
     counts = report.table_counts
-    shared = _report_metadata(report)
+    shared = _report_metadata(report, outcome)
     per_table: dict[str, dict[str, Any]] = {
         WORKFLOW_EXECUTIONS.name: {
             "rows_inserted": report.executions_inserted,
@@ -162,16 +173,20 @@ def history_backfill(
     # createdTimeEnd's inclusiveness is not documented: ask for the closed interval and let the
     # upsert absorb an execution at exactly midnight that both neighbouring days may return.
     end_ms = int(window.end.timestamp() * 1000)
-    report = _run(
+    outcome, failure = _run(
         context, cdf, warehouse, IngestSettings(window_start_ms=start_ms, window_end_ms=end_ms)
     )
+    if failure is not None:
+        # The day is only complete when every project's part of it is loaded.
+        raise failure
+    report = outcome.combined()
     return dg.MaterializeResult(
         metadata={
             "rows_inserted": report.executions_inserted,
             "rows_updated": report.executions_updated,
             "task_rows_written": report.task_rows_written,
             "rows_rejected": report.rejected,
-            **_report_metadata(report),
+            **_report_metadata(report, outcome),
         }
     )
 
@@ -207,5 +222,8 @@ def _table_spec(table: Any) -> dg.AssetSpec:
 def cdf_incremental_ingest(
     context: dg.AssetExecutionContext, cdf: CdfResource, warehouse: WarehouseResource
 ) -> Any:
-    report = _run(context, cdf, warehouse, IngestSettings())
-    yield from _materializations(report)
+    outcome, failure = _run(context, cdf, warehouse, IngestSettings())
+    # Projects that loaded are reported even when another failed; then the step fails.
+    yield from _materializations(outcome)
+    if failure is not None:
+        raise failure

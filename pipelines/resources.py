@@ -13,11 +13,16 @@ from pathlib import Path
 import dagster as dg
 
 from cdf_client.config import CdfConfig
+from workflow_analytics.projects import PROJECTS_FILE_VARIABLE, read_projects_file
 from workflow_analytics.settings import warehouse_dir
 
 
 class CdfResource(dg.ConfigurableResource):
-    """Connection to one CDF project (OAuth2 client credentials or a static token)."""
+    """Connection to the CDF projects to load: the projects file (``projects_file``, else
+    ``CDF_PROJECTS_FILE``) when there is one, otherwise one project (OAuth2 client credentials
+    or a static token) from the fields below and the contract's variables."""
+
+    projects_file: str | None = None
 
     base_url: str | None = None
     cluster: str | None = None
@@ -44,6 +49,13 @@ class CdfResource(dg.ConfigurableResource):
         if self.concurrency is not None:
             env["CDF_CONCURRENCY"] = str(self.concurrency)
         return CdfConfig.from_env(env)
+
+    def cdf_configs(self) -> list[CdfConfig]:
+        """Every project to load, in order (one when no projects file is configured)."""
+        path = self.projects_file or os.environ.get(PROJECTS_FILE_VARIABLE, "").strip()
+        if path:
+            return read_projects_file(Path(path).expanduser(), os.environ)
+        return [self.cdf_config()]
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -67,10 +67,10 @@ def _summary(meta: dict[str, dict[str, Any]], directory: Path) -> None:
 
 
 def _check_config() -> None:
-    from cdf_client.config import CdfConfig
+    from workflow_analytics.projects import load_projects
 
     try:
-        CdfConfig.from_env()
+        load_projects()
     except CdfError as exc:
         raise fail(str(exc), 2) from None
 

@@ -1,20 +1,27 @@
-"""Run one ingest from plain settings: the function Dagster assets and the CLI both call."""
+"""Run one ingest from plain settings: the functions Dagster assets and the CLI call."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from cdf_client.client import RequestStats, WorkflowsClient
 from cdf_client.config import CdfConfig
+from cdf_client.errors import CdfError, ConfigError, SourceUnavailableError
 from warehouse.lock import WriterLock
 from warehouse.schema import TRIGGER_TABLES
 from warehouse.store import Warehouse
 from workflow_analytics.ingest import IngestReport, IngestSettings, ProgressCallback, ingest
 from workflow_analytics.inspect import table_counts
 from workflow_analytics.triggers import ingest_triggers
+
+log = logging.getLogger(__name__)
 
 
 def run_ingest(
@@ -29,26 +36,174 @@ def run_ingest(
     """Take the single-writer lock, open the client and the warehouse, run one ingest."""
 
     stats = RequestStats()  # the preflight's requests and retries count in the run's report
-
-    async def main() -> IngestReport:
-        async with WorkflowsClient(cdf, transport=transport, stats=stats) as client:
-            with Warehouse(warehouse_dir, project=cdf.project) as warehouse:
-                warehouse.ensure_schema()
-                report = await ingest(client, warehouse, settings, progress)
-                # Triggers after executions: the execution high-water mark bounds which
-                # scheduled fires are already due. A backfill window leaves them alone.
-                if settings is None or not settings.is_backfill:
-                    report.triggers = (await ingest_triggers(client, warehouse)).as_dict()
-                    report.table_counts.update(table_counts(warehouse, TRIGGER_TABLES))
-                report.requests = client.stats.as_dict()  # with the trigger requests
-                return report
-
-    async def preflight() -> None:
-        async with WorkflowsClient(cdf, transport=transport, stats=stats) as client:
-            await client.check_access()
-
     # Credentials, project and network first: a run that cannot read CDF leaves no file behind
     # (no warehouse directory, lock file or empty database).
-    asyncio.run(preflight())
+    asyncio.run(_preflight(cdf, transport, stats))
     with WriterLock(warehouse_dir, timeout_s=lock_timeout_s):
-        return asyncio.run(main())
+        return asyncio.run(
+            _ingest_project(cdf, warehouse_dir, settings, transport, progress, stats)
+        )
+
+
+async def _preflight(
+    cdf: CdfConfig, transport: httpx.AsyncBaseTransport | None, stats: RequestStats
+) -> None:
+    async with WorkflowsClient(cdf, transport=transport, stats=stats) as client:
+        await client.check_access()
+
+
+async def _ingest_project(
+    cdf: CdfConfig,
+    warehouse_dir: Path,
+    settings: IngestSettings | None,
+    transport: httpx.AsyncBaseTransport | None,
+    progress: ProgressCallback | None,
+    stats: RequestStats,
+) -> IngestReport:
+    async with WorkflowsClient(cdf, transport=transport, stats=stats) as client:
+        with Warehouse(warehouse_dir, project=cdf.project) as warehouse:
+            warehouse.ensure_schema()
+            report = await ingest(client, warehouse, settings, progress)
+            # Triggers after executions: the execution high-water mark bounds which
+            # scheduled fires are already due. A backfill window leaves them alone.
+            if settings is None or not settings.is_backfill:
+                report.triggers = (await ingest_triggers(client, warehouse)).as_dict()
+                report.table_counts.update(table_counts(warehouse, TRIGGER_TABLES))
+            report.requests = client.stats.as_dict()  # with the trigger requests
+            return report
+
+
+@dataclass
+class ProjectsOutcome:
+    """What a run over several CDF projects did: a report per project that loaded, an error
+    per project that did not."""
+
+    reports: dict[str, IngestReport] = field(default_factory=dict)
+    errors: dict[str, CdfError] = field(default_factory=dict)
+
+    def combined(self) -> IngestReport:
+        """The projects' reports added up (table counts and the preview are the warehouse's,
+        which holds every project)."""
+        total = IngestReport()
+        reports = list(self.reports.values())
+        for report in reports:
+            for name, value in report.__dict__.items():
+                if (
+                    isinstance(value, int)
+                    and not isinstance(value, bool)
+                    and name
+                    not in (
+                        "window_start_ms",
+                        "window_end_ms",
+                        "high_water_before_ms",
+                        "high_water_after_ms",
+                    )
+                ):
+                    setattr(total, name, getattr(total, name) + value)
+            total.seconds += report.seconds
+            total.requests = _add_counts(total.requests, report.requests)
+            total.triggers = _add_counts(total.triggers, report.triggers)
+        if reports:
+            last = reports[-1]
+            total.table_counts, total.recent = last.table_counts, last.recent
+            for name, pick in (
+                ("window_start_ms", min),
+                ("window_end_ms", max),
+                ("high_water_after_ms", max),
+            ):
+                values = [getattr(r, name) for r in reports if getattr(r, name) is not None]
+                setattr(total, name, pick(values) if values else None)
+        total.seconds = round(total.seconds, 3)
+        return total
+
+
+def _add_counts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out[key] = out.get(key, 0) + value
+    return out
+
+
+class ProjectsFailedError(CdfError):
+    """Some configured projects could not be loaded; the others were (see ``outcome``)."""
+
+    def __init__(self, outcome: ProjectsOutcome) -> None:
+        self.outcome = outcome
+        failed = "; ".join(f"{name!r}: {exc}" for name, exc in outcome.errors.items())
+        loaded = ", ".join(repr(name) for name in outcome.reports) or "none"
+        total = len(outcome.errors) + len(outcome.reports)
+        super().__init__(
+            f"{len(outcome.errors)} of {total} CDF projects failed: {failed}; loaded: {loaded}"
+        )
+
+    @property
+    def transient(self) -> bool:
+        """Every failure is the source being down: retrying later may succeed."""
+        return all(isinstance(e, SourceUnavailableError) for e in self.outcome.errors.values())
+
+
+def run_ingest_projects(
+    configs: Sequence[CdfConfig],
+    warehouse_dir: Path,
+    settings: IngestSettings | None = None,
+    *,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    progress: ProgressCallback | None = None,
+    lock_timeout_s: float = 600.0,
+) -> ProjectsOutcome:
+    """One ingest of each configured project into one warehouse, one project after the other.
+
+    Each project has its own client, credentials and incremental state. A project that fails
+    (bad credentials, no access, CDF down past the retry budget) is recorded and the others are
+    still loaded; then :class:`ProjectsFailedError` names it. With a single project its error is
+    raised as is, exactly as :func:`run_ingest` does.
+    """
+    transports = transports or {}
+    names = [c.project for c in configs]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"a CDF project is configured twice: {names}")
+    if len(configs) == 1:
+        cdf = configs[0]
+        report = run_ingest(
+            cdf,
+            warehouse_dir,
+            settings,
+            transport=transports.get(cdf.project),
+            progress=progress,
+            lock_timeout_s=lock_timeout_s,
+        )
+        return ProjectsOutcome(reports={cdf.project: report})
+    outcome = ProjectsOutcome()
+    ready: list[tuple[CdfConfig, RequestStats]] = []
+    for cdf in configs:
+        stats = RequestStats()
+        try:
+            asyncio.run(_preflight(cdf, transports.get(cdf.project), stats))
+        except CdfError as exc:
+            log.error("CDF project %r: %s", cdf.project, exc)
+            outcome.errors[cdf.project] = exc
+            continue
+        ready.append((cdf, stats))
+    if ready:
+        with WriterLock(warehouse_dir, timeout_s=lock_timeout_s):
+            for cdf, stats in ready:
+                try:
+                    outcome.reports[cdf.project] = asyncio.run(
+                        _ingest_project(
+                            cdf,
+                            warehouse_dir,
+                            settings,
+                            transports.get(cdf.project),
+                            progress,
+                            stats,
+                        )
+                    )
+                except CdfError as exc:
+                    # Whatever the project committed stays (each batch is a transaction); its
+                    # next run completes it, as after any failed run.
+                    log.error("CDF project %r: %s", cdf.project, exc)
+                    outcome.errors[cdf.project] = exc
+    if outcome.errors:
+        raise ProjectsFailedError(outcome)
+    return outcome

@@ -37,6 +37,7 @@ def _no_cdf_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "IDP_SCOPES",
         "CDF_TOKEN",
         "WAREHOUSE_DIR",
+        "CDF_PROJECTS_FILE",
     ):
         monkeypatch.delenv(name, raising=False)
     yield
