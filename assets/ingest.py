@@ -83,7 +83,14 @@ def _run(
         raise dg.Failure(description=f"CDF configuration: {exc}", allow_retries=False) from None
     retry = context.run.tags.get(STEP_RETRIES_TAG, "true") != "false"
     try:
-        return run_ingest_projects(configs, warehouse.path(), settings, progress=progress), None
+        outcome = run_ingest_projects(
+            configs,
+            warehouse.path(),
+            settings,
+            progress=progress,
+            parquet_uri=warehouse.parquet_location(),
+        )
+        return outcome, None
     except ProjectsFailedError as exc:
         failure = dg.Failure(description=str(exc), allow_retries=retry and exc.transient)
         if not exc.outcome.reports:

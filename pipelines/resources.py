@@ -14,7 +14,7 @@ import dagster as dg
 
 from cdf_client.config import CdfConfig
 from workflow_analytics.projects import PROJECTS_FILE_VARIABLE, read_projects_file
-from workflow_analytics.settings import warehouse_dir
+from workflow_analytics.settings import parquet_uri, warehouse_dir
 
 
 class CdfResource(dg.ConfigurableResource):
@@ -59,9 +59,14 @@ class CdfResource(dg.ConfigurableResource):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Where the DuckDB file and the Parquet partitions live."""
+    """Where the DuckDB file and the Parquet partitions live (``parquet_uri``, else
+    ``WAREHOUSE_PARQUET_URI``: an ``s3://bucket/prefix`` for the Parquet tree)."""
 
     directory: str | None = None
+    parquet_uri: str | None = None
 
     def path(self) -> Path:
         return Path(self.directory).expanduser().resolve() if self.directory else warehouse_dir()
+
+    def parquet_location(self) -> str | None:
+        return self.parquet_uri or parquet_uri()

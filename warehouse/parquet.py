@@ -83,6 +83,9 @@ def rewrite_partition(
     directory = partition_dir(warehouse.parquet_root, tbl, day)
     if data is None:
         data = warehouse.connection.sql(_partition_query(tbl), params=[day]).to_arrow_table()
+    if warehouse.object_store is not None:
+        # S3: one PUT of the whole file replaces the object atomically (no rename there).
+        return warehouse.object_store.write_partition(tbl, day, data)
     if data.num_rows == 0:
         if directory.exists():
             for path in directory.iterdir():
@@ -219,7 +222,9 @@ def export_all(warehouse: Warehouse) -> FlushResult:
         }
         table_dir = warehouse.parquet_root / tbl.name
         prefix = f"{tbl.partition_key}="
-        if table_dir.is_dir():
+        if warehouse.object_store is not None:
+            days |= warehouse.object_store.partition_days(tbl)
+        elif table_dir.is_dir():
             for sub in table_dir.iterdir():
                 if sub.is_dir() and sub.name.startswith(prefix):
                     try:

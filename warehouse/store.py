@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import duckdb
 import orjson
 import polars as pl
 
 from warehouse.flatten import FlatBatch
+from warehouse.objectstore import S3ParquetStore, is_object_store_uri
 from warehouse.schema import (
     ALL_TABLES,
     DATA_TABLES,
@@ -84,14 +85,29 @@ class Warehouse:
     ``project``: the CDF project this handle writes batches and reads ingest state for. Several
     projects share the tables (``cdf_project`` leads every key); reads of whole tables, counts,
     views and Parquet cover all of them.
+
+    ``parquet_uri``: where the Parquet tree goes when not under ``directory`` (an
+    ``s3://bucket/prefix``, see :mod:`warehouse.objectstore`); the DuckDB file stays local.
+    ``parquet_filesystem``: the fsspec filesystem for it (default: from the AWS variables).
     """
 
     def __init__(
-        self, directory: Path | str, *, read_only: bool = False, project: str = DEFAULT_PROJECT
+        self,
+        directory: Path | str,
+        *,
+        read_only: bool = False,
+        project: str = DEFAULT_PROJECT,
+        parquet_uri: str | None = None,
+        parquet_filesystem: Any | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.read_only = read_only
         self.project = project
+        self.object_store: S3ParquetStore | None = None
+        if parquet_uri and is_object_store_uri(parquet_uri):
+            self.object_store = S3ParquetStore(parquet_uri, parquet_filesystem)
+        elif parquet_uri:
+            raise ValueError(f"a Parquet URI must be s3://bucket/prefix, got {parquet_uri!r}")
         self._con: duckdb.DuckDBPyConnection | None = None
 
     @property

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from cdf_client.errors import CdfError
 from warehouse.schema import EXPORTED_TABLES
-from workflow_analytics.settings import warehouse_dir
+from workflow_analytics.settings import parquet_uri, warehouse_dir
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -60,7 +60,7 @@ def _summary(meta: dict[str, dict[str, Any]], directory: Path) -> None:
         out.print(f"  {table.name:<24} {rows:>10,} rows", highlight=False)
     out.print(f"DuckDB:  {directory / 'workflows.duckdb'}", highlight=False, soft_wrap=True)
     out.print(
-        f"Parquet: {directory / 'parquet'}/<table>/created_date=YYYY-MM-DD/",
+        f"Parquet: {parquet_uri() or directory / 'parquet'}/<table>/created_date=YYYY-MM-DD/",
         highlight=False,
         soft_wrap=True,
     )

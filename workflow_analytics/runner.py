@@ -32,8 +32,13 @@ def run_ingest(
     transport: httpx.AsyncBaseTransport | None = None,
     progress: ProgressCallback | None = None,
     lock_timeout_s: float = 600.0,
+    parquet_uri: str | None = None,
 ) -> IngestReport:
-    """Take the single-writer lock, open the client and the warehouse, run one ingest."""
+    """Take the single-writer lock, open the client and the warehouse, run one ingest.
+
+    ``parquet_uri``: an ``s3://bucket/prefix`` for the Parquet tree (default: under
+    ``warehouse_dir``).
+    """
 
     stats = RequestStats()  # the preflight's requests and retries count in the run's report
     # Credentials, project and network first: a run that cannot read CDF leaves no file behind
@@ -41,7 +46,7 @@ def run_ingest(
     asyncio.run(_preflight(cdf, transport, stats))
     with WriterLock(warehouse_dir, timeout_s=lock_timeout_s):
         return asyncio.run(
-            _ingest_project(cdf, warehouse_dir, settings, transport, progress, stats)
+            _ingest_project(cdf, warehouse_dir, settings, transport, progress, stats, parquet_uri)
         )
 
 
@@ -59,9 +64,10 @@ async def _ingest_project(
     transport: httpx.AsyncBaseTransport | None,
     progress: ProgressCallback | None,
     stats: RequestStats,
+    parquet_uri: str | None = None,
 ) -> IngestReport:
     async with WorkflowsClient(cdf, transport=transport, stats=stats) as client:
-        with Warehouse(warehouse_dir, project=cdf.project) as warehouse:
+        with Warehouse(warehouse_dir, project=cdf.project, parquet_uri=parquet_uri) as warehouse:
             warehouse.ensure_schema()
             report = await ingest(client, warehouse, settings, progress)
             # Triggers after executions: the execution high-water mark bounds which
@@ -151,6 +157,7 @@ def run_ingest_projects(
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     progress: ProgressCallback | None = None,
     lock_timeout_s: float = 600.0,
+    parquet_uri: str | None = None,
 ) -> ProjectsOutcome:
     """One ingest of each configured project into one warehouse, one project after the other.
 
@@ -172,6 +179,7 @@ def run_ingest_projects(
             transport=transports.get(cdf.project),
             progress=progress,
             lock_timeout_s=lock_timeout_s,
+            parquet_uri=parquet_uri,
         )
         return ProjectsOutcome(reports={cdf.project: report})
     outcome = ProjectsOutcome()
@@ -197,6 +205,7 @@ def run_ingest_projects(
                             transports.get(cdf.project),
                             progress,
                             stats,
+                            parquet_uri,
                         )
                     )
                 except CdfError as exc:
