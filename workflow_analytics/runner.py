@@ -19,6 +19,7 @@ from warehouse.schema import TRIGGER_TABLES
 from warehouse.store import Warehouse
 from workflow_analytics.ingest import IngestReport, IngestSettings, ProgressCallback, ingest
 from workflow_analytics.inspect import table_counts
+from workflow_analytics.staging import merge_staged, scratch_directory
 from workflow_analytics.triggers import ingest_triggers
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,39 @@ def run_ingest(
     # Credentials, project and network first: a run that cannot read CDF leaves no file behind
     # (no warehouse directory, lock file or empty database).
     asyncio.run(_preflight(cdf, transport, stats))
+    if settings is not None and settings.is_backfill:
+        return _staged_backfill(
+            cdf, warehouse_dir, settings, transport, progress, stats, parquet_uri, lock_timeout_s
+        )
     with WriterLock(warehouse_dir, timeout_s=lock_timeout_s):
         return asyncio.run(
             _ingest_project(cdf, warehouse_dir, settings, transport, progress, stats, parquet_uri)
         )
+
+
+def _staged_backfill(
+    cdf: CdfConfig,
+    warehouse_dir: Path,
+    settings: IngestSettings,
+    transport: httpx.AsyncBaseTransport | None,
+    progress: ProgressCallback | None,
+    stats: RequestStats,
+    parquet_uri: str | None,
+    lock_timeout_s: float,
+) -> IngestReport:
+    """Fetch a backfill window without the lock, then merge it under the lock
+    (see :mod:`workflow_analytics.staging`)."""
+    with scratch_directory() as scratch:
+        report = asyncio.run(
+            _ingest_project(cdf, Path(scratch), settings, transport, progress, stats)
+        )
+        with (
+            WriterLock(warehouse_dir, timeout_s=lock_timeout_s),
+            Warehouse(warehouse_dir, project=cdf.project, parquet_uri=parquet_uri) as warehouse,
+        ):
+            warehouse.ensure_schema()
+            merge_staged(Path(scratch), warehouse, report)
+    return report
 
 
 async def _preflight(
@@ -193,7 +223,23 @@ def run_ingest_projects(
             outcome.errors[cdf.project] = exc
             continue
         ready.append((cdf, stats))
-    if ready:
+    if ready and settings is not None and settings.is_backfill:
+        for cdf, stats in ready:
+            try:
+                outcome.reports[cdf.project] = _staged_backfill(
+                    cdf,
+                    warehouse_dir,
+                    settings,
+                    transports.get(cdf.project),
+                    progress,
+                    stats,
+                    parquet_uri,
+                    lock_timeout_s,
+                )
+            except CdfError as exc:
+                log.error("CDF project %r: %s", cdf.project, exc)
+                outcome.errors[cdf.project] = exc
+    elif ready:
         with WriterLock(warehouse_dir, timeout_s=lock_timeout_s):
             for cdf, stats in ready:
                 try:
