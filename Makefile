@@ -31,12 +31,17 @@ lint: install
 format: install
 	@$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
+# Benchmarks need their peers (dlt, psutil, profilers): installed from their own lock, a
+# superset of requirements.lock, only when benchmarking.
 bench: install
+	@$(BIN)/uv pip install -q --python $(BIN)/python -r requirements-bench.lock
 	@$(BIN)/python -m benchmarks.run
 
-# Regenerate the lock file after changing dependencies in pyproject.toml.
+# Regenerate the lock files after changing dependencies in pyproject.toml.
 lock: install
 	@$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock -q --python-version 3.11
+	@$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench -o requirements-bench.lock \
+		-q --python-version 3.11 -c requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache
