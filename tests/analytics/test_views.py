@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from tests.analytics.conftest import rows
-from tests.analytics.world import D1, D2, t
+from tests.analytics.world import D1, D2, PROJECT, t
 
 DAY1 = date(2024, 5, 1)
 DAY2 = date(2024, 5, 2)
@@ -41,18 +41,18 @@ def test_day_is_the_utc_date_whatever_the_session_zone(con: duckdb.DuckDBPyConne
 
 
 def test_execution_durations_daily(con: duckdb.DuckDBPyConnection) -> None:
-    got = {(r[0], r[1], r[2]): r[3:] for r in rows(con, "SELECT * FROM execution_durations_daily")}
+    got = {r[:4]: r[4:] for r in rows(con, "SELECT * FROM execution_durations_daily")}
     assert len(got) == 6
     # etl v1 day 1: durations 600k, 1.2M, 1.2M (a tie); queue 10 s, 0, 30 s;
     # latency 610k, 1.2M, 1.23M.
-    assert got[("etl", "1", DAY1)] == (
+    assert got[(PROJECT, "etl", "1", DAY1)] == (
         3, 2, 1, 0, 0, pytest.approx(2 / 3),
         1_200_000, 1_200_000, 1_200_000,
         10_000, 28_000, 29_600,
         1_200_000, 1_227_000, 1_229_400,
     )  # fmt: skip
     # etl v2 day 2: TIMED_OUT 3.6M, FAILED 5k, COMPLETED 600k, one RUNNING (queue 0).
-    assert got[("etl", "2", DAY2)] == (
+    assert got[(PROJECT, "etl", "2", DAY2)] == (
         4, 1, 2, 1, 0, pytest.approx(1 / 3),
         600_000, 3_300_000, 3_540_000,
         0, 0, 0,
@@ -60,12 +60,12 @@ def test_execution_durations_daily(con: duckdb.DuckDBPyConnection) -> None:
     )  # fmt: skip
     # report day 1: the unknown status is counted in volume, not in the rate; the only
     # terminal run ends before it starts, so no duration at all.
-    assert got[("report", "1", DAY1)] == (
+    assert got[(PROJECT, "report", "1", DAY1)] == (
         2, 1, 0, 0, 1, 1.0, None, None, None, 0, 0, 0, None, None, None,
     )  # fmt: skip
     # report day 2: a queued run has no queue time yet.
-    assert got[("report", "1", DAY2)][:6] == (3, 0, 1, 2, 0, 0.0)
-    assert got[("report", "1", DAY2)][6] == 60_000
+    assert got[(PROJECT, "report", "1", DAY2)][:6] == (3, 0, 1, 2, 0, 0.0)
+    assert got[(PROJECT, "report", "1", DAY2)][6] == 60_000
 
 
 def test_task_hot_spots(con: duckdb.DuckDBPyConnection) -> None:
@@ -157,9 +157,9 @@ def test_workflow_incidents_and_mttr(con: duckdb.DuckDBPyConnection) -> None:
         ("report", DAY2, "R4", t(D2, "07:01:00"), 1, None, None, None, False, None),
     ]  # fmt: skip
     assert rows(con, "SELECT * FROM workflow_mttr_daily ORDER BY workflow_external_id, day") == [
-        ("etl", DAY1, 1, 1, 0, 1, 3_630_000, 3_630_000, 3_630_000),
-        ("etl", DAY2, 1, 1, 0, 2, 13_200_000, 13_200_000, 13_200_000),
-        ("report", DAY2, 1, 0, 1, 1, None, None, None),
+        (PROJECT, "etl", DAY1, 1, 1, 0, 1, 3_630_000, 3_630_000, 3_630_000),
+        (PROJECT, "etl", DAY2, 1, 1, 0, 2, 13_200_000, 13_200_000, 13_200_000),
+        (PROJECT, "report", DAY2, 1, 0, 1, 1, None, None, None),
     ]
 
 
@@ -303,7 +303,7 @@ def test_capacity_concurrency_daily(con: duckdb.DuckDBPyConnection) -> None:
     assert got == [
         # T1 starts exactly when E2 ends and ends exactly when E3 starts: never 2 at once.
         # The first overlap is R2 (PAUSED since 11:00) with B1 at 20:00.
-        (DAY1, 2, t(D1, "20:00:00"), 50, 0.04, 6, 1),
+        (PROJECT, DAY1, 2, t(D1, "20:00:00"), 50, 0.04, 6, 1),
         # R2 runs into day 2 until its 24 h cap at 11:00; R2 + R4 + R5 at 07:00:30.
-        (DAY2, 3, t(D2, "07:00:30"), 50, 0.06, 6, 1),
+        (PROJECT, DAY2, 3, t(D2, "07:00:30"), 50, 0.06, 6, 1),
     ]

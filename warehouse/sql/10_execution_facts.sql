@@ -4,7 +4,7 @@
 --   times (so every view uses exactly one definition of each).
 -- Grain: one row per (cdf_project, execution_id) (every execution, whatever its status).
 -- Depends: workflow_executions, task_executions.
--- Columns: execution_id, cdf_project, workflow_external_id, workflow_version, status, status_class, day,
+-- Columns: cdf_project, execution_id, workflow_external_id, workflow_version, status, status_class, day,
 --   is_terminal, is_success, is_failure, created_time, start_time, end_time, duration_ms,
 --   queue_ms, latency_ms, task_rows, definition_hash, reason_for_incompletion.
 CREATE OR REPLACE VIEW execution_facts AS
@@ -14,8 +14,8 @@ WITH task_counts AS (
     GROUP BY cdf_project, execution_id
 )
 SELECT
-    e.execution_id,
     e.cdf_project,
+    e.execution_id,
     e.workflow_external_id,
     e.workflow_version,
     e.status,

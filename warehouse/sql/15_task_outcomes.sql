@@ -3,7 +3,7 @@
 --   task can show in executedTasks (the `attempt` column numbers them) into its final outcome.
 -- Grain: one row per (cdf_project, execution_id, task_external_id).
 -- Depends: task_executions, workflow_executions.
--- Columns: execution_id, cdf_project, workflow_external_id, workflow_version, execution_created_time, day,
+-- Columns: cdf_project, execution_id, workflow_external_id, workflow_version, execution_created_time, day,
 --   task_external_id, parent_task_external_id, attempts, failed_attempts, first_status,
 --   final_status, outcome ('success' | 'failure' | 'other'), recovered, first_start_time,
 --   last_end_time, total_duration_ms.
@@ -23,8 +23,8 @@ WITH ordered AS (
     FROM task_executions AS t
 )
 SELECT
-    o.execution_id,
     o.cdf_project,
+    o.execution_id,
     e.workflow_external_id,
     e.workflow_version,
     e.created_time AS execution_created_time,

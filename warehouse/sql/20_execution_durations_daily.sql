@@ -1,13 +1,14 @@
 -- execution_durations_daily
 -- Description: volume, outcome counts and the percentiles of run duration, queue time and
---   end-to-end latency per workflow, version and UTC day of created_time.
--- Grain: one row per (workflow_external_id, workflow_version, day).
+--   end-to-end latency per CDF project, workflow, version and UTC day of created_time.
+-- Grain: one row per (cdf_project, workflow_external_id, workflow_version, day).
 -- Depends: execution_facts.
--- Columns: workflow_external_id, workflow_version, day, executions, completed, failed,
+-- Columns: cdf_project, workflow_external_id, workflow_version, day, executions, completed, failed,
 --   running, unknown_status, success_rate, p50/p95/p99_duration_ms, p50/p95/p99_queue_ms,
 --   p50/p95/p99_latency_ms (percentiles rounded to whole ms).
 CREATE OR REPLACE VIEW execution_durations_daily AS
 SELECT
+    cdf_project,
     workflow_external_id,
     workflow_version,
     day,

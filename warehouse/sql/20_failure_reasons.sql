@@ -3,13 +3,14 @@
 --   that messages differing only in ids, UUIDs, timestamps, quoted values and numbers group
 --   together. Placeholders: <uuid>, <time>, <value>, <id> (a word of hex digits mixing letters and digits), <n>. A failure
 --   without a reason is grouped as '<no reason given>' rather than dropped.
--- Grain: one row per (source, normalized_reason); source is 'execution' or 'task'.
+-- Grain: one row per (cdf_project, source, normalized_reason); source is 'execution' or 'task'.
 -- Depends: workflow_executions, task_executions.
--- Columns: source, normalized_reason, occurrences, executions, workflows_affected,
+-- Columns: cdf_project, source, normalized_reason, occurrences, executions, workflows_affected,
 --   first_seen, last_seen, example_reason, statuses.
 CREATE OR REPLACE VIEW failure_reasons AS
 WITH raw AS (
     SELECT
+        e.cdf_project,
         'execution' AS source,
         e.execution_id,
         e.workflow_external_id,
@@ -21,6 +22,7 @@ WITH raw AS (
         OR e.reason_for_incompletion IS NOT NULL
     UNION ALL
     SELECT
+        t.cdf_project,
         'task' AS source,
         t.execution_id,
         e.workflow_external_id,
@@ -29,7 +31,7 @@ WITH raw AS (
         t.status,
         t.reason_for_incompletion AS reason
     FROM task_executions AS t
-    LEFT JOIN workflow_executions AS e USING (execution_id)
+    LEFT JOIN workflow_executions AS e USING (cdf_project, execution_id)
     WHERE t.status IN (
         'FAILED', 'FAILED_WITH_TERMINAL_ERROR', 'TIMED_OUT', 'COMPLETED_WITH_ERRORS')
         OR t.reason_for_incompletion IS NOT NULL
@@ -57,6 +59,7 @@ normalised AS (
     FROM raw
 )
 SELECT
+    cdf_project,
     source,
     normalized_reason,
     count(*) AS occurrences,
@@ -67,4 +70,4 @@ SELECT
     min(reason) AS example_reason,
     list_sort(list_distinct(list(status))) AS statuses
 FROM normalised
-GROUP BY source, normalized_reason;
+GROUP BY cdf_project, source, normalized_reason;

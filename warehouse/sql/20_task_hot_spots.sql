@@ -4,15 +4,16 @@
 --   their own externalId (level 'task') and once folded into one row for their parent task
 --   (level 'children', task_external_id = the parent's externalId), because generated child
 --   ids are too many to read one by one.
--- Grain: one row per (workflow_external_id, level, task_external_id).
+-- Grain: one row per (cdf_project, workflow_external_id, level, task_external_id).
 -- Depends: task_executions, workflow_executions.
--- Columns: workflow_external_id, level, task_external_id, parent_task_external_id, runs,
+-- Columns: cdf_project, workflow_external_id, level, task_external_id, parent_task_external_id, runs,
 --   executions, finished, completed, failed, completed_with_errors, timed_out, skipped,
 --   cancelled, in_progress, unknown_status, failure_rate, timeout_rate, skip_rate,
 --   p50_duration_ms, p95_duration_ms.
 CREATE OR REPLACE VIEW task_hot_spots AS
 WITH task_rows AS (
     SELECT
+        t.cdf_project,
         e.workflow_external_id,
         t.execution_id,
         t.task_external_id,
@@ -22,7 +23,7 @@ WITH task_rows AS (
             THEN date_sub('millisecond', t.start_time, t.end_time) END AS duration_ms
     FROM task_executions AS t
     -- LEFT JOIN: a task whose execution row is missing still counts (workflow NULL).
-    LEFT JOIN workflow_executions AS e USING (execution_id)
+    LEFT JOIN workflow_executions AS e USING (cdf_project, execution_id)
 ),
 levelled AS (
     SELECT 'task' AS level, task_external_id AS grouped_id, parent_task_external_id, *
@@ -35,6 +36,7 @@ levelled AS (
     WHERE parent_task_external_id IS NOT NULL
 )
 SELECT
+    cdf_project,
     workflow_external_id,
     level,
     grouped_id AS task_external_id,
@@ -66,4 +68,4 @@ SELECT
     round(quantile_cont(duration_ms, 0.50))::BIGINT AS p50_duration_ms,
     round(quantile_cont(duration_ms, 0.95))::BIGINT AS p95_duration_ms
 FROM levelled
-GROUP BY workflow_external_id, level, grouped_id;
+GROUP BY cdf_project, workflow_external_id, level, grouped_id;

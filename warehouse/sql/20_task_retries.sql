@@ -1,13 +1,14 @@
 -- task_retries
 -- Description: retries shown as several rows of the same task externalId in one execution
 --   (the first form a retry can take in executedTasks), with whether the task recovered.
--- Grain: one row per (execution_id, task_external_id) that has more than one row.
+-- Grain: one row per (cdf_project, execution_id, task_external_id) that has more than one row.
 -- Depends: task_outcomes.
--- Columns: execution_id, workflow_external_id, workflow_version, day, task_external_id,
+-- Columns: cdf_project, execution_id, workflow_external_id, workflow_version, day, task_external_id,
 --   parent_task_external_id, attempts, failed_attempts, first_status, final_status, outcome,
 --   recovered, total_duration_ms.
 CREATE OR REPLACE VIEW task_retries AS
 SELECT
+    cdf_project,
     execution_id,
     workflow_external_id,
     workflow_version,

@@ -4,9 +4,10 @@
 --   task's final outcome is a failure in one execution and a success in the next execution of
 --   the same workflow that ran it, created within the window). The window is 24 h unless the
 --   session sets `SET VARIABLE flaky_window_ms = <ms>`.
--- Grain: one row per (workflow_external_id, task_external_id) that has run at least once.
+-- Grain: one row per (cdf_project, workflow_external_id, task_external_id) that has run at
+--   least once.
 -- Depends: task_outcomes.
--- Columns: workflow_external_id, task_external_id, executions, successes, failures,
+-- Columns: cdf_project, workflow_external_id, task_external_id, executions, successes, failures,
 --   in_execution_retries, in_execution_recoveries, cross_execution_recoveries,
 --   last_recovery_time, is_flaky.
 CREATE OR REPLACE VIEW flaky_tasks AS
@@ -20,12 +21,13 @@ WITH decided AS (
     FROM task_outcomes
     WHERE outcome IN ('success', 'failure')
     WINDOW w AS (
-        PARTITION BY workflow_external_id, task_external_id
+        PARTITION BY cdf_project, workflow_external_id, task_external_id
         ORDER BY execution_created_time, execution_id
     )
 ),
 cross_recoveries AS (
     SELECT
+        cdf_project,
         workflow_external_id,
         task_external_id,
         count(*) AS cross_execution_recoveries,
@@ -39,6 +41,7 @@ cross_recoveries AS (
 ),
 per_task AS (
     SELECT
+        cdf_project,
         workflow_external_id,
         task_external_id,
         count(*) AS executions,
@@ -51,6 +54,7 @@ per_task AS (
     GROUP BY ALL
 )
 SELECT
+    p.cdf_project,
     p.workflow_external_id,
     p.task_external_id,
     p.executions,
@@ -64,5 +68,6 @@ SELECT
     p.in_execution_recoveries > 0 OR coalesce(c.cross_execution_recoveries, 0) > 0 AS is_flaky
 FROM per_task AS p
 LEFT JOIN cross_recoveries AS c
-    ON c.workflow_external_id IS NOT DISTINCT FROM p.workflow_external_id
+    ON c.cdf_project = p.cdf_project
+    AND c.workflow_external_id IS NOT DISTINCT FROM p.workflow_external_id
     AND c.task_external_id = p.task_external_id;

@@ -3,14 +3,15 @@
 --   TIMED_OUT, TERMINATED), ordered by created_time, ended by its next COMPLETED execution.
 --   Time to resolution runs from the end of the first failure to the end of that success.
 --   Running and unknown-status executions neither open nor close an incident.
--- Grain: one row per incident (workflow_external_id, first_failed_execution_id).
+-- Grain: one row per incident (cdf_project, workflow_external_id, first_failed_execution_id).
 -- Depends: execution_facts.
--- Columns: workflow_external_id, day, first_failed_execution_id, failed_at, failures,
+-- Columns: cdf_project, workflow_external_id, day, first_failed_execution_id, failed_at, failures,
 --   resolved_by_execution_id, resolved_at, time_to_resolution_ms, is_resolved,
 --   resolved_within_window.
 CREATE OR REPLACE VIEW workflow_incidents AS
 WITH outcomes AS (
     SELECT
+        cdf_project,
         execution_id,
         workflow_external_id,
         created_time,
@@ -19,7 +20,7 @@ WITH outcomes AS (
         coalesce(end_time, start_time, created_time) AS outcome_time,
         -- A new streak starts at every success; failures after the same success share it.
         count(*) FILTER (WHERE is_success) OVER (
-            PARTITION BY workflow_external_id
+            PARTITION BY cdf_project, workflow_external_id
             ORDER BY created_time, execution_id
             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
         ) AS streak
@@ -28,6 +29,7 @@ WITH outcomes AS (
 ),
 failure_streaks AS (
     SELECT
+        cdf_project,
         workflow_external_id,
         streak,
         arg_min(execution_id, (created_time, execution_id)) AS first_failed_execution_id,
@@ -36,15 +38,16 @@ failure_streaks AS (
         count(*) AS failures
     FROM outcomes
     WHERE NOT is_success
-    GROUP BY workflow_external_id, streak
+    GROUP BY cdf_project, workflow_external_id, streak
 ),
 resolutions AS (
     -- The success that closes streak n is the one that opens streak n + 1.
-    SELECT workflow_external_id, streak - 1 AS streak, execution_id, outcome_time
+    SELECT cdf_project, workflow_external_id, streak - 1 AS streak, execution_id, outcome_time
     FROM outcomes
     WHERE is_success
 )
 SELECT
+    f.cdf_project,
     f.workflow_external_id,
     (f.first_failed_created_time AT TIME ZONE 'UTC')::DATE AS day,
     f.first_failed_execution_id,
@@ -60,5 +63,6 @@ SELECT
         <= coalesce(getvariable('flaky_window_ms')::BIGINT, 86400000) AS resolved_within_window
 FROM failure_streaks AS f
 LEFT JOIN resolutions AS r
-    ON r.workflow_external_id IS NOT DISTINCT FROM f.workflow_external_id
+    ON r.cdf_project = f.cdf_project
+    AND r.workflow_external_id IS NOT DISTINCT FROM f.workflow_external_id
     AND r.streak = f.streak;

@@ -1,12 +1,13 @@
 -- workflow_mttr_daily
 -- Description: mean and median time to resolution (MTTR) of a workflow's incidents, by the
 --   UTC day the incident started. Open incidents are counted but have no resolution time.
--- Grain: one row per (workflow_external_id, day).
+-- Grain: one row per (cdf_project, workflow_external_id, day).
 -- Depends: workflow_incidents.
--- Columns: workflow_external_id, day, incidents, resolved, open, failures, mttr_ms,
+-- Columns: cdf_project, workflow_external_id, day, incidents, resolved, open, failures, mttr_ms,
 --   p50_time_to_resolution_ms, max_time_to_resolution_ms.
 CREATE OR REPLACE VIEW workflow_mttr_daily AS
 SELECT
+    cdf_project,
     workflow_external_id,
     day,
     count(*) AS incidents,
@@ -17,4 +18,4 @@ SELECT
     round(quantile_cont(time_to_resolution_ms, 0.5))::BIGINT AS p50_time_to_resolution_ms,
     max(time_to_resolution_ms) AS max_time_to_resolution_ms
 FROM workflow_incidents
-GROUP BY workflow_external_id, day;
+GROUP BY cdf_project, workflow_external_id, day;

@@ -9,9 +9,10 @@
 --   status when it is neither success nor failed (kept visible). Lateness is measured from the
 --   scheduled time: fire_lateness_ms to the fire, start_lateness_ms to the execution's
 --   start_time (queueing included).
--- Grain: one row per (trigger_external_id, scheduled_time) in trigger_expected_fires.
+-- Grain: one row per (cdf_project, trigger_external_id, scheduled_time) in
+--   trigger_expected_fires. Fires, triggers and executions are matched within the project.
 -- Depends: trigger_expected_fires, trigger_runs, workflow_triggers, workflow_executions.
--- Columns: trigger_external_id, workflow_external_id, scheduled_time, day, local_time,
+-- Columns: cdf_project, trigger_external_id, workflow_external_id, scheduled_time, day, local_time,
 --   timezone, next_scheduled_time, fires_in_slot, fire_time, fire_status, outcome, is_missed,
 --   reason_for_failure, workflow_execution_id, execution_found, execution_status,
 --   execution_created_time, execution_start_time, fire_lateness_ms, start_lateness_ms,
@@ -19,6 +20,7 @@
 CREATE OR REPLACE VIEW trigger_fire_checks AS
 WITH expected AS (
     SELECT
+        e.cdf_project,
         e.trigger_external_id,
         e.scheduled_time,
         e.local_time,
@@ -30,7 +32,7 @@ WITH expected AS (
             e.scheduled_time + INTERVAL 1 DAY
         ) AS slot_end
     FROM trigger_expected_fires AS e
-    WINDOW w AS (PARTITION BY e.trigger_external_id ORDER BY e.scheduled_time)
+    WINDOW w AS (PARTITION BY e.cdf_project, e.trigger_external_id ORDER BY e.scheduled_time)
 ),
 candidates AS (
     SELECT
@@ -41,17 +43,19 @@ candidates AS (
         r.workflow_execution_id,
         count(r.fire_time) OVER slot AS fires_in_slot,
         row_number() OVER (
-            PARTITION BY x.trigger_external_id, x.scheduled_time
+            PARTITION BY x.cdf_project, x.trigger_external_id, x.scheduled_time
             ORDER BY coalesce(r.status = 'success', FALSE) DESC, r.fire_time
         ) AS pick
     FROM expected AS x
     LEFT JOIN trigger_runs AS r
-        ON r.trigger_external_id = x.trigger_external_id
+        ON r.cdf_project = x.cdf_project
+        AND r.trigger_external_id = x.trigger_external_id
         AND r.fire_time >= x.scheduled_time - INTERVAL 5 SECOND
         AND r.fire_time < x.slot_end - INTERVAL 5 SECOND
-    WINDOW slot AS (PARTITION BY x.trigger_external_id, x.scheduled_time)
+    WINDOW slot AS (PARTITION BY x.cdf_project, x.trigger_external_id, x.scheduled_time)
 )
 SELECT
+    c.cdf_project,
     c.trigger_external_id,
     t.workflow_external_id,
     c.scheduled_time,
@@ -78,6 +82,8 @@ SELECT
     date_sub('millisecond', c.scheduled_time, ex.start_time) AS start_lateness_ms,
     coalesce(t.is_paused, FALSE) AS is_paused_now
 FROM candidates AS c
-LEFT JOIN workflow_triggers AS t ON t.trigger_external_id = c.trigger_external_id
-LEFT JOIN workflow_executions AS ex ON ex.execution_id = c.workflow_execution_id
+LEFT JOIN workflow_triggers AS t
+    ON t.cdf_project = c.cdf_project AND t.trigger_external_id = c.trigger_external_id
+LEFT JOIN workflow_executions AS ex
+    ON ex.cdf_project = c.cdf_project AND ex.execution_id = c.workflow_execution_id
 WHERE c.pick = 1;

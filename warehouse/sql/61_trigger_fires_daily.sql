@@ -2,14 +2,15 @@
 -- Description: per schedule trigger and UTC day of the scheduled time: fires expected, runs
 --   that happened, failed fires, slots with no fire, and how late fires and execution starts
 --   were against the schedule (quantile_cont over the slots that ran; NULL when none).
--- Grain: one row per (trigger_external_id, day) with at least one expected fire.
+-- Grain: one row per (cdf_project, trigger_external_id, day) with at least one expected fire.
 -- Depends: trigger_fire_checks.
--- Columns: trigger_external_id, workflow_external_id, day, expected, ran, failed_fires,
+-- Columns: cdf_project, trigger_external_id, workflow_external_id, day, expected, ran, failed_fires,
 --   not_fired, other_status, missed, p50_fire_lateness_ms, p95_fire_lateness_ms,
 --   max_fire_lateness_ms, p50_start_lateness_ms, p95_start_lateness_ms,
 --   max_start_lateness_ms.
 CREATE OR REPLACE VIEW trigger_fires_daily AS
 SELECT
+    cdf_project,
     trigger_external_id,
     any_value(workflow_external_id) AS workflow_external_id,
     day,
@@ -30,4 +31,4 @@ SELECT
         AS p95_start_lateness_ms,
     max(start_lateness_ms) FILTER (WHERE outcome = 'ran') AS max_start_lateness_ms
 FROM trigger_fire_checks
-GROUP BY trigger_external_id, day;
+GROUP BY cdf_project, trigger_external_id, day;

@@ -4,12 +4,13 @@
 --   reason is CDF's reasonForFailure, e.g. an expired session), 'not_fired' when no fire was
 --   recorded at all (CDF records none while a trigger is paused), or the fire's own status when
 --   it is neither. No execution exists for these slots.
--- Grain: one row per missed (trigger_external_id, scheduled_time).
+-- Grain: one row per missed (cdf_project, trigger_external_id, scheduled_time).
 -- Depends: trigger_fire_checks.
--- Columns: trigger_external_id, workflow_external_id, scheduled_time, day, local_time,
+-- Columns: cdf_project, trigger_external_id, workflow_external_id, scheduled_time, day, local_time,
 --   timezone, miss_kind, fire_time, reason, is_paused_now.
 CREATE OR REPLACE VIEW trigger_misses AS
 SELECT
+    cdf_project,
     trigger_external_id,
     workflow_external_id,
     scheduled_time,

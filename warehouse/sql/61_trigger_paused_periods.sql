@@ -4,25 +4,29 @@
 --   as such a stretch (a trigger that silently stopped firing looks the same). The period runs
 --   from its first silent slot to its last; resumed_scheduled_time is the next slot that fired
 --   (NULL while the stretch lasts up to the latest expected fire).
--- Grain: one row per (trigger_external_id, first_silent_time).
+-- Grain: one row per (cdf_project, trigger_external_id, first_silent_time).
 -- Depends: trigger_fire_checks.
--- Columns: trigger_external_id, workflow_external_id, first_silent_time, last_silent_time,
+-- Columns: cdf_project, trigger_external_id, workflow_external_id, first_silent_time, last_silent_time,
 --   silent_fires, last_fire_before, resumed_scheduled_time, still_silent, is_paused_now.
 CREATE OR REPLACE VIEW trigger_paused_periods AS
 WITH numbered AS (
     SELECT
         *,
         max(fire_time) OVER (
-            PARTITION BY trigger_external_id ORDER BY scheduled_time
+            PARTITION BY cdf_project, trigger_external_id ORDER BY scheduled_time
             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) AS last_fire_before,
-        row_number() OVER (PARTITION BY trigger_external_id ORDER BY scheduled_time)
+        row_number() OVER (
+            PARTITION BY cdf_project, trigger_external_id ORDER BY scheduled_time
+        )
         - row_number() OVER (
-            PARTITION BY trigger_external_id, outcome = 'not_fired' ORDER BY scheduled_time
+            PARTITION BY cdf_project, trigger_external_id, outcome = 'not_fired'
+            ORDER BY scheduled_time
         ) AS island
     FROM trigger_fire_checks
 )
 SELECT
+    cdf_project,
     trigger_external_id,
     any_value(workflow_external_id) AS workflow_external_id,
     min(scheduled_time) AS first_silent_time,
@@ -34,4 +38,4 @@ SELECT
     bool_or(is_paused_now) AS is_paused_now
 FROM numbered
 WHERE outcome = 'not_fired'
-GROUP BY trigger_external_id, island;
+GROUP BY cdf_project, trigger_external_id, island;

@@ -1,8 +1,16 @@
--- Report: per UTC day, peak concurrent executions (cap 50) and the most tasks in one execution
--- (cap 200).
+-- Report: per UTC day, peak concurrent executions (cap 50, per CDF project: the busiest
+-- project's peak) and the most tasks in one execution (cap 200).
 WITH tasks AS (
     SELECT day, max(max_task_rows) AS max_task_rows
     FROM capacity_tasks_daily
+    GROUP BY day
+),
+concurrency AS (
+    SELECT
+        day,
+        max(peak_concurrent) AS peak_concurrent,
+        arg_max(peak_at, (peak_concurrent, -epoch_us(peak_at))) AS peak_at
+    FROM capacity_concurrency_daily
     GROUP BY day
 )
 SELECT
@@ -10,6 +18,6 @@ SELECT
     coalesce(c.peak_concurrent, 0) AS peak_concurrent,
     c.peak_at,
     coalesce(t.max_task_rows, 0) AS max_task_rows
-FROM capacity_concurrency_daily AS c
+FROM concurrency AS c
 FULL JOIN tasks AS t USING (day)
 ORDER BY day;

@@ -4,10 +4,11 @@
 --   '*' row. Duration budget: the run's duration (for a run still going, the time since it
 --   started until "now") exceeds max_duration_ms. Deadline: the run was created on day D no
 --   later than D + deadline_utc and finished after it, or has not finished while "now" is past
---   it. "Now" is now() unless the session sets `SET VARIABLE analytics_now = TIMESTAMPTZ '...'`.
--- Grain: one row per execution_id (all executions, breaching or not).
+--   it. Targets are per workflow externalId and apply alike in every CDF project (sla_targets
+--   has no cdf_project). "Now" is now() unless the session sets `SET VARIABLE analytics_now = TIMESTAMPTZ '...'`.
+-- Grain: one row per (cdf_project, execution_id) (all executions, breaching or not).
 -- Depends: execution_facts, sla_targets.
--- Columns: execution_id, workflow_external_id, workflow_version, day, status, created_time,
+-- Columns: cdf_project, execution_id, workflow_external_id, workflow_version, day, status, created_time,
 --   start_time, end_time, still_running, elapsed_ms, max_duration_ms, over_budget_ms,
 --   deadline_utc, deadline_at, late_by_ms, target_source, breached_duration,
 --   breached_deadline, breached.
@@ -52,6 +53,7 @@ judged AS (
     FROM timed
 )
 SELECT
+    cdf_project,
     execution_id,
     workflow_external_id,
     workflow_version,

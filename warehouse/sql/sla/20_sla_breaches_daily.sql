@@ -1,13 +1,14 @@
 -- sla_breaches_daily
--- Description: SLA results per workflow and UTC day: how many executions breached, and
+-- Description: SLA results per CDF project, workflow and UTC day: how many executions breached, and
 --   whether the day's deadline was met by a COMPLETED run (NULL when the workflow has no
 --   deadline, or when the deadline has not passed yet and no run has completed).
--- Grain: one row per (workflow_external_id, day) with at least one execution.
+-- Grain: one row per (cdf_project, workflow_external_id, day) with at least one execution.
 -- Depends: sla_checks (created by warehouse.sla_targets.install_sla).
--- Columns: workflow_external_id, day, executions, checked, duration_breaches,
+-- Columns: cdf_project, workflow_external_id, day, executions, checked, duration_breaches,
 --   deadline_breaches, breaching_executions, deadline_at, deadline_met.
 CREATE OR REPLACE VIEW sla_breaches_daily AS
 SELECT
+    cdf_project,
     workflow_external_id,
     day,
     count(*) AS executions,
@@ -25,4 +26,4 @@ SELECT
         ELSE FALSE
     END AS deadline_met
 FROM sla_checks
-GROUP BY workflow_external_id, day;
+GROUP BY cdf_project, workflow_external_id, day;

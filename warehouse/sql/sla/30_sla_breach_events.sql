@@ -4,12 +4,14 @@
 --   both gives two events), and 'missed_run' / 'failed_fire' for scheduled runs with no
 --   execution (trigger_misses: no fire recorded, or a failed fire). event_time is the
 --   execution's created_time or the missed run's scheduled time; day is its UTC date.
--- Grain: one row per (event_kind, execution_id or trigger_external_id + scheduled time).
+-- Grain: one row per (cdf_project, event_kind, execution_id or trigger_external_id + scheduled
+--   time).
 -- Depends: sla_breaches, trigger_misses.
--- Columns: event_kind, workflow_external_id, day, event_time, execution_id,
+-- Columns: cdf_project, event_kind, workflow_external_id, day, event_time, execution_id,
 --   trigger_external_id, over_budget_ms, late_by_ms, detail.
 CREATE OR REPLACE VIEW sla_breach_events AS
 SELECT
+    cdf_project,
     'duration' AS event_kind,
     workflow_external_id,
     day,
@@ -23,6 +25,7 @@ FROM sla_breaches
 WHERE breached_duration
 UNION ALL
 SELECT
+    cdf_project,
     'deadline',
     workflow_external_id,
     day,
@@ -36,6 +39,7 @@ FROM sla_breaches
 WHERE breached_deadline
 UNION ALL
 SELECT
+    cdf_project,
     CASE miss_kind WHEN 'not_fired' THEN 'missed_run' ELSE miss_kind END,
     workflow_external_id,
     day,
