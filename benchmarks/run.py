@@ -299,7 +299,8 @@ def plot(scaling: list[dict[str, Any]], path: Path) -> None:
     ax_m.legend()
     for ax in (ax_t, ax_m):
         ax.grid(alpha=0.3)
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        thousands = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k")
+        ax.xaxis.set_major_formatter(thousands)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
