@@ -9,6 +9,7 @@ that process, readers use the Parquet files (or open the file read-only when no 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +51,11 @@ _BATCH_VIEWS = {
     "task_definitions": "batch_task_definitions",
     "rejected": "batch_rejected",
 }
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory cap: ``WAREHOUSE_DUCKDB_MEMORY`` (e.g. ``2GB``), default 1GB."""
+    return os.environ.get("WAREHOUSE_DUCKDB_MEMORY", "").strip() or "1GB"
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,9 @@ class Warehouse:
             # Not via connect(config=...): the setting needs the ICU extension, which DuckDB
             # loads on the first SET but not while the connection is being configured.
             con.execute("SET TimeZone = 'UTC'")
+            # DuckDB would take up to 80% of the machine's memory for big joins (views, checks
+            # and flushes over millions of task rows); a cap makes it spill to disk instead.
+            con.execute("SET memory_limit = ?", [duckdb_memory_limit()])
             self._con = con
         return self
 
