@@ -8,5 +8,6 @@ import dagster as dg
 # backfill from an older warehouse copy or a long-lived project still has somewhere to go.
 HISTORY_START_DATE = "2024-01-01"
 
-daily_history = dg.DailyPartitionsDefinition(start_date=HISTORY_START_DATE, timezone="UTC",
-                                             end_offset=1)
+daily_history = dg.DailyPartitionsDefinition(
+    start_date=HISTORY_START_DATE, timezone="UTC", end_offset=1
+)

@@ -123,8 +123,9 @@ def test_retry_after_is_honoured_and_budget_ends_in_a_clear_error(
     sim.set_faults(FaultConfig(rate_429=1.0, retry_after_s=1))
     # Our own backoff alone would wait < 0.75 s over three attempts: waiting >= 2 s proves the
     # server's Retry-After was used. The time budget ends the throttled run.
-    config = cdf_config_for("http://127.0.0.1", max_attempts=3, max_backoff_seconds=5.0,
-                            max_retry_seconds=2.5)
+    config = cdf_config_for(
+        "http://127.0.0.1", max_attempts=3, max_backoff_seconds=5.0, max_retry_seconds=2.5
+    )
     started = time.monotonic()
     with pytest.raises(SourceUnavailableError) as info:
         _run(_list_ids(config, transport))
