@@ -53,9 +53,14 @@ _BATCH_VIEWS = {
 }
 
 
-def duckdb_memory_limit() -> str:
-    """DuckDB's memory cap: ``WAREHOUSE_DUCKDB_MEMORY`` (e.g. ``2GB``), default 1GB."""
-    return os.environ.get("WAREHOUSE_DUCKDB_MEMORY", "").strip() or "1GB"
+def duckdb_memory_limit() -> str | None:
+    """DuckDB's memory cap from ``WAREHOUSE_DUCKDB_MEMORY`` (e.g. ``4GB``); None keeps
+    DuckDB's default (80% of the machine's memory).
+
+    Not capped by default: a 1 GB cap made a 200k-execution first load fail with DuckDB's
+    out-of-memory error (not every operator spills to disk).
+    """
+    return os.environ.get("WAREHOUSE_DUCKDB_MEMORY", "").strip() or None
 
 
 @dataclass(frozen=True)
@@ -134,9 +139,11 @@ class Warehouse:
             # Not via connect(config=...): the setting needs the ICU extension, which DuckDB
             # loads on the first SET but not while the connection is being configured.
             con.execute("SET TimeZone = 'UTC'")
-            # DuckDB would take up to 80% of the machine's memory for big joins (views, checks
-            # and flushes over millions of task rows); a cap makes it spill to disk instead.
-            con.execute("SET memory_limit = ?", [duckdb_memory_limit()])
+            # An operator's cap for machines shared with other work; DuckDB then spills what it
+            # can to disk (see duckdb_memory_limit for why there is no default cap).
+            limit = duckdb_memory_limit()
+            if limit is not None:
+                con.execute("SET memory_limit = ?", [limit])
             self._con = con
         return self
 

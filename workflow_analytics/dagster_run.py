@@ -37,7 +37,8 @@ def _error_line(result: dg.ExecuteInProcessResult) -> str:
                 # The innermost cause is the one the user can act on.
                 while error.cause is not None:
                     error = error.cause
-                return error.message.strip().splitlines()[-1]
+                # Its first line names the error; later lines are advice (DuckDB adds several).
+                return error.message.strip().splitlines()[0]
     return "the nightly ingest job failed (see the Dagster logs)"
 
 
