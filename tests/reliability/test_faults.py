@@ -79,8 +79,12 @@ def _check_retries_counted(sim: Simulator, faults: FaultConfig, retries: int) ->
     slow = injected.pop("slow", 0)
     assert sum(injected.values()) + slow > 0, "the fault rate hit nothing: world too small"
     if slow:
-        # A slow answer times out once; it may also carry an error status (counted twice).
-        assert max(sum(injected.values()), slow) <= retries <= sum(injected.values()) + slow
+        # A slow answer usually times out once (a retry); it may also carry an error status
+        # (counted twice). But the server runs in this process: on a loaded machine the client's
+        # event loop can wake after both the timeout and the late answer, and then it reads the
+        # answer. So only the error statuses set a floor, and the slow answers a ceiling.
+        assert sum(injected.values()) <= retries <= sum(injected.values()) + slow
+        assert retries > 0
     else:
         # Each injected fault costs exactly one retry, and each retry is in the report.
         assert retries == sum(injected.values())
