@@ -6,7 +6,6 @@ data is fresh, and rejected records are not piling up. All are blocking: the ana
 are not rebuilt on a warehouse that fails them.
 """
 
-import re
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -15,6 +14,7 @@ from typing import Any
 import dagster as dg
 
 from pipelines.resources import WarehouseResource
+from warehouse.sqlfiles import sql_header
 from warehouse.store import Warehouse
 from workflow_analytics.ingest import LAST_RUN_KEY
 from workflow_analytics.inspect import markdown_table
@@ -36,13 +36,6 @@ class SqlCheck:
     sql: str
 
 
-def _header(text: str, field: str) -> str:
-    match = re.search(rf"^--\s*{field}:\s*(.+?)(?=^--\s*\w+:|^[^-])", text, re.M | re.S | re.I)
-    if not match:
-        return ""
-    return " ".join(line.lstrip("- ").strip() for line in match.group(1).splitlines()).strip()
-
-
 def sql_checks() -> list[SqlCheck]:
     folder = resources.files("warehouse").joinpath("sql", "checks")
     checks = []
@@ -52,7 +45,10 @@ def sql_checks() -> list[SqlCheck]:
         text = entry.read_text()
         checks.append(
             SqlCheck(
-                _header(text, "check"), _header(text, "asset"), _header(text, "description"), text
+                sql_header(text, "check"),
+                sql_header(text, "asset"),
+                sql_header(text, "description"),
+                text,
             )
         )
     return checks

@@ -14,15 +14,13 @@ from assets.common import OWNERS, WAREHOUSE_POOL
 from pipelines.resources import WarehouseResource
 from warehouse.schema import EXPORTED_TABLES, quote_identifier
 from warehouse.sla_targets import SlaTargetsError, install_sla, sla_view_files
-from warehouse.sqlfiles import view_files
+from warehouse.sqlfiles import sql_header, view_files
 from warehouse.store import Warehouse
 from workflow_analytics.inspect import markdown_table
 
 GROUP = "analytics"
 _VIEW_NAME = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_DEPENDS = re.compile(r"^--\s*depends:\s*(.+)$", re.I | re.M)
-_DESCRIPTION = re.compile(r"^--\s*description:\s*(.+?)(?=^--\s*\w+:|^[^-])", re.I | re.M | re.S)
 
 
 @dataclass(frozen=True)
@@ -43,18 +41,10 @@ def parse_view_files() -> list[ViewFile]:
         match = _VIEW_NAME.search(text)
         if match is None:
             continue
-        depends_match = _DEPENDS.search(text)
-        depends = ()
-        if depends_match:
-            # "name (a note)" -> name; only real table/view names become lineage.
-            names = (_IDENT.match(d.strip()) for d in depends_match.group(1).split(","))
-            depends = tuple(m.group(0) for m in names if m)
-        described = _DESCRIPTION.search(text)
-        description = ""
-        if described:
-            description = " ".join(
-                line.lstrip("- ").strip() for line in described.group(1).splitlines()
-            ).strip()
+        # "name (a note)" -> name; only real table/view names become lineage.
+        names = (_IDENT.match(d.strip()) for d in sql_header(text, "depends").split(","))
+        depends = tuple(m.group(0) for m in names if m)
+        description = sql_header(text, "description")
         views.append(
             ViewFile(match.group(1), file, depends, description or f"View from {file}.", sla)
         )

@@ -7,6 +7,7 @@ runs, one per purpose. Every file starts with a header comment: description, dep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -44,3 +45,12 @@ def create_views(con: duckdb.DuckDBPyConnection, only: Iterable[str] | None = No
             raise RuntimeError(f"warehouse/sql/{name}: {exc}") from exc
         names.append(name)
     return names
+
+
+def sql_header(text: str, field: str) -> str:
+    """The value of a ``-- Field: ...`` header line of a SQL file, continuation lines joined;
+    empty when the file has no such field (case-insensitive)."""
+    match = re.search(rf"^--\s*{field}:\s*(.+?)(?=^--\s*\w+:|^[^-])", text, re.M | re.S | re.I)
+    if not match:
+        return ""
+    return " ".join(line.lstrip("- ").strip() for line in match.group(1).splitlines()).strip()

@@ -5,23 +5,11 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-from warehouse.schema import Table, quote_identifier
 from warehouse.store import Warehouse
 
 
 def _sql(name: str) -> str:
     return resources.files("warehouse").joinpath("sql", "inspect", f"{name}.sql").read_text()
-
-
-def table_counts(warehouse: Warehouse, tables: tuple[Table, ...]) -> dict[str, int]:
-    """Row count per table (identifiers from the schema declarations only)."""
-    counts = {}
-    for table in tables:
-        row = warehouse.connection.execute(
-            f"SELECT count(*) FROM {quote_identifier(table.name)}"
-        ).fetchone()
-        counts[table.name] = int(row[0]) if row else 0
-    return counts
 
 
 def recent_executions(warehouse: Warehouse, limit: int = 10) -> list[dict[str, Any]]:

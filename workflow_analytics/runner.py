@@ -18,7 +18,6 @@ from warehouse.lock import WriterLock
 from warehouse.schema import TRIGGER_TABLES
 from warehouse.store import Warehouse
 from workflow_analytics.ingest import IngestReport, IngestSettings, ProgressCallback, ingest
-from workflow_analytics.inspect import table_counts
 from workflow_analytics.staging import merge_staged, scratch_directory
 from workflow_analytics.triggers import ingest_triggers
 
@@ -104,7 +103,7 @@ async def _ingest_project(
             # scheduled fires are already due. A backfill window leaves them alone.
             if settings is None or not settings.is_backfill:
                 report.triggers = (await ingest_triggers(client, warehouse)).as_dict()
-                report.table_counts.update(table_counts(warehouse, TRIGGER_TABLES))
+                report.table_counts.update(warehouse.counts(TRIGGER_TABLES))
             report.requests = client.stats.as_dict()  # with the trigger requests
             return report
 
