@@ -2,7 +2,7 @@
 
 Both stream executions from CDF into the warehouse tables (see `workflow_analytics.ingest` for
 the incremental policy: a 30 h lookback behind the high-water mark, details fetched only for
-new, changed or still-open executions, idempotent upserts committed with the state). The
+new or changed executions, idempotent upserts committed with the state). The
 assets only orchestrate: build settings, call `run_ingest_projects` (every configured CDF
 project), report metadata.
 """
@@ -223,15 +223,16 @@ def _table_spec(table: Any) -> dg.AssetSpec:
     retry_policy=TRANSIENT_RETRY,
     description=(
         "Nightly incremental ingest of CDF workflow executions: lists the createdTime window "
-        "from 30 h before the high-water mark, fetches details only for new, changed or still "
-        "running executions, upserts them with the state in one transaction per batch, then "
+        "from 30 h before the high-water mark, fetches details only for new or changed "
+        "executions (and, by id, still-open ones the window no longer lists), upserts them "
+        "with the state in one transaction per batch, then "
         "rewrites the touched Parquet partitions atomically."
     ),
 )
 def cdf_incremental_ingest(
     context: dg.AssetExecutionContext, cdf: CdfResource, warehouse: WarehouseResource
 ) -> Any:
-    outcome, failure = _run(context, cdf, warehouse, IngestSettings())
+    outcome, failure = _run(context, cdf, warehouse, IngestSettings.from_env())
     # Projects that loaded are reported even when another failed; then the step fails.
     yield from _materializations(outcome)
     if failure is not None:

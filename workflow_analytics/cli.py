@@ -67,10 +67,12 @@ def _summary(meta: dict[str, dict[str, Any]], directory: Path) -> None:
 
 
 def _check_config() -> None:
+    from workflow_analytics.ingest import IngestSettings
     from workflow_analytics.projects import load_projects
 
     try:
         load_projects()
+        IngestSettings.from_env()
     except CdfError as exc:
         raise fail(str(exc), 2) from None
 

@@ -5,9 +5,13 @@ Policy (the list endpoint filters only by ``createdTime``; executions change aft
 * List the ``createdTime`` window ``[high-water mark - lookback, now)``. The default lookback
   (30 h) covers CDF's 24 h run cap plus a margin for executions that show up in the list a little
   after their ``createdTime``. Without a high-water mark the window is the whole history.
-* Fetch the detail of an execution only when it is new, when its list summary (status, start,
-  end) differs from the stored row, or when the stored row was still open (not terminal).
-  Stored open executions that the window did not list are fetched by id until terminal.
+* Fetch the detail of an execution only when it is new or when its list summary (status,
+  start, end) differs from the stored row. An execution stored while still open (RUNNING) is
+  fetched again when its summary changes, which it does when it ends, so its final tasks always
+  land; in between, its task rows are those of the last fetch. (``refetch_open`` re-fetches
+  open executions on every run instead, for fresher task rows of long runs at one detail
+  request per open execution per run.) Stored open executions that the window no longer lists
+  are fetched by id until terminal: nothing else would tell that they ended.
   A finished, unchanged execution is never fetched twice.
 * Details are written in batches, each in one DuckDB transaction. The high-water mark moves
   only in the final transaction, once the whole window was listed; a run killed earlier is
@@ -21,9 +25,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +36,7 @@ from typing import Any
 import orjson
 
 from cdf_client.client import MalformedDetail, WorkflowsClient
+from cdf_client.errors import ConfigError
 from warehouse.flatten import (
     MAX_TIME_MS,
     MIN_TIME_MS,
@@ -53,6 +59,16 @@ HOUR_MS = 3_600_000
 # (and would end up in URLs, logs and file listings).
 MAX_ID_LENGTH = 255
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+REFETCH_OPEN_VARIABLE = "INGEST_REFETCH_OPEN"
+_BOOLEAN_WORDS = {
+    "": False,
+    "0": False,
+    "false": False,
+    "no": False,
+    "1": True,
+    "true": True,
+    "yes": True,
+}
 # A createdTime this far past our own clock is garbage; it must not become the high-water mark,
 # or every later run would list a window in the future and see nothing.
 FUTURE_TOLERANCE_MS = 24 * HOUR_MS
@@ -71,11 +87,26 @@ class IngestSettings:
     page_size: int = 1000
     window_start_ms: int | None = None
     window_end_ms: int | None = None
+    # Re-fetch listed open executions even when their summary is unchanged (see module doc).
+    refetch_open: bool = False
+    # Fetch stored open executions that the window did not list, by id.
     refresh_open: bool = True
 
     @property
     def is_backfill(self) -> bool:
         return self.window_start_ms is not None or self.window_end_ms is not None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> IngestSettings:
+        """The nightly run's settings: defaults, and ``INGEST_REFETCH_OPEN`` (``1``/``true``:
+        re-fetch still-running executions on every run)."""
+        env = os.environ if env is None else env
+        raw = env.get(REFETCH_OPEN_VARIABLE, "").strip().lower()
+        if raw not in _BOOLEAN_WORDS:
+            raise ConfigError(
+                f"{REFETCH_OPEN_VARIABLE} must be one of 1, 0, true, false, yes, no; got {raw!r}"
+            )
+        return cls(refetch_open=_BOOLEAN_WORDS[raw])
 
 
 @dataclass
@@ -212,10 +243,10 @@ class _Run:
                 old = stored.get(execution_id)
                 if old is None:
                     r.new += 1
-                elif old.status not in TERMINAL_STATUSES:
-                    r.still_open += 1
                 elif (old.status, old.start_time_ms, old.end_time_ms) != _summary_key(item):
                     r.changed += 1
+                elif s.refetch_open and old.status not in TERMINAL_STATUSES:
+                    r.still_open += 1
                 else:
                     r.unchanged += 1
                     continue

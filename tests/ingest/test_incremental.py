@@ -46,17 +46,36 @@ def test_second_run_with_nothing_new_fetches_no_detail(
 ) -> None:
     first = ingest(inprocess_config, warehouse_path, transport)
     before = snapshot(warehouse_path)
+    open_count = _open_count(warehouse_path)
+    assert open_count > 0, "the world should have runs in progress for this test to mean much"
     second = ingest(inprocess_config, warehouse_path, transport)
-    open_count = first.table_counts and sum(
-        1
-        for s in _stored_statuses(warehouse_path).values()
-        if s not in ("COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED")
-    )
-    # Only executions that were still open are asked again; nothing finished is re-fetched.
-    assert second.details_fetched == open_count
+    # Still-running executions whose summary did not change are not asked again either.
+    assert second.details_fetched == 0
+    assert second.unchanged == second.listed > 0
     assert second.requests["requests"].get("list", 0) <= 2 * (second.listed // 1000 + 1)
     assert second.window_start_ms == first.high_water_after_ms - 30 * HOUR_MS
-    assert snapshot(warehouse_path)["workflow_executions"] == before["workflow_executions"]
+    assert snapshot(warehouse_path) == before
+
+
+def test_refetch_open_asks_again_for_running_executions_only(
+    sim: Simulator,
+    transport: httpx.ASGITransport,
+    inprocess_config: CdfConfig,
+    warehouse_path: Path,
+) -> None:
+    ingest(inprocess_config, warehouse_path, transport)
+    open_count = _open_count(warehouse_path)
+    second = ingest(inprocess_config, warehouse_path, transport, refetch_open=True)
+    # Only executions that were still open are asked again; nothing finished is re-fetched.
+    assert second.details_fetched == second.still_open == open_count > 0
+
+
+def _open_count(directory: Path) -> int:
+    return sum(
+        1
+        for s in _stored_statuses(directory).values()
+        if s not in ("COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED")
+    )
 
 
 def test_clock_moving_updates_finished_runs_and_adds_new_ones(
