@@ -32,6 +32,7 @@ from cdf_client.errors import (
     SourceUnavailableError,
 )
 from cdf_client.limiter import AdaptiveLimiter
+from cdf_client.transport import network_transport
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +132,14 @@ class WorkflowsClient:
             max_connections=max(config.concurrency * 2, 8),
             max_keepalive_connections=max(config.concurrency * 2, 8),
         )
+        if transport is None:
+            transport = network_transport(limits=limits, verify=config.verify_tls)
         self._http = httpx.AsyncClient(
             transport=transport,
-            timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
+            # No pool timeout: the limiter keeps requests in flight below the connection
+            # count, and the aiohttp transport would apply it to connecting as well, so that a
+            # short read timeout failed slow-but-sound connects.
+            timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout, pool=None),
             limits=limits,
             verify=config.verify_tls,
             headers={

@@ -243,5 +243,6 @@ def test_tls_is_verified_by_default_and_no_variable_turns_it_off() -> None:
     assert config.base_url.startswith("https://")
     assert SECRET not in repr(config)
     client = WorkflowsClient(config)
-    context: Any = client._http._transport._pool._ssl_context  # type: ignore[attr-defined]
+    # The network transport is aiohttp's (cdf_client.transport) with httpx's TLS context.
+    context: Any = client._http._transport.ssl_context  # type: ignore[attr-defined]
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
