@@ -1,7 +1,8 @@
 """Analytics views as Dagster assets: one asset per `warehouse/sql/*.sql` view file.
 
 Materialising a view asset (re)creates the views from the shipped SQL and reports each view's
-row count and a preview. Lineage comes from each file's ``Depends:`` header.
+columns, and its row count and a preview when computing them fits a memory budget (see
+`workflow_analytics.inspect.view_summary`). Lineage comes from each file's ``Depends:`` header.
 """
 
 import re
@@ -12,11 +13,11 @@ import dagster as dg
 
 from assets.common import OWNERS, WAREHOUSE_POOL
 from pipelines.resources import WarehouseResource
-from warehouse.schema import EXPORTED_TABLES, quote_identifier
+from warehouse.schema import EXPORTED_TABLES
 from warehouse.sla_targets import SlaTargetsError, install_sla, sla_view_files
 from warehouse.sqlfiles import sql_header, view_files
 from warehouse.store import Warehouse
-from workflow_analytics.inspect import markdown_table
+from workflow_analytics.inspect import markdown_table, view_summary
 
 GROUP = "analytics"
 _VIEW_NAME = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
@@ -103,18 +104,19 @@ def analytics_views(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         for view in VIEWS:
             if view.name not in selected or (view.sla and sla_error):
                 continue
-            name = quote_identifier(view.name)
-            row = con.execute(f"SELECT count(*) FROM {name}").fetchone()
-            cursor = con.execute(f"SELECT * FROM {name} LIMIT 10")
-            columns = [d[0] for d in cursor.description]
-            preview = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
-            yield dg.MaterializeResult(
-                asset_key=view.name,
-                metadata={
-                    "dagster/row_count": int(row[0]) if row else 0,
-                    "preview": dg.MetadataValue.md(markdown_table(preview)),
-                },
-            )
+            summary = view_summary(con, view.name)
+            metadata: dict[str, Any] = {
+                "dagster/column_schema": dg.TableSchema(
+                    columns=[dg.TableColumn(n, t) for n, t in summary.columns]
+                ),
+            }
+            if summary.skipped is None:
+                metadata["dagster/row_count"] = summary.row_count
+                metadata["preview"] = dg.MetadataValue.md(markdown_table(summary.preview))
+            else:
+                context.log.warning(f"{view.name}: no row count or preview: {summary.skipped}")
+                metadata["preview"] = dg.MetadataValue.md(f"_not computed: {summary.skipped}_")
+            yield dg.MaterializeResult(asset_key=view.name, metadata=metadata)
     if sla_error:
         # The other views are already materialised; the SLA views wait for a fixed file.
         raise dg.Failure(description=f"SLA targets file: {sla_error}", allow_retries=False)

@@ -47,6 +47,7 @@ from warehouse.flatten import (
 )
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.store import Warehouse
+from workflow_analytics.gc_tuning import tuned_for_ingest
 from workflow_analytics.inspect import recent_executions
 
 log = logging.getLogger(__name__)
@@ -287,6 +288,10 @@ class _Run:
         self._tick()
 
     async def run(self) -> IngestReport:
+        with tuned_for_ingest():
+            return await self._run()
+
+    async def _run(self) -> IngestReport:
         s, r = self.settings, self.report
         started = time.monotonic()
         # Finish what a killed run left: partitions committed in DuckDB but not yet in Parquet.

@@ -1,11 +1,15 @@
-"""Small read-only looks into an open warehouse: counts and a preview for humans."""
+"""Small read-only looks into an open warehouse: counts and previews for humans."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from warehouse.store import Warehouse
+import duckdb
+
+from warehouse.schema import quote_identifier
+from warehouse.store import Warehouse, duckdb_memory_limit
 
 
 def _sql(name: str) -> str:
@@ -30,3 +34,44 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
     lines += ["| " + " | ".join(cell(r[n]) for n in names) + " |" for r in rows]
     return "\n".join(lines)
+
+
+# DuckDB memory allowed while a view is counted and previewed for its Dagster metadata. A view
+# is computed whole even for ten rows, and on a big warehouse some (critical paths, the task
+# outcome family) take gigabytes: more than a nightly job should take for a number in the UI.
+VIEW_METADATA_MEMORY = "512MB"
+
+
+@dataclass(frozen=True)
+class ViewSummary:
+    """A view's columns, and its row count and first rows when computing them fit the budget."""
+
+    columns: list[tuple[str, str]]  # (name, DuckDB type)
+    row_count: int | None
+    preview: list[dict[str, Any]]
+    skipped: str | None = None  # why row_count and preview are missing
+
+
+def view_summary(con: duckdb.DuckDBPyConnection, name: str) -> ViewSummary:
+    """Columns (bound, not computed), then row count and a 10-row preview under
+    :data:`VIEW_METADATA_MEMORY`; over it, the summary says so instead of failing the run."""
+    quoted = quote_identifier(name)
+    columns = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {quoted}").fetchall()]
+    try:
+        con.execute("SET memory_limit = ?", [VIEW_METADATA_MEMORY])
+        rows = con.execute(f"SELECT count(*) FROM {quoted}").fetchall()
+        cursor = con.execute(f"SELECT * FROM {quoted} LIMIT 10")
+        names = [d[0] for d in cursor.description]
+        preview = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    except duckdb.OutOfMemoryException:
+        reason = f"computing it needs more than {VIEW_METADATA_MEMORY} of DuckDB memory"
+        return ViewSummary(columns, None, [], reason)
+    finally:
+        # Back to the operator's cap, or DuckDB's default (the setting reads back rounded, so
+        # it is not restored from what it read).
+        configured = duckdb_memory_limit()
+        if configured is None:
+            con.execute("RESET memory_limit")
+        else:
+            con.execute("SET memory_limit = ?", [configured])
+    return ViewSummary(columns, int(rows[0][0]), preview)
