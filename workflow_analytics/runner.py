@@ -16,7 +16,7 @@ from cdf_client.config import CdfConfig
 from cdf_client.errors import CdfError, ConfigError, SourceUnavailableError
 from warehouse.lock import WriterLock
 from warehouse.schema import TRIGGER_TABLES
-from warehouse.store import Warehouse
+from warehouse.store import INGEST_DUCKDB_MEMORY, Warehouse, duckdb_memory_limit
 from workflow_analytics.ingest import IngestReport, IngestSettings, ProgressCallback, ingest
 from workflow_analytics.staging import merge_staged, scratch_directory
 from workflow_analytics.triggers import ingest_triggers
@@ -96,7 +96,12 @@ async def _ingest_project(
     parquet_uri: str | None = None,
 ) -> IngestReport:
     async with WorkflowsClient(cdf, transport=transport, stats=stats) as client:
-        with Warehouse(warehouse_dir, project=cdf.project, parquet_uri=parquet_uri) as warehouse:
+        with Warehouse(
+            warehouse_dir,
+            project=cdf.project,
+            parquet_uri=parquet_uri,
+            memory_limit=duckdb_memory_limit(INGEST_DUCKDB_MEMORY),
+        ) as warehouse:
             warehouse.ensure_schema()
             report = await ingest(client, warehouse, settings, progress)
             # Triggers after executions: the execution high-water mark bounds which

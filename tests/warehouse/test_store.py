@@ -13,7 +13,7 @@ from warehouse.fixtures import execution, ms, synthetic_details, task_definition
 from warehouse.flatten import FlatBatch, flatten_details
 from warehouse.parquet import export_all, flush_dirty_partitions
 from warehouse.schema import ALL_TABLES, DATA_TABLES
-from warehouse.store import Warehouse
+from warehouse.store import INGEST_DUCKDB_MEMORY, Warehouse, duckdb_memory_limit
 
 T0 = ms("2024-05-01T10:00:00")
 DAY = 86_400_000
@@ -352,3 +352,18 @@ def test_every_data_table_is_exported(wh: Warehouse) -> None:
     wh.flush()
     for table in DATA_TABLES:
         assert list((wh.parquet_root / table.name).glob("*=*/data.parquet")), table.name
+
+
+def test_memory_cap_from_the_handle_else_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def limit(wh: Warehouse) -> str:
+        return str(wh.connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    monkeypatch.delenv("WAREHOUSE_DUCKDB_MEMORY", raising=False)
+    with Warehouse(tmp_path, memory_limit=INGEST_DUCKDB_MEMORY) as wh:
+        assert limit(wh) == "488.2 MiB"  # 512 MB as DuckDB prints it
+    monkeypatch.setenv("WAREHOUSE_DUCKDB_MEMORY", "2GB")
+    assert duckdb_memory_limit(INGEST_DUCKDB_MEMORY) == "2GB"  # the operator's cap wins
+    with Warehouse(tmp_path) as wh:
+        assert limit(wh) == "1.8 GiB"
