@@ -26,6 +26,7 @@ from cdf_simulator.config import RETENTION_MS
 from warehouse.flatten import flatten_details
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.store import Warehouse
+from workflow_analytics.gc_tuning import tuned_for_ingest
 
 
 def details(executions: int) -> list[dict[str, Any]]:
@@ -50,7 +51,8 @@ def details(executions: int) -> list[dict[str, Any]]:
 def measure(records: list[dict[str, Any]], batch_size: int, directory: Path) -> dict[str, Any]:
     flatten_s = apply_s = 0.0
     task_rows = 0
-    with Warehouse(directory) as wh:
+    # Under the ingest's collector settings, as the ingest runs these calls.
+    with tuned_for_ingest(), Warehouse(directory) as wh:
         wh.ensure_schema()
         for i in range(0, len(records), batch_size):
             t0 = time.perf_counter()

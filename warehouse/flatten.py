@@ -575,7 +575,16 @@ def _duration(start: str, end: str) -> pl.Expr:
 def _row_frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...], table: Table) -> pl.DataFrame:
     target = table.polars_schema()
     schema = {c: (pl.Int64 if c.endswith("_ms") else target.get(c, pl.String)) for c in columns}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    # Column by column (zip transposes in C): polars builds a typed column from a sequence
+    # about four times faster than it reads row tuples.
+    return pl.DataFrame(
+        [
+            pl.Series(name, values, dtype=dtype)
+            for (name, dtype), values in zip(schema.items(), zip(*rows, strict=True), strict=True)
+        ]
+    )
 
 
 def _executions_frame(rows: list[tuple[Any, ...]], ingested_at: datetime) -> pl.DataFrame:

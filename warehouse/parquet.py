@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -170,6 +171,26 @@ def _split_by_day(data: pa.Table) -> dict[date, pa.Table]:
     return out
 
 
+# Local partition files are written by a few threads at once: Parquet encoding, compression and
+# fsync release the GIL, and each day is its own directory. (S3 writes stay one at a time.)
+WRITER_THREADS = min(4, os.cpu_count() or 1)
+
+
+def _write_partitions(
+    warehouse: Warehouse, tbl: Table, parts: list[tuple[date, pa.Table]]
+) -> list[int]:
+    """:func:`rewrite_partition` for each (day, rows); every write has finished (or raised)
+    when this returns, so the caller may clear the days' marks."""
+
+    def write(part: tuple[date, pa.Table]) -> int:
+        return rewrite_partition(warehouse, tbl, part[0], part[1])
+
+    if warehouse.object_store is not None or WRITER_THREADS < 2 or len(parts) < 2:
+        return [write(p) for p in parts]
+    with ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="parquet-writer") as pool:
+        return list(pool.map(write, parts))
+
+
 def flush_dirty_partitions(warehouse: Warehouse) -> FlushResult:
     """Rewrite every partition marked dirty, clearing the marks once their files are in place.
 
@@ -191,8 +212,8 @@ def flush_dirty_partitions(warehouse: Warehouse) -> FlushResult:
             data = con.sql(_chunk_query(tbl), params=[lo, hi]).to_arrow_table()
             by_day = _split_by_day(data) if data.num_rows else {}
             empty = data.drop_columns(["__day"]).slice(0, 0)
-            for day in chunk:
-                n = rewrite_partition(warehouse, tbl, day, by_day.get(day, empty))
+            parts = [(day, by_day.get(day, empty)) for day in chunk]
+            for n in _write_partitions(warehouse, tbl, parts):
                 if n:
                     written += 1
                     rows += n
@@ -201,7 +222,7 @@ def flush_dirty_partitions(warehouse: Warehouse) -> FlushResult:
             con.execute(clear, [table_name, chunk])
             # Let this chunk go before the next one is read: two alive at once were 130 MiB
             # more at the end of a 200k-execution first load.
-            del data, by_day, empty
+            del data, by_day, empty, parts
     return FlushResult(written=written, removed=removed, rows=rows)
 
 
