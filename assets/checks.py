@@ -15,7 +15,7 @@ import dagster as dg
 
 from pipelines.resources import WarehouseResource
 from warehouse.sqlfiles import sql_header
-from warehouse.store import Warehouse
+from warehouse.store import CHECKS_DUCKDB_MEMORY, Warehouse, duckdb_memory_limit
 from workflow_analytics.ingest import LAST_RUN_KEY
 from workflow_analytics.inspect import markdown_table
 
@@ -73,7 +73,11 @@ def _sql_check_def(check: SqlCheck) -> dg.AssetChecksDefinition:
         asset=check.asset, name=check.name, description=check.description, blocking=True
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with Warehouse(warehouse.path(), read_only=True) as wh:
+        with Warehouse(
+            warehouse.path(),
+            read_only=True,
+            memory_limit=duckdb_memory_limit(CHECKS_DUCKDB_MEMORY),
+        ) as wh:
             return run_sql_check(wh, check)
 
     return _check

@@ -39,7 +39,7 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 # DuckDB memory allowed while a view is counted and previewed for its Dagster metadata. A view
 # is computed whole even for ten rows, and on a big warehouse some (critical paths, the task
 # outcome family) take gigabytes: more than a nightly job should take for a number in the UI.
-VIEW_METADATA_MEMORY = "512MB"
+VIEW_METADATA_MEMORY = "384MB"
 
 
 @dataclass(frozen=True)

@@ -29,3 +29,11 @@ def test_cycles_made_during_the_ingest_are_still_freed() -> None:
         # The youngest generation runs every 10,000 allocations: at most a few thousand are
         # left, not 50,000.
         assert len(gc.get_objects()) - counted_before < 20_000
+
+
+def test_free_memory_is_handed_back_on_linux() -> None:
+    import sys
+
+    from workflow_analytics.gc_tuning import release_free_memory
+
+    assert release_free_memory() is sys.platform.startswith("linux")

@@ -362,7 +362,7 @@ def test_memory_cap_from_the_handle_else_the_environment(
 
     monkeypatch.delenv("WAREHOUSE_DUCKDB_MEMORY", raising=False)
     with Warehouse(tmp_path, memory_limit=INGEST_DUCKDB_MEMORY) as wh:
-        assert limit(wh) == "488.2 MiB"  # 512 MB as DuckDB prints it
+        assert limit(wh) == "244.1 MiB"  # 256 MB as DuckDB prints it
     monkeypatch.setenv("WAREHOUSE_DUCKDB_MEMORY", "2GB")
     assert duckdb_memory_limit(INGEST_DUCKDB_MEMORY) == "2GB"  # the operator's cap wins
     with Warehouse(tmp_path) as wh:
