@@ -62,8 +62,9 @@ class TriggerSettings:
     lookback_hours: float = 24.0
     # Fires this recent are not expected yet: a scheduler may fire a few minutes late.
     grace_minutes: float = 30.0
-    # Trigger histories read at once.
-    concurrency: int = 4
+    # Trigger histories read at once (the client's adaptive limiter still caps the requests in
+    # flight; 4 at a time made the trigger ingest a second of a 10k first load at 40 ms).
+    concurrency: int = 16
 
 
 @dataclass
