@@ -90,8 +90,6 @@ class IngestSettings:
     window_end_ms: int | None = None
     # Re-fetch listed open executions even when their summary is unchanged (see module doc).
     refetch_open: bool = False
-    # Fetch stored open executions that the window did not list, by id.
-    refresh_open: bool = True
 
     @property
     def is_backfill(self) -> bool:
@@ -253,7 +251,7 @@ class _Run:
                     continue
                 yield execution_id
             self._tick()
-        if s.refresh_open and not s.is_backfill:
+        if not s.is_backfill:
             open_ids = await self.db(self.warehouse.open_execution_ids)
             for execution_id in open_ids:
                 if execution_id not in self.seen:
