@@ -104,7 +104,7 @@ def analytics_views(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         for view in VIEWS:
             if view.name not in selected or (view.sla and sla_error):
                 continue
-            summary = view_summary(con, view.name)
+            summary = view_summary(con, view.name, wh.memory_limit)
             metadata: dict[str, Any] = {
                 "dagster/column_schema": dg.TableSchema(
                     columns=[dg.TableColumn(n, t) for n, t in summary.columns]

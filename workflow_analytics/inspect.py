@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from warehouse.schema import quote_identifier
-from warehouse.store import Warehouse, duckdb_memory_limit
+from warehouse.store import Warehouse
 
 
 def _sql(name: str) -> str:
@@ -52,9 +52,14 @@ class ViewSummary:
     skipped: str | None = None  # why row_count and preview are missing
 
 
-def view_summary(con: duckdb.DuckDBPyConnection, name: str) -> ViewSummary:
+def view_summary(
+    con: duckdb.DuckDBPyConnection, name: str, memory_limit: str | None = None
+) -> ViewSummary:
     """Columns (bound, not computed), then row count and a 10-row preview under
-    :data:`VIEW_METADATA_MEMORY`; over it, the summary says so instead of failing the run."""
+    :data:`VIEW_METADATA_MEMORY`; over it, the summary says so instead of failing the run.
+
+    ``memory_limit``: the connection's own cap, put back afterwards (None: DuckDB's default).
+    """
     quoted = quote_identifier(name)
     columns = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {quoted}").fetchall()]
     try:
@@ -67,11 +72,10 @@ def view_summary(con: duckdb.DuckDBPyConnection, name: str) -> ViewSummary:
         reason = f"computing it needs more than {VIEW_METADATA_MEMORY} of DuckDB memory"
         return ViewSummary(columns, None, [], reason)
     finally:
-        # Back to the operator's cap, or DuckDB's default (the setting reads back rounded, so
-        # it is not restored from what it read).
-        configured = duckdb_memory_limit()
-        if configured is None:
+        # Back to the connection's cap, or DuckDB's default (the setting reads back rounded,
+        # so it is not restored from what it read).
+        if memory_limit is None:
             con.execute("RESET memory_limit")
         else:
-            con.execute("SET memory_limit = ?", [configured])
+            con.execute("SET memory_limit = ?", [memory_limit])
     return ViewSummary(columns, int(rows[0][0]), preview)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,41 +228,55 @@ def run_ingest_projects(
             continue
         ready.append((cdf, stats))
     if ready and settings is not None and settings.is_backfill:
-        for cdf, stats in ready:
-            try:
-                outcome.reports[cdf.project] = _staged_backfill(
-                    cdf,
-                    warehouse_dir,
-                    settings,
-                    transports.get(cdf.project),
-                    progress,
-                    stats,
-                    parquet_uri,
-                    lock_timeout_s,
-                )
-            except CdfError as exc:
-                log.error("CDF project %r: %s", cdf.project, exc)
-                outcome.errors[cdf.project] = exc
+        _load_each(
+            ready,
+            outcome,
+            lambda cdf, stats: _staged_backfill(
+                cdf,
+                warehouse_dir,
+                settings,
+                transports.get(cdf.project),
+                progress,
+                stats,
+                parquet_uri,
+                lock_timeout_s,
+            ),
+        )
     elif ready:
         with WriterLock(warehouse_dir, timeout_s=lock_timeout_s):
-            for cdf, stats in ready:
-                try:
-                    outcome.reports[cdf.project] = asyncio.run(
-                        _ingest_project(
-                            cdf,
-                            warehouse_dir,
-                            settings,
-                            transports.get(cdf.project),
-                            progress,
-                            stats,
-                            parquet_uri,
-                        )
+            _load_each(
+                ready,
+                outcome,
+                lambda cdf, stats: asyncio.run(
+                    _ingest_project(
+                        cdf,
+                        warehouse_dir,
+                        settings,
+                        transports.get(cdf.project),
+                        progress,
+                        stats,
+                        parquet_uri,
                     )
-                except CdfError as exc:
-                    # Whatever the project committed stays (each batch is a transaction); its
-                    # next run completes it, as after any failed run.
-                    log.error("CDF project %r: %s", cdf.project, exc)
-                    outcome.errors[cdf.project] = exc
+                ),
+            )
     if outcome.errors:
         raise ProjectsFailedError(outcome)
     return outcome
+
+
+def _load_each(
+    ready: list[tuple[CdfConfig, RequestStats]],
+    outcome: ProjectsOutcome,
+    load: Callable[[CdfConfig, RequestStats], IngestReport],
+) -> None:
+    """Load each project in turn; a project that fails is recorded and the next one still runs.
+
+    Whatever a failed project committed stays (each batch is a transaction); its next run
+    completes it, as after any failed run.
+    """
+    for cdf, stats in ready:
+        try:
+            outcome.reports[cdf.project] = load(cdf, stats)
+        except CdfError as exc:
+            log.error("CDF project %r: %s", cdf.project, exc)
+            outcome.errors[cdf.project] = exc

@@ -36,3 +36,11 @@ def test_view_over_the_budget_is_described_but_not_computed(
     # The connection's own limit is back, and the view still works without the budget.
     assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == limit
     assert con.execute("SELECT length(s) > 100_000_000 FROM heavy").fetchall() == [(True,)]
+
+
+def test_the_connections_own_cap_is_put_back() -> None:
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '2GB'")
+    con.execute("CREATE VIEW v AS SELECT 1 AS a")
+    assert inspect.view_summary(con, "v", "2GB").row_count == 1
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == "1.8 GiB"
