@@ -376,7 +376,9 @@ class WorkflowsClient:
         or a :class:`MalformedDetail` when the answer is not JSON."""
         return await self._retrieve(execution_id, None)
 
-    async def _retrieve(self, execution_id: str, limiter: AdaptiveLimiter | None) -> Any:
+    async def _retrieve(
+        self, execution_id: str, limiter: AdaptiveLimiter | None, decode: bool = True
+    ) -> Any:
         response = await self._request(
             "detail",
             "GET",
@@ -387,6 +389,8 @@ class WorkflowsClient:
         )
         if response is None:
             return None
+        if not decode:
+            return response.content
         try:
             detail = orjson.loads(response.content)
         except orjson.JSONDecodeError:
@@ -400,8 +404,12 @@ class WorkflowsClient:
         execution_ids: Iterable[str] | AsyncIterable[str],
         *,
         buffer: int | None = None,
+        decode: bool = True,
     ) -> AsyncIterator[tuple[str, Any]]:
         """Yield ``(id, detail or None)`` as they arrive (not in input order).
+
+        ``decode=False`` yields each answer's body as received (bytes) instead of decoded JSON,
+        for a caller that decodes it faster into its own types (the ingest does).
 
         ``execution_ids`` may be an async iterable, so listing and fetching overlap. At most
         ``config.concurrency`` requests are in flight, fewer after 429 answers; at most
@@ -433,7 +441,7 @@ class WorkflowsClient:
             nonlocal workers_left
             try:
                 while (execution_id := await todo.get()) is not None:
-                    detail = await self._retrieve(execution_id, self.limiter)
+                    detail = await self._retrieve(execution_id, self.limiter, decode)
                     await out.put((execution_id, detail))
             except Exception as exc:
                 await out.put(exc)

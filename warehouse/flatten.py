@@ -1,8 +1,11 @@
-"""Flatten detailed workflow executions (API dicts) into polars frames, one per table.
+"""Flatten detailed workflow executions into polars frames, one per table.
 
-One pass in Python validates each record and pulls out the scalar fields (cheap dict lookups; the
-JSON payloads are re-serialised by orjson in C); everything that works on whole columns (times,
-durations, retry ordinals) is then done by polars. A record that cannot be flattened never stops
+A detail body as received takes the fast path: msgspec decodes it into typed structs whose
+payloads stay raw JSON bytes (see :mod:`warehouse.wire`), so nothing nested is ever built. A body
+of any other shape, and a record that is already a dict, take the careful path: one pass in
+Python validates each field and pulls out the scalars, the payloads re-serialised by orjson. Both
+paths produce the same row tuples; everything that works on whole columns (times, durations,
+retry ordinals) is then done by polars. A record that cannot be flattened never stops
 the batch: it goes to ``rejected`` with its raw payload and the first problem found.
 """
 
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import orjson
 import polars as pl
 
@@ -26,15 +30,17 @@ from warehouse.schema import (
     WORKFLOW_EXECUTIONS,
     Table,
 )
+from warehouse.wire import (
+    DECODER,
+    MAX_TIME_MS,
+    MIN_TIME_MS,
+    DecodeFailed,
+    DetailAnswer,
+    WireDetail,
+)
 
 SOURCE_DETAIL = "execution_detail"
 SOURCE_SUMMARY = "execution_summary"
-
-# Epoch-ms bounds for a plausible timestamp. CDF did not exist before 2000 and nothing it reports
-# lies after 2100; outside that range the value is garbage, and accepting it would put rows into
-# absurd partitions (or overflow the microsecond conversion).
-MIN_TIME_MS = 946_684_800_000  # 2000-01-01T00:00:00Z
-MAX_TIME_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z
 
 # CDF's documented limits (docs: Limits). A record over one is not what CDF sends: it is rejected
 # whole (raw payload kept in rejected_records) rather than stored half-trusted. At the limit is
@@ -464,6 +470,134 @@ def _attempts(tasks: list[tuple[Any, ...]]) -> list[int]:
     return out
 
 
+# --- the fast path: a detail answer decoded by msgspec (see warehouse.wire) ------------------
+
+_NULL = msgspec.Raw(b"null")  # a payload sent as JSON null
+
+
+def _text(raw: msgspec.Raw) -> str | None:
+    """A raw payload as stored: its JSON text, or NULL when absent or null."""
+    return bytes(raw).decode() if raw and raw != _NULL else None
+
+
+# Per batch and distinct workflowDefinition body: (hash, definition rows, execution `extra`), or a
+# string when the careful path must decide.
+_WireDefinitionCache = dict[bytes, "tuple[str | None, list[tuple[Any, ...]], str | None] | str"]
+
+
+def _wire_definition(body: bytes) -> tuple[str | None, list[tuple[Any, ...]], str | None] | str:
+    wd = orjson.loads(body)  # msgspec has parsed these bytes already: valid JSON
+    if type(wd) is not dict:
+        return "workflowDefinition: not an object"
+    try:
+        definition_hash = _opt_str(wd, "hash", "workflowDefinition.") if wd else None
+        rows = _parse_definitions(wd, definition_hash) if wd and definition_hash else []
+        rest = {k: v for k, v in wd.items() if k not in ("hash", "tasks")}
+        extra = _json({"workflowDefinition": rest}, "extra") if rest else None
+    except _Reject as exc:
+        return str(exc)
+    return definition_hash, rows, extra
+
+
+def _parse_wire(answer: DetailAnswer, cache: _WireDefinitionCache) -> _Parsed | None:
+    """The row tuples of a clean detail answer, or None: then the careful path decides (and
+    yields the same rows, or a rejection with its precise reason)."""
+    try:
+        d: WireDetail = DECODER.decode(answer.body)
+    except DecodeFailed:
+        return None
+    execution_id = d.id
+    tasks_in = d.executedTasks or ()
+    if execution_id != answer.asked_id or len(tasks_in) > MAX_TASKS:
+        return None
+    created_ms = d.createdTime
+    tasks: list[tuple[Any, ...]] = []
+    for t in tasks_in:
+        # Raw bytes are the compact JSON CDF sends, so their length is the size CDF limits.
+        if len(t.input) > MAX_TASK_PAYLOAD_BYTES or len(t.output) > MAX_TASK_PAYLOAD_BYTES:
+            return None
+        tasks.append(
+            (
+                t.id,
+                execution_id,
+                t.externalId,
+                t.taskType,
+                t.status,
+                t.parentTaskExternalId,
+                t.startTime,
+                t.endTime,
+                t.reasonForIncompletion,
+                _text(t.input),
+                _text(t.output),
+                created_ms,
+                None,
+            )
+        )
+    task_ids = [t[0] for t in tasks]
+    if len(set(task_ids)) != len(task_ids) or len(d.input) > MAX_INPUT_BYTES:
+        return None
+    definition_hash: str | None = None
+    definitions: list[tuple[Any, ...]] = []
+    extra: str | None = None
+    if d.workflowDefinition and d.workflowDefinition != _NULL:
+        key = bytes(d.workflowDefinition)
+        held = cache.get(key)
+        if held is None:
+            held = cache[key] = _wire_definition(key)
+        if isinstance(held, str):
+            return None
+        definition_hash, definitions, extra = held
+    metadata_json: str | None = None
+    if d.metadata is not None:
+        try:
+            _check_metadata(d.metadata)
+            metadata_json = _json(d.metadata, "metadata")
+        except _Reject:
+            return None
+    execution = (
+        execution_id,
+        d.workflowExternalId,
+        d.version,
+        d.status,
+        created_ms,
+        d.startTime,
+        d.endTime,
+        d.reasonForIncompletion,
+        d.engineExecutionId,
+        definition_hash,
+        metadata_json,
+        _text(d.input),
+        len(tasks),
+        extra,
+    )
+    return _Parsed(
+        execution,
+        tasks,
+        _attempts(tasks),
+        task_ids,
+        definition_hash,
+        definitions,
+        created_ms,
+        answer,
+    )
+
+
+def _answer_as_record(answer: DetailAnswer) -> tuple[Any, str | None]:
+    """The careful path's view of a detail answer: the decoded record and, when the answer
+    cannot stand for the execution asked, why (the record is then what rejected_records keeps)."""
+    asked = answer.asked_id
+    try:
+        record = orjson.loads(answer.body)
+    except orjson.JSONDecodeError:
+        text = answer.body.decode("utf-8", "replace")
+        return text, f"detail answer for {asked!r} is not valid JSON"
+    if record is None:
+        return "null", f"detail answer for {asked!r} is JSON null instead of an execution"
+    if type(record) is dict and "id" in record and record["id"] != asked:
+        return record, f"detail answer for {asked!r} is for another id: {record['id']!r:.80}"
+    return record, None
+
+
 def _execution_extra(rec: Mapping[str, Any], wd: Mapping[str, Any] | None) -> str | None:
     # workflowDefinition's own fields besides hash and tasks (its description, anything new)
     # have no column: keep them under the execution's `extra` so they are not lost.
@@ -664,7 +798,12 @@ def _utc(moment: datetime) -> datetime:
 
 
 def flatten_details(records: Iterable[Any], *, ingested_at: datetime) -> FlatBatch:
-    """Flatten ``WorkflowExecutionDetailed`` dicts into the warehouse's frames.
+    """Flatten ``WorkflowExecutionDetailed`` records into the warehouse's frames.
+
+    A record is a decoded dict, or a :class:`warehouse.wire.DetailAnswer` (the id asked for and
+    the response body as received): those are decoded here, straight into row values when their
+    shape is the common one, and through the careful dict path otherwise. An answer that is not
+    JSON, is null, or is for another id than the one asked is rejected.
 
     Every input record ends up either as one execution row (with its tasks and definitions) or
     as one rejected row. When the same execution id appears more than once, the last one wins:
@@ -675,12 +814,22 @@ def flatten_details(records: Iterable[Any], *, ingested_at: datetime) -> FlatBat
     parsed: dict[str, _Parsed] = {}
     cache: _DefinitionCache = {}
     rejected: list[tuple[Any, str]] = []
+    wire_cache: _WireDefinitionCache = {}
     for rec in records:
-        try:
-            p = _parse_execution(rec, cache)
-        except _Reject as exc:
-            rejected.append((rec, str(exc)))
-            continue
+        p: _Parsed | None = None
+        if type(rec) is DetailAnswer:
+            p = _parse_wire(rec, wire_cache)
+            if p is None:
+                rec, problem = _answer_as_record(rec)
+                if problem is not None:
+                    rejected.append((rec, problem))
+                    continue
+        if p is None:
+            try:
+                p = _parse_execution(rec, cache)
+            except _Reject as exc:
+                rejected.append((rec, str(exc)))
+                continue
         # pop then insert so the batch keeps the order of the winning (last) occurrence
         parsed.pop(p.execution[0], None)
         parsed[p.execution[0]] = p
@@ -696,7 +845,8 @@ def flatten_details(records: Iterable[Any], *, ingested_at: datetime) -> FlatBat
         clash = next((t for t in p.task_ids if t in task_owner), None)
         if clash is not None:
             reason = f"executedTasks: task id {clash} also belongs to {task_owner[clash]}"
-            rejected.append((p.raw, reason))
+            raw = _answer_as_record(p.raw)[0] if type(p.raw) is DetailAnswer else p.raw
+            rejected.append((raw, reason))
             continue
         for tid in p.task_ids:
             task_owner[tid] = execution_id

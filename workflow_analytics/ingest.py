@@ -35,18 +35,18 @@ from typing import Any
 
 import orjson
 
-from cdf_client.client import MalformedDetail, WorkflowsClient
+from cdf_client.client import WorkflowsClient
 from cdf_client.errors import ConfigError
 from warehouse.flatten import (
     MAX_TIME_MS,
     MIN_TIME_MS,
-    SOURCE_DETAIL,
     SOURCE_SUMMARY,
     flatten_details,
     rejected_frame,
 )
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.store import Warehouse
+from warehouse.wire import DetailAnswer
 from workflow_analytics.gc_tuning import tuned_for_ingest
 from workflow_analytics.inspect import recent_executions
 
@@ -172,19 +172,6 @@ def _valid_summary(item: Any, now_ms: int) -> str | None:
     return None
 
 
-def _detail_problem(execution_id: str, detail: Any) -> str | None:
-    """Why a detail answer cannot stand for the execution asked, or None when it can.
-
-    Its fields are flattened (and rejected there when wrong); here only what ties the answer to
-    the request: a body that is JSON at all, and the same id.
-    """
-    if isinstance(detail, MalformedDetail):
-        return f"detail answer for {execution_id!r} is {detail.problem}"
-    if isinstance(detail, dict) and "id" in detail and detail["id"] != execution_id:
-        return f"detail answer for {execution_id!r} is for another id: {detail['id']!r:.80}"
-    return None
-
-
 class _Run:
     def __init__(
         self,
@@ -201,7 +188,6 @@ class _Run:
         self.seen: set[str] = set()
         self.max_created: int | None = None
         self.rejected_summaries: list[tuple[Any, str]] = []
-        self.rejected_details: list[tuple[Any, str]] = []
         # DuckDB is used from worker threads (to keep the event loop fetching); one at a time.
         self.db_lock = asyncio.Lock()
 
@@ -258,22 +244,19 @@ class _Run:
                     r.open_outside_window += 1
                     yield execution_id
 
-    async def write(self, details: list[dict[str, Any]], state: dict[str, Any] | None) -> None:
+    async def write(self, details: list[DetailAnswer], state: dict[str, Any] | None) -> None:
         r = self.report
         rejected_summaries, self.rejected_summaries = self.rejected_summaries, []
-        rejected_details, self.rejected_details = self.rejected_details, []
 
         def flatten_and_apply() -> Any:
             now = datetime.now(UTC)
+            # Answers are decoded here, in the writer's thread: a body that is not JSON, is
+            # null or is for another id is rejected by the flattener like any bad record.
             batch = flatten_details(details, ingested_at=now)
-            for items, source in (
-                (rejected_summaries, SOURCE_SUMMARY),
-                (rejected_details, SOURCE_DETAIL),
-            ):
-                if items:
-                    batch = batch.with_rejected(
-                        rejected_frame(items, source=source, rejected_at=now)
-                    )
+            if rejected_summaries:
+                batch = batch.with_rejected(
+                    rejected_frame(rejected_summaries, source=SOURCE_SUMMARY, rejected_at=now)
+                )
             return self.warehouse.apply_batch(batch, state)
 
         result = await self.db(flatten_and_apply)
@@ -300,12 +283,12 @@ class _Run:
             r.window_start_ms, r.window_end_ms = s.window_start_ms, s.window_end_ms
         elif hwm is not None:
             r.window_start_ms = int(hwm - s.lookback_hours * HOUR_MS)
-        pending: list[dict[str, Any]] = []
+        pending: list[DetailAnswer] = []
         # A full batch is flattened and written in the background while the next one is
         # fetched (one write at a time, at most one batch waiting): writing in line stalled the
         # fetch workers for every batch, 4 s of a 10k-execution first load.
         writing: asyncio.Task[None] | None = None
-        fetched = self.client.retrieve_detailed_many(self.ids_to_fetch())
+        fetched = self.client.retrieve_detailed_many(self.ids_to_fetch(), decode=False)
         try:
             async for execution_id, detail in fetched:
                 if detail is None:
@@ -313,12 +296,7 @@ class _Run:
                     log.info("execution %s is listed but its detail is gone; skipped", execution_id)
                     continue
                 r.details_fetched += 1
-                problem = _detail_problem(execution_id, detail)
-                if problem is not None:
-                    raw = detail.raw if isinstance(detail, MalformedDetail) else detail
-                    self.rejected_details.append((raw, problem))
-                    continue
-                pending.append(detail)
+                pending.append(DetailAnswer(execution_id, detail))
                 if len(pending) >= s.batch_size:
                     if writing is not None:
                         await writing
