@@ -1,6 +1,6 @@
 """Flatten + write throughput with no network at all (task rows per second).
 
-    python -m benchmarks.flatten_write [--executions 10000] [--batch-size 1000]
+    python -m benchmarks.flatten_write [--executions 10000] [--batch-size 5000]
 
 Details come from the simulator's world in-process (rendered to JSON bodies before the clock
 starts), so this measures only the warehouse side of the ingest: ``flatten_details`` over the
@@ -27,6 +27,7 @@ from warehouse.parquet import flush_dirty_partitions
 from warehouse.store import Warehouse
 from warehouse.wire import DetailAnswer
 from workflow_analytics.gc_tuning import tuned_for_ingest
+from workflow_analytics.ingest import IngestSettings
 
 
 def details(executions: int) -> list[DetailAnswer]:
@@ -87,7 +88,7 @@ def measure(records: list[DetailAnswer], batch_size: int, directory: Path) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--executions", type=int, default=10_000)
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=IngestSettings().batch_size)
     args = parser.parse_args()
     records = details(args.executions)
     with tempfile.TemporaryDirectory(prefix="bench-flatten-") as tmp:

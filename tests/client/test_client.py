@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from cdf_client.client import WorkflowsClient
@@ -90,6 +91,21 @@ def test_details_many_fetches_each_id_once(
     assert len(got) == 200
     assert all(d["id"] == k and "executedTasks" in d for k, d in got.items())
     assert sim.requests_by_kind.get("detail") == 200
+
+
+def test_details_many_can_yield_bodies_as_received(
+    sim: Simulator, transport: httpx.ASGITransport, inprocess_config: CdfConfig
+) -> None:
+    async def main() -> dict[str, Any]:
+        async with WorkflowsClient(inprocess_config, transport=transport) as client:
+            ids = [i["id"] for i in await _list_all(client)][:20]
+            ids.append("2f1b7c3e-8a4d-4e2b-9c1f-0a1b2c3d4e5f")  # unknown: still None
+            return {i: d async for i, d in client.retrieve_detailed_many(ids, decode=False)}
+
+    got = _run(main())
+    assert got.pop("2f1b7c3e-8a4d-4e2b-9c1f-0a1b2c3d4e5f") is None
+    assert len(got) == 20
+    assert all(type(body) is bytes and orjson.loads(body)["id"] == k for k, body in got.items())
 
 
 @pytest.mark.parametrize("kind", ["rate_429", "rate_500", "rate_502", "rate_503", "rate_504"])
