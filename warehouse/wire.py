@@ -37,7 +37,9 @@ class DetailAnswer(NamedTuple):
     body: bytes
 
 
-class WireTask(msgspec.Struct, forbid_unknown_fields=True):
+# gc=False: decoded from JSON, these hold only strings, numbers, raw bytes and lists of each
+# other, so they can never be part of a reference cycle; the collector need not track them.
+class WireTask(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     id: NonEmpty
     externalId: NonEmpty
     status: NonEmpty
@@ -50,7 +52,7 @@ class WireTask(msgspec.Struct, forbid_unknown_fields=True):
     output: msgspec.Raw = ABSENT
 
 
-class WireDetail(msgspec.Struct, forbid_unknown_fields=True):
+class WireDetail(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     id: NonEmpty
     workflowExternalId: NonEmpty
     status: NonEmpty
