@@ -19,7 +19,7 @@ from warehouse.schema import TRIGGER_TABLES
 from warehouse.store import INGEST_DUCKDB_MEMORY, Warehouse, duckdb_memory_limit
 from workflow_analytics.ingest import IngestReport, IngestSettings, ProgressCallback, ingest
 from workflow_analytics.staging import merge_staged, scratch_directory
-from workflow_analytics.triggers import ingest_triggers
+from workflow_analytics.triggers import fetch_trigger_sources, ingest_triggers
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +103,35 @@ async def _ingest_project(
             memory_limit=duckdb_memory_limit(INGEST_DUCKDB_MEMORY),
         ) as warehouse:
             warehouse.ensure_schema()
-            report = await ingest(client, warehouse, settings, progress)
-            # Triggers after executions: the execution high-water mark bounds which
-            # scheduled fires are already due. A backfill window leaves them alone.
-            if settings is None or not settings.is_backfill:
-                report.triggers = (await ingest_triggers(client, warehouse)).as_dict()
-                report.table_counts.update(warehouse.counts(TRIGGER_TABLES))
+            if settings is not None and settings.is_backfill:
+                # A backfill window leaves triggers alone.
+                report = await ingest(client, warehouse, settings, progress)
+            else:
+                report = await _ingest_with_triggers(client, warehouse, settings, progress)
             report.requests = client.stats.as_dict()  # with the trigger requests
             return report
+
+
+async def _ingest_with_triggers(
+    client: WorkflowsClient,
+    warehouse: Warehouse,
+    settings: IngestSettings | None,
+    progress: ProgressCallback | None,
+) -> IngestReport:
+    # Trigger lists and histories are fetched while the executions load (network only; after
+    # them they were 0.6 s of a 10k first load at 40 ms) and written after them: the execution
+    # high-water mark bounds which scheduled fires are due.
+    fetching = asyncio.create_task(fetch_trigger_sources(client))
+    try:
+        report = await ingest(client, warehouse, settings, progress)
+    except BaseException:
+        fetching.cancel()
+        await asyncio.gather(fetching, return_exceptions=True)
+        raise
+    triggers = await ingest_triggers(client, warehouse, sources=await fetching)
+    report.triggers = triggers.as_dict()
+    report.table_counts.update(warehouse.counts(TRIGGER_TABLES))
+    return report
 
 
 @dataclass

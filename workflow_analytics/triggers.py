@@ -91,23 +91,52 @@ def _max(*values: int | None) -> int | None:
     return max(present) if present else None
 
 
-async def ingest_triggers(
-    client: WorkflowsClient,
-    warehouse: Warehouse,
-    settings: TriggerSettings | None = None,
-) -> TriggerReport:
-    """One incremental trigger ingest into an open warehouse (see the module docstring)."""
+@dataclass
+class TriggerSources:
+    """What the trigger ingest reads from CDF: the trigger list and each trigger's run history.
+    Fetching them touches no warehouse, so it can overlap the execution ingest."""
+
+    listed: list[Any]
+    histories: dict[str, list[Any]]
+    report: TriggerReport
+    seconds: float
+
+
+async def fetch_trigger_sources(
+    client: WorkflowsClient, settings: TriggerSettings | None = None
+) -> TriggerSources:
+    """The trigger list, then the run history of every trigger in it."""
     s = settings or TriggerSettings()
     report = TriggerReport()
     started = time.monotonic()
     listed = await client.list_triggers()
     report.triggers_listed = len(listed)
+    ids = flatten_triggers(listed, seen_at=datetime.now(UTC))[0]["trigger_external_id"].to_list()
+    histories = await _read_histories(client, ids, s, report)
+    return TriggerSources(listed, histories, report, time.monotonic() - started)
+
+
+async def ingest_triggers(
+    client: WorkflowsClient,
+    warehouse: Warehouse,
+    settings: TriggerSettings | None = None,
+    sources: TriggerSources | None = None,
+) -> TriggerReport:
+    """One incremental trigger ingest into an open warehouse (see the module docstring).
+
+    ``sources``: the trigger list and histories when already fetched (see
+    :func:`fetch_trigger_sources`); otherwise they are fetched here.
+    """
+    s = settings or TriggerSettings()
+    if sources is None:
+        sources = await fetch_trigger_sources(client, s)
+    started = time.monotonic()
+    report, listed, histories = sources.report, sources.listed, sources.histories
     now = datetime.now(UTC)
     triggers, rejected_triggers = flatten_triggers(listed, seen_at=now)
     state: dict[str, dict[str, Any]] = dict(
         await asyncio.to_thread(warehouse.read_state, STATE_KEY, {})  # type: ignore[arg-type]
     )
-    histories = await _read_histories(client, triggers["trigger_external_id"].to_list(), s, report)
 
     runs_kept: list[Any] = []
     newest_fire: int | None = None
@@ -168,7 +197,7 @@ async def ingest_triggers(
     report.expected_deleted = result.expected_deleted
     report.rejected = result.rejected
     await asyncio.to_thread(flush_dirty_partitions, warehouse)
-    report.seconds = round(time.monotonic() - started, 3)
+    report.seconds = round(time.monotonic() - started + sources.seconds, 3)
     return report
 
 

@@ -191,6 +191,38 @@ def test_outage_in_the_middle_fails_clearly_and_keeps_the_warehouse(tmp_path: Pa
     assert data_fingerprint(directory / "parquet") == before_files
 
 
+class _TriggersDown:
+    """ASGI wrapper: every trigger request (list and histories) answers 503."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].endswith(("/workflows/triggers", "/history")):
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b"{}"})
+            return
+        await self.app(scope, receive, send)
+
+
+def test_trigger_outage_fails_the_run_after_the_executions_are_safe(tmp_path: Path) -> None:
+    # Trigger sources are fetched while the executions load: their failure must neither stop
+    # nor undo the execution ingest, and must still fail the run with a clear error.
+    import httpx
+
+    from cdf_simulator import create_app
+
+    sim, directory = _loaded(tmp_path)
+    before = snapshot(directory)
+    transport = httpx.ASGITransport(app=_TriggersDown(create_app(sim)))
+    with pytest.raises(SourceUnavailableError) as info:
+        ingest(config_for(max_attempts=2), directory, transport, page_size=PAGE_SIZE)
+    assert "giving up" in str(info.value)
+    after = snapshot(directory)
+    assert len(after["workflow_executions"]) > len(before["workflow_executions"])
+    assert parquet_matches_duckdb(directory)
+
+
 def test_closed_port_fails_clearly_and_writes_nothing(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
