@@ -347,12 +347,21 @@ class Warehouse:
         rows = self.connection.execute(store_sql("read_state_all_projects"), [key]).fetchall()
         return {r[0]: orjson.loads(r[1]) for r in rows}
 
-    def summaries(self, execution_ids: Iterable[str]) -> dict[str, StoredSummary]:
-        """Stored state of the given executions (missing ids are simply absent)."""
+    def summaries(
+        self,
+        execution_ids: Iterable[str],
+        connection: duckdb.DuckDBPyConnection | None = None,
+    ) -> dict[str, StoredSummary]:
+        """Stored state of the given executions (missing ids are simply absent).
+
+        ``connection``: a cursor of this warehouse's connection to read through instead (it
+        sees what is committed, and may run while another thread writes).
+        """
         ids = list(execution_ids)
         if not ids:
             return {}
-        rows = self.connection.execute(store_sql("summaries"), [ids, self.project]).fetchall()
+        con = connection or self.connection
+        rows = con.execute(store_sql("summaries"), [ids, self.project]).fetchall()
         return {r[0]: StoredSummary(*r[1:]) for r in rows}
 
     def open_execution_ids(self) -> list[str]:

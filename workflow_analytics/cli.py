@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import os
 import sys
@@ -185,6 +187,13 @@ def _register_commands() -> None:
 
 
 def main() -> None:
+    # Registered first, so it runs last among the exit handlers: the allocations of the
+    # interpreter's teardown would otherwise keep starting automatic garbage collections over
+    # the whole heap (Dagster, polars, what the ingest left). The teardown's own final
+    # collection still runs, so everything is freed. Exit after a 10k-execution ingest: 0.78 s
+    # -> 0.53-0.63 s. (Freezing the heap instead took it to 0.07 s, but DuckDB's bindings then
+    # report their never-freed objects as leaks on stderr.)
+    atexit.register(gc.disable)
     _register_commands()
     app()
 

@@ -195,6 +195,8 @@ class _Run:
         self.rejected_summaries: list[tuple[Any, str]] = []
         # DuckDB is used from worker threads (to keep the event loop fetching); one at a time.
         self.db_lock = asyncio.Lock()
+        # Except the stored summaries of listed pages: read through a cursor of their own.
+        self.reader = warehouse.connection.cursor()
 
     async def db(self, fn: Callable[..., Any], *args: Any) -> Any:
         async with self.db_lock:
@@ -228,7 +230,11 @@ class _Run:
                     self.max_created = created
             r.listed += len(fresh)
             self.seen.update(fresh)
-            stored = await self.db(self.warehouse.summaries, list(fresh))
+            # Through its own cursor, without waiting for a batch being written (which held
+            # the next page back for up to a second while the fetch workers ran dry). It sees
+            # only committed rows, and that is enough: every execution in a batch not yet
+            # committed was listed earlier in this run, so it is in `seen`, not in `fresh`.
+            stored = await asyncio.to_thread(self.warehouse.summaries, list(fresh), self.reader)
             for execution_id, item in fresh.items():
                 old = stored.get(execution_id)
                 if old is None:
@@ -274,8 +280,11 @@ class _Run:
         self._tick()
 
     async def run(self) -> IngestReport:
-        with tuned_for_ingest():
-            return await self._run()
+        try:
+            with tuned_for_ingest():
+                return await self._run()
+        finally:
+            self.reader.close()
 
     async def _run(self) -> IngestReport:
         s, r = self.settings, self.report
