@@ -503,9 +503,15 @@ def _parse_wire(answer: DetailAnswer, cache: _WireDefinitionCache) -> _Parsed | 
     """The row tuples of a clean detail answer, or None: then the careful path decides (and
     yields the same rows, or a rejection with its precise reason)."""
     try:
-        d: WireDetail = DECODER.decode(answer.body)
-    except DecodeFailed:
+        return _parse_wire_unchecked(answer, cache)
+    except (*DecodeFailed, UnicodeDecodeError, orjson.JSONDecodeError):
+        # Raw payloads are not checked for UTF-8 while decoding: bytes that are not UTF-8
+        # make the careful path reject the body as not valid JSON.
         return None
+
+
+def _parse_wire_unchecked(answer: DetailAnswer, cache: _WireDefinitionCache) -> _Parsed | None:
+    d: WireDetail = DECODER.decode(answer.body)
     execution_id = d.id
     tasks_in = d.executedTasks or ()
     if execution_id != answer.asked_id or len(tasks_in) > MAX_TASKS:

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import polars as pl
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.warehouse.test_flatten_properties import batches
 from warehouse.fixtures import execution, ms, task_definition, task_execution
@@ -130,3 +131,34 @@ def test_answers_that_cannot_stand_for_the_execution_asked_are_rejected() -> Non
     assert other["reason"].to_list() == [
         "detail answer for 'asked-3' is for another id: 'someone-else'"
     ]
+
+
+def test_bytes_that_are_not_utf8_reject_the_answer_not_the_batch() -> None:
+    clean = orjson.dumps(_clean_record("exec-1"))
+    answers = [
+        # inside a task payload (kept raw by the fast path), then inside the definition
+        DetailAnswer("exec-1", clean.replace(b'"ok":true', b'"ok":"\xff\xfe"', 1)),
+        DetailAnswer("exec-1", clean.replace(b'"t1 task"', b'"t1 \xc3"', 1)),
+        _answer(_clean_record("exec-2"), "exec-2"),
+    ]
+    assert answers[0].body != clean and answers[1].body != clean
+    flat = flatten_details(answers, ingested_at=NOW)
+    assert flat.executions["execution_id"].to_list() == ["exec-2"]
+    assert flat.rejected["reason"].to_list() == ["detail answer for 'exec-1' is not valid JSON"] * 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.binary(min_size=0, max_size=3)), max_size=4))
+def test_a_damaged_body_is_accepted_or_rejected_never_a_crash(
+    edits: list[tuple[int, bytes]],
+) -> None:
+    body = orjson.dumps(_clean_record("exec-1"))
+    for at, chunk in edits:  # overwrite a few bytes anywhere
+        at %= len(body)
+        body = body[:at] + chunk + body[at + len(chunk) :]
+    flat = flatten_details(
+        [DetailAnswer("exec-1", body), _answer(_clean_record("exec-2"), "exec-2")],
+        ingested_at=NOW,
+    )
+    assert "exec-2" in flat.executions["execution_id"].to_list()
+    assert flat.executions.height + flat.rejected.height == 2
