@@ -469,7 +469,9 @@ class WorkflowsClient:
             query = f"?limit={MAX_PAGE_SIZE}" + (
                 f"&cursor={quote(cursor, safe='')}" if cursor else ""
             )
-            response = await self._request(kind, "GET", path + query)
+            # Under the same limiter as the details: trigger histories are read while the
+            # details are fetched (without it, 32 requests were in flight against a cap of 16).
+            response = await self._request(kind, "GET", path + query, limiter=self.limiter)
             assert response is not None
             page_items, cursor = self._page(response, kind)
             items.extend(page_items)

@@ -140,3 +140,17 @@ def test_paused_windows_and_failed_fires_show_up_as_missed_runs(tmp_path: Path) 
     failed_missed = {(x, datetime_to_ms(f)) for x, _, kind, f in misses if kind == "failed_fire"}
     assert failed_missed == failed_in_history
     assert failed_missed
+
+
+def test_trigger_reads_share_the_request_budget_with_the_details(tmp_path: Path) -> None:
+    # Trigger histories are read while the details are fetched: together they must stay
+    # within the client's concurrency, or a project's cap answers 429.
+    from cdf_simulator import FaultConfig
+
+    sim = Simulator(small_sim_config())
+    sim.set_faults(FaultConfig(max_concurrent=4, latency_ms=5, retry_after_s=0))
+    transport = httpx.ASGITransport(app=create_app(sim))
+    report = ingest(cdf_config_for("http://127.0.0.1", concurrency=4), tmp_path / "wh", transport)
+    assert report.details_fetched > 100
+    assert report.triggers["histories_read"] == len(sim.world.triggers_by_external_id) > 1
+    assert sim.responses_by_status.get(429, 0) == 0
