@@ -486,14 +486,15 @@ _WireDefinitionCache = dict[bytes, "tuple[str | None, list[tuple[Any, ...]], str
 
 
 def _wire_definition(body: bytes) -> tuple[str | None, list[tuple[Any, ...]], str | None] | str:
-    wd = orjson.loads(body)  # msgspec has parsed these bytes already: valid JSON
+    # JSON that msgspec has parsed (bytes that are not UTF-8 raise here: see _parse_wire)
+    wd = orjson.loads(body)
     if type(wd) is not dict:
         return "workflowDefinition: not an object"
     try:
         definition_hash = _opt_str(wd, "hash", "workflowDefinition.") if wd else None
         rows = _parse_definitions(wd, definition_hash) if wd and definition_hash else []
-        rest = {k: v for k, v in wd.items() if k not in ("hash", "tasks")}
-        extra = _json({"workflowDefinition": rest}, "extra") if rest else None
+        # The struct allows no unknown execution field, so only the definition's own extras.
+        extra = _execution_extra({}, wd)
     except _Reject as exc:
         return str(exc)
     return definition_hash, rows, extra
