@@ -16,6 +16,9 @@ Policy:
   retention), whichever is later, and that start is kept so later runs never reach further
   back. A trigger whose cron or zone
   changed has its expected fires recomputed from its ``lastUpdatedTime``.
+* Reading touches no warehouse (:func:`fetch_trigger_sources`), so the nightly run reads the
+  lists and histories while the executions load, under the client's shared request limiter;
+  writing waits for the executions, whose high-water mark bounds which fires are due.
 * Everything is written in one transaction with the per-trigger state; Parquet partitions are
   rewritten afterwards, as for executions. Records that cannot be read go to
   ``rejected_records``.
