@@ -99,7 +99,9 @@ class TriggerSources:
     """What the trigger ingest reads from CDF: the trigger list and each trigger's run history.
     Fetching them touches no warehouse, so it can overlap the execution ingest."""
 
-    listed: list[Any]
+    # The list flattened once, stamped with when it was read: valid triggers and rejected rows.
+    triggers: pl.DataFrame
+    rejected_triggers: pl.DataFrame
     histories: dict[str, list[Any]]
     report: TriggerReport
     seconds: float
@@ -114,9 +116,10 @@ async def fetch_trigger_sources(
     started = time.monotonic()
     listed = await client.list_triggers()
     report.triggers_listed = len(listed)
-    ids = flatten_triggers(listed, seen_at=datetime.now(UTC))[0]["trigger_external_id"].to_list()
+    triggers, rejected = flatten_triggers(listed, seen_at=datetime.now(UTC))
+    ids = triggers["trigger_external_id"].to_list()
     histories = await _read_histories(client, ids, s, report)
-    return TriggerSources(listed, histories, report, time.monotonic() - started)
+    return TriggerSources(triggers, rejected, histories, report, time.monotonic() - started)
 
 
 async def ingest_triggers(
@@ -134,9 +137,9 @@ async def ingest_triggers(
     if sources is None:
         sources = await fetch_trigger_sources(client, s)
     started = time.monotonic()
-    report, listed, histories = sources.report, sources.listed, sources.histories
+    report, triggers, histories = sources.report, sources.triggers, sources.histories
+    rejected_triggers = sources.rejected_triggers
     now = datetime.now(UTC)
-    triggers, rejected_triggers = flatten_triggers(listed, seen_at=now)
     state: dict[str, dict[str, Any]] = dict(
         await asyncio.to_thread(warehouse.read_state, STATE_KEY, {})  # type: ignore[arg-type]
     )
