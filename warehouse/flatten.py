@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import accumulate, chain, groupby, repeat
+from operator import attrgetter
 from typing import Any
 
 import msgspec
 import orjson
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from warehouse.schema import (
     REJECTED_RECORDS,
@@ -37,6 +42,7 @@ from warehouse.wire import (
     DecodeFailed,
     DetailAnswer,
     WireDetail,
+    WireTask,
 )
 
 SOURCE_DETAIL = "execution_detail"
@@ -243,6 +249,9 @@ class _Parsed:
     definitions: list[tuple[Any, ...]]
     created_ms: int
     raw: Any
+    # The fast path's tasks, still as decoded: their columns are built for the whole batch at
+    # once (see _wire_task_columns); ``tasks`` is then empty.
+    wire_tasks: list[WireTask] | None = None
 
 
 def _parse_task(t: Any, i: int, execution_id: str, created_ms: int) -> tuple[Any, ...]:
@@ -458,13 +467,16 @@ def _cached_definitions(
 
 def _attempts(tasks: list[tuple[Any, ...]]) -> list[int]:
     """1-based ordinal per task among those sharing its externalId, by start time then order."""
-    xids = [t[2] for t in tasks]
+    return _ordinals([t[2] for t in tasks], [t[6] for t in tasks])
+
+
+def _ordinals(xids: list[str], starts: list[int | None]) -> list[int]:
     if len(set(xids)) == len(xids):
-        return [1] * len(tasks)  # the usual case: no retry shown as extra rows
+        return [1] * len(xids)  # the usual case: no retry shown as extra rows
     # unknown start sorts last, then API order, so the numbering does not depend on list order
-    order = sorted(range(len(tasks)), key=lambda i: (tasks[i][6] is None, tasks[i][6] or 0, i))
+    order = sorted(range(len(xids)), key=lambda i: (starts[i] is None, starts[i] or 0, i))
     seen: dict[str, int] = {}
-    out = [0] * len(tasks)
+    out = [0] * len(xids)
     for i in order:
         seen[xids[i]] = out[i] = seen.get(xids[i], 0) + 1
     return out
@@ -473,6 +485,15 @@ def _attempts(tasks: list[tuple[Any, ...]]) -> list[int]:
 # --- the fast path: a detail answer decoded by msgspec (see warehouse.wire) ------------------
 
 _NULL = msgspec.Raw(b"null")  # a payload sent as JSON null
+_ID = attrgetter("id")
+_XID = attrgetter("externalId")
+_START = attrgetter("startTime")
+_INPUT = attrgetter("input")
+_OUTPUT = attrgetter("output")
+
+
+class _NotUtf8(Exception):
+    """A raw payload of the batch is not UTF-8 (checked per batch, see flatten_details)."""
 
 
 def _text(raw: msgspec.Raw) -> str | None:
@@ -500,49 +521,45 @@ def _wire_definition(body: bytes) -> tuple[str | None, list[tuple[Any, ...]], st
     return definition_hash, rows, extra
 
 
-def _parse_wire(answer: DetailAnswer, cache: _WireDefinitionCache) -> _Parsed | None:
-    """The row tuples of a clean detail answer, or None: then the careful path decides (and
-    yields the same rows, or a rejection with its precise reason)."""
+def _parse_wire(
+    answer: DetailAnswer, cache: _WireDefinitionCache, *, check_utf8: bool = False
+) -> _Parsed | None:
+    """The rows of a clean detail answer, or None: then the careful path decides (and yields
+    the same rows, or a rejection with its precise reason).
+
+    msgspec does not check raw payloads for UTF-8; the batch's payload columns are checked
+    when built (see flatten_details). ``check_utf8`` checks them here, per answer, instead."""
     try:
-        return _parse_wire_unchecked(answer, cache)
+        return _parse_wire_unchecked(answer, cache, check_utf8)
     except (*DecodeFailed, UnicodeDecodeError, orjson.JSONDecodeError):
-        # Raw payloads are not checked for UTF-8 while decoding: bytes that are not UTF-8
-        # make the careful path reject the body as not valid JSON.
+        # Bytes that are not UTF-8 make the careful path reject the body as not valid JSON.
         return None
 
 
-def _parse_wire_unchecked(answer: DetailAnswer, cache: _WireDefinitionCache) -> _Parsed | None:
+def _parse_wire_unchecked(
+    answer: DetailAnswer, cache: _WireDefinitionCache, check_utf8: bool
+) -> _Parsed | None:
     d: WireDetail = DECODER.decode(answer.body)
     execution_id = d.id
     tasks_in = d.executedTasks or ()
     if execution_id != answer.asked_id or len(tasks_in) > MAX_TASKS:
         return None
     created_ms = d.createdTime
-    tasks: list[tuple[Any, ...]] = []
-    for t in tasks_in:
-        # Raw bytes are the compact JSON CDF sends, so their length is the size CDF limits.
-        if len(t.input) > MAX_TASK_PAYLOAD_BYTES or len(t.output) > MAX_TASK_PAYLOAD_BYTES:
-            return None
-        tasks.append(
-            (
-                t.id,
-                execution_id,
-                t.externalId,
-                t.taskType,
-                t.status,
-                t.parentTaskExternalId,
-                t.startTime,
-                t.endTime,
-                t.reasonForIncompletion,
-                _text(t.input),
-                _text(t.output),
-                created_ms,
-                None,
-            )
-        )
-    task_ids = [t[0] for t in tasks]
+    # Per execution, only what decides the path, each a pass in C over the tasks; the rows
+    # themselves are built column by column for the whole batch (_wire_tasks_frame).
+    # Raw bytes are the compact JSON CDF sends, so their length is the size CDF limits.
+    if tasks_in and (
+        max(map(len, map(_INPUT, tasks_in))) > MAX_TASK_PAYLOAD_BYTES
+        or max(map(len, map(_OUTPUT, tasks_in))) > MAX_TASK_PAYLOAD_BYTES
+    ):
+        return None
+    task_ids = list(map(_ID, tasks_in))
     if len(set(task_ids)) != len(task_ids) or len(d.input) > MAX_INPUT_BYTES:
         return None
+    if check_utf8:
+        for t in tasks_in:
+            bytes(t.input).decode()
+            bytes(t.output).decode()
     definition_hash: str | None = None
     definitions: list[tuple[Any, ...]] = []
     extra: str | None = None
@@ -574,18 +591,20 @@ def _parse_wire_unchecked(answer: DetailAnswer, cache: _WireDefinitionCache) -> 
         definition_hash,
         metadata_json,
         _text(d.input),
-        len(tasks),
+        len(task_ids),
         extra,
     )
+    attempts = _ordinals(list(map(_XID, tasks_in)), list(map(_START, tasks_in)))
     return _Parsed(
         execution,
-        tasks,
-        _attempts(tasks),
+        [],
+        attempts,
         task_ids,
         definition_hash,
         definitions,
         created_ms,
         answer,
+        list(tasks_in),
     )
 
 
@@ -713,9 +732,13 @@ def _duration(start: str, end: str) -> pl.Expr:
     return pl.when(pl.col(end) >= pl.col(start)).then(pl.col(end) - pl.col(start)).otherwise(None)
 
 
-def _row_frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...], table: Table) -> pl.DataFrame:
+def _row_schema(columns: tuple[str, ...], table: Table) -> dict[str, Any]:
     target = table.polars_schema()
-    schema = {c: (pl.Int64 if c.endswith("_ms") else target.get(c, pl.String)) for c in columns}
+    return {c: (pl.Int64 if c.endswith("_ms") else target.get(c, pl.String)) for c in columns}
+
+
+def _row_frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...], table: Table) -> pl.DataFrame:
+    schema = _row_schema(columns, table)
     if not rows:
         return pl.DataFrame(schema=schema)
     # Column by column (zip transposes in C): polars builds a typed column from a sequence
@@ -741,8 +764,69 @@ def _executions_frame(rows: list[tuple[Any, ...]], ingested_at: datetime) -> pl.
     return df.select(WORKFLOW_EXECUTIONS.column_names).cast(WORKFLOW_EXECUTIONS.polars_schema())
 
 
-def _tasks_frame(rows: list[tuple[Any, ...]], attempts: list[int]) -> pl.DataFrame:
-    df = _row_frame(rows, _TASK_ROW_COLUMNS, TASK_EXECUTIONS)
+def _payload_column(raws: list[msgspec.Raw]) -> pa.Array:
+    """Raw JSON payloads as one Arrow string column, NULL where absent or JSON null, without a
+    Python string per value: the bytes are joined into one buffer behind computed offsets.
+    Raises _NotUtf8 when a payload is not UTF-8."""
+    n = len(raws)
+    buffers = [pa.py_buffer(array("q", accumulate(map(len, raws), initial=0)))]
+    buffers.append(pa.py_buffer(b"".join(raws)))
+    text = pa.Array.from_buffers(pa.large_string(), n, [None, *buffers])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid as exc:
+        raise _NotUtf8 from exc
+    present = pc.and_(pc.greater(pc.binary_length(text), 0), pc.not_equal(text, "null"))
+    return pa.Array.from_buffers(pa.large_string(), n, [present.buffers()[1], *buffers])
+
+
+def _wire_tasks_frame(run: list[_Parsed]) -> pl.DataFrame:
+    """The task rows of fast-path executions, one column at a time (the same columns and
+    types as _row_frame gives the careful path's tuples)."""
+    tasks: list[WireTask] = list(chain.from_iterable(p.wire_tasks or () for p in run))
+    counts = [len(p.wire_tasks or ()) for p in run]
+    values: dict[str, Any] = {
+        "task_execution_id": list(map(_ID, tasks)),
+        "execution_id": list(
+            chain.from_iterable(map(repeat, (p.execution[0] for p in run), counts))
+        ),
+        "task_external_id": list(map(_XID, tasks)),
+        "task_type": list(map(attrgetter("taskType"), tasks)),
+        "status": list(map(attrgetter("status"), tasks)),
+        "parent_task_external_id": list(map(attrgetter("parentTaskExternalId"), tasks)),
+        "start_ms": list(map(_START, tasks)),
+        "end_ms": list(map(attrgetter("endTime"), tasks)),
+        "reason_for_incompletion": list(map(attrgetter("reasonForIncompletion"), tasks)),
+        "created_ms": list(chain.from_iterable(map(repeat, (p.created_ms for p in run), counts))),
+        "extra": [None] * len(tasks),
+    }
+    payloads = {
+        "input": _payload_column(list(map(_INPUT, tasks))),
+        "output": _payload_column(list(map(_OUTPUT, tasks))),
+    }
+    return pl.DataFrame(
+        [
+            pl.from_arrow(payloads[name]).alias(name)  # type: ignore[union-attr]
+            if name in payloads
+            else pl.Series(name, values[name], dtype=dtype)
+            for name, dtype in _row_schema(_TASK_ROW_COLUMNS, TASK_EXECUTIONS).items()
+        ]
+    )
+
+
+def _tasks_frame(parsed: list[_Parsed]) -> pl.DataFrame:
+    # Consecutive executions of the same path make one piece, so rows keep the batch's order.
+    pieces = [
+        _wire_tasks_frame(list(run))
+        if wire
+        else _row_frame([t for p in run for t in p.tasks], _TASK_ROW_COLUMNS, TASK_EXECUTIONS)
+        for wire, run in groupby(parsed, key=lambda p: p.wire_tasks is not None)
+    ]
+    if not pieces:
+        df = _row_frame([], _TASK_ROW_COLUMNS, TASK_EXECUTIONS)
+    else:
+        df = pieces[0] if len(pieces) == 1 else pl.concat(pieces, how="vertical")
+    attempts = [a for p in parsed for a in p.attempts]
     df = df.with_columns(
         attempt=pl.Series(attempts, dtype=pl.Int32),
         is_child=pl.col("parent_task_external_id").is_not_null(),
@@ -818,6 +902,16 @@ def flatten_details(records: Iterable[Any], *, ingested_at: datetime) -> FlatBat
     rejections.
     """
     at = _utc(ingested_at)
+    records = records if isinstance(records, list) else list(records)
+    try:
+        return _flatten(records, at, check_utf8=False)
+    except _NotUtf8:
+        # Rare (a damaged body): check each answer's payloads, so that only the answers at
+        # fault are rejected, exactly as if they had been checked one by one from the start.
+        return _flatten(records, at, check_utf8=True)
+
+
+def _flatten(records: list[Any], at: datetime, *, check_utf8: bool) -> FlatBatch:
     parsed: dict[str, _Parsed] = {}
     cache: _DefinitionCache = {}
     rejected: list[tuple[Any, str]] = []
@@ -825,7 +919,7 @@ def flatten_details(records: Iterable[Any], *, ingested_at: datetime) -> FlatBat
     for rec in records:
         p: _Parsed | None = None
         if type(rec) is DetailAnswer:
-            p = _parse_wire(rec, wire_cache)
+            p = _parse_wire(rec, wire_cache, check_utf8=check_utf8)
             if p is None:
                 rec, problem = _answer_as_record(rec)
                 if problem is not None:
@@ -842,8 +936,7 @@ def flatten_details(records: Iterable[Any], *, ingested_at: datetime) -> FlatBat
         parsed[p.execution[0]] = p
 
     executions: list[tuple[Any, ...]] = []
-    tasks: list[tuple[Any, ...]] = []
-    attempts: list[int] = []
+    winners: list[_Parsed] = []
     # Per definition hash, the rows of the earliest execution using it (created time, then id):
     # the same choice the store makes, so the outcome does not depend on batch boundaries.
     definitions: dict[str, tuple[tuple[int, str], _Parsed]] = {}
@@ -855,11 +948,9 @@ def flatten_details(records: Iterable[Any], *, ingested_at: datetime) -> FlatBat
             raw = _answer_as_record(p.raw)[0] if type(p.raw) is DetailAnswer else p.raw
             rejected.append((raw, reason))
             continue
-        for tid in p.task_ids:
-            task_owner[tid] = execution_id
+        task_owner.update(zip(p.task_ids, repeat(execution_id)))
         executions.append(p.execution)
-        tasks.extend(p.tasks)
-        attempts.extend(p.attempts)
+        winners.append(p)
         if p.definition_hash is not None and p.definitions:
             rank = (p.created_ms, execution_id)
             held = definitions.get(p.definition_hash)
@@ -873,7 +964,7 @@ def flatten_details(records: Iterable[Any], *, ingested_at: datetime) -> FlatBat
     ]
     return FlatBatch(
         executions=_executions_frame(executions, at),
-        task_executions=_tasks_frame(tasks, attempts),
+        task_executions=_tasks_frame(winners),
         task_definitions=_definitions_frame(definition_rows),
         rejected=rejected_frame(rejected, source=SOURCE_DETAIL, rejected_at=at),
     )

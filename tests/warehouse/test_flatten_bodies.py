@@ -145,6 +145,13 @@ def test_bytes_that_are_not_utf8_reject_the_answer_not_the_batch() -> None:
     flat = flatten_details(answers, ingested_at=NOW)
     assert flat.executions["execution_id"].to_list() == ["exec-2"]
     assert flat.rejected["reason"].to_list() == ["detail answer for 'exec-1' is not valid JSON"] * 2
+    # Judged answer by answer, as if each were checked alone: a later damaged answer for an
+    # execution leaves the earlier good one standing.
+    flat = flatten_details(
+        [_answer(_clean_record("exec-1"), "exec-1"), answers[0]], ingested_at=NOW
+    )
+    assert flat.executions["execution_id"].to_list() == ["exec-1"]
+    assert flat.rejected.height == 1
 
 
 @settings(max_examples=300, deadline=None)
