@@ -3,10 +3,12 @@
 A detail body as received takes the fast path: msgspec decodes it into typed structs whose
 payloads stay raw JSON bytes (see :mod:`warehouse.wire`), so nothing nested is ever built. A body
 of any other shape, and a record that is already a dict, take the careful path: one pass in
-Python validates each field and pulls out the scalars, the payloads re-serialised by orjson. Both
-paths produce the same row tuples; everything that works on whole columns (times, durations,
-retry ordinals) is then done by polars. A record that cannot be flattened never stops
-the batch: it goes to ``rejected`` with its raw payload and the first problem found.
+Python validates each field and pulls out the scalars, the payloads re-serialised by orjson.
+The fast path's task rows are built column by column for the whole batch, its payloads joined
+into one Arrow buffer (a Python string per payload cost more than the decoding); the careful
+path makes row tuples. Both give the same rows, and everything that works on whole columns
+(times, durations) is then done by polars. A record that cannot be flattened never stops the
+batch: it goes to ``rejected`` with its raw payload and the first problem found.
 """
 
 from __future__ import annotations

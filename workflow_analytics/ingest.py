@@ -90,6 +90,10 @@ class IngestSettings:
     # (Writing 1,000 whenever the writer was idle shortened the last write but slowed the
     # fetch more: 0.3 s longer at 10k and 40 ms.)
     batch_size: int = 5000
+    # ...or fewer, once the waiting bodies reach this many bytes. The simulator's bodies are
+    # about 14 KB, but a real task's input and output may each hold 0.2 MB: 5,000 executions
+    # of heavy tasks would not fit in memory, while the batch's memory follows its bytes.
+    batch_bytes: int = 96 * 2**20
     page_size: int = 1000
     window_start_ms: int | None = None
     window_end_ms: int | None = None
@@ -264,6 +268,9 @@ class _Run:
             # Answers are decoded here, in the writer's thread: a body that is not JSON, is
             # null or is for another id is rejected by the flattener like any bad record.
             batch = flatten_details(details, ingested_at=now)
+            # The bodies (some 70 MB a batch) are not needed by the write: let them go before
+            # DuckDB takes its share.
+            details.clear()
             if rejected_summaries:
                 batch = batch.with_rejected(
                     rejected_frame(rejected_summaries, source=SOURCE_SUMMARY, rejected_at=now)
@@ -298,6 +305,7 @@ class _Run:
         elif hwm is not None:
             r.window_start_ms = int(hwm - s.lookback_hours * HOUR_MS)
         pending: list[DetailAnswer] = []
+        pending_bytes = 0
         # A full batch is flattened and written in the background while the next one is
         # fetched (one write at a time, at most one batch waiting): writing in line stalled the
         # fetch workers for every batch, 4 s of a 10k-execution first load.
@@ -311,11 +319,12 @@ class _Run:
                     continue
                 r.details_fetched += 1
                 pending.append(DetailAnswer(execution_id, detail))
-                if len(pending) >= s.batch_size:
+                pending_bytes += len(detail)
+                if len(pending) >= s.batch_size or pending_bytes >= s.batch_bytes:
                     if writing is not None:
                         await writing
                     writing = asyncio.create_task(self.write(pending, None))
-                    pending = []
+                    pending, pending_bytes = [], 0
         except BaseException:
             # A write in progress ends (commits or rolls back) before the warehouse closes.
             if writing is not None:

@@ -143,6 +143,20 @@ def test_executions_aged_out_of_cdf_stay_in_the_warehouse(tmp_path: Path) -> Non
     assert total > still_in_cdf  # the ones CDF forgot are still here
 
 
+def test_batches_end_at_their_count_or_their_bytes_whichever_comes_first(
+    transport: httpx.ASGITransport, inprocess_config: CdfConfig, tmp_path: Path
+) -> None:
+    whole = ingest(inprocess_config, tmp_path / "whole", transport)
+    assert whole.batches == 1  # a small world: one batch, the final one
+    by_count = ingest(inprocess_config, tmp_path / "by_count", transport, batch_size=40)
+    assert by_count.batches == whole.details_fetched // 40 + 1
+    # Bodies of a few KB each: a cap of 50 KB ends a batch every few executions.
+    by_bytes = ingest(inprocess_config, tmp_path / "by_bytes", transport, batch_bytes=50_000)
+    assert whole.details_fetched // 20 < by_bytes.batches < whole.details_fetched
+    expected = snapshot(tmp_path / "whole")
+    assert snapshot(tmp_path / "by_count") == expected == snapshot(tmp_path / "by_bytes")
+
+
 def test_small_pages_with_ties_lose_and_repeat_nothing(
     transport: httpx.ASGITransport, inprocess_config: CdfConfig, tmp_path: Path
 ) -> None:
