@@ -8,48 +8,68 @@
 --   final_status, outcome ('success' | 'failure' | 'other'), recovered, first_start_time,
 --   last_end_time, total_duration_ms.
 CREATE OR REPLACE VIEW task_outcomes AS
-WITH ordered AS (
+WITH folded AS (
+    -- One aggregate folds the attempts. A window numbering them first (then arg_min/arg_max
+    -- by that number) gave the same rows but sorted every task row: twice the time, 6 s of a
+    -- preview at 200k executions.
     SELECT
-        t.*,
-        -- `attempt` comes from the flattener; start time and id make the order total even for
-        -- rows written without it.
-        row_number() OVER (
-            PARTITION BY t.cdf_project, t.execution_id, t.task_external_id
-            ORDER BY t.attempt NULLS LAST, t.start_time NULLS LAST, t.task_execution_id
-        ) AS n,
-        count(*) OVER (PARTITION BY t.cdf_project, t.execution_id, t.task_external_id) AS attempts,
-        CASE WHEN t.end_time >= t.start_time
-            THEN date_sub('millisecond', t.start_time, t.end_time) END AS row_duration_ms
+        t.cdf_project,
+        t.execution_id,
+        t.task_external_id,
+        min(t.parent_task_external_id) AS parent_task_external_id,
+        count(*) AS attempts,
+        count(*) FILTER (WHERE t.status IN (
+            'FAILED', 'FAILED_WITH_TERMINAL_ERROR', 'TIMED_OUT', 'COMPLETED_WITH_ERRORS'))
+            AS failed_attempts,
+        -- The attempts' order: `attempt` (from the flattener), then start time, then id (which
+        -- makes it total for rows written without `attempt`); NULLs last. A struct compares
+        -- field by field, and none of its fields is NULL.
+        arg_min(t.status, {
+            'attempt_unknown': t.attempt IS NULL,
+            'attempt': coalesce(t.attempt, 0),
+            'start_unknown': t.start_time IS NULL,
+            'start': coalesce(t.start_time, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+            'id': t.task_execution_id
+        }) AS first_status,
+        arg_max(t.status, {
+            'attempt_unknown': t.attempt IS NULL,
+            'attempt': coalesce(t.attempt, 0),
+            'start_unknown': t.start_time IS NULL,
+            'start': coalesce(t.start_time, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+            'id': t.task_execution_id
+        }) AS final_status,
+        min(t.start_time) AS first_start_time,
+        max(t.end_time) AS last_end_time,
+        -- Attempts run one after the other, so their durations add up; NULL when none is known.
+        sum(CASE WHEN t.end_time >= t.start_time
+            THEN date_sub('millisecond', t.start_time, t.end_time) END)::BIGINT
+            AS total_duration_ms
     FROM task_executions AS t
+    GROUP BY t.cdf_project, t.execution_id, t.task_external_id
 )
 SELECT
-    o.cdf_project,
-    o.execution_id,
+    f.cdf_project,
+    f.execution_id,
     e.workflow_external_id,
     e.workflow_version,
     e.created_time AS execution_created_time,
     (e.created_time AT TIME ZONE 'UTC')::DATE AS day,
-    o.task_external_id,
-    min(o.parent_task_external_id) AS parent_task_external_id,
-    max(o.attempts) AS attempts,
-    count(*) FILTER (WHERE o.status IN (
-        'FAILED', 'FAILED_WITH_TERMINAL_ERROR', 'TIMED_OUT', 'COMPLETED_WITH_ERRORS'))
-        AS failed_attempts,
-    arg_min(o.status, o.n) AS first_status,
-    arg_max(o.status, o.n) AS final_status,
+    f.task_external_id,
+    f.parent_task_external_id,
+    f.attempts,
+    f.failed_attempts,
+    f.first_status,
+    f.final_status,
     CASE
-        WHEN final_status = 'COMPLETED' THEN 'success'
-        WHEN final_status IN (
+        WHEN f.final_status = 'COMPLETED' THEN 'success'
+        WHEN f.final_status IN (
             'FAILED', 'FAILED_WITH_TERMINAL_ERROR', 'TIMED_OUT', 'COMPLETED_WITH_ERRORS')
             THEN 'failure'
         ELSE 'other'
     END AS outcome,
-    final_status = 'COMPLETED' AND failed_attempts > 0 AS recovered,
-    min(o.start_time) AS first_start_time,
-    max(o.end_time) AS last_end_time,
-    -- Attempts run one after the other, so their durations add up; NULL when none is known.
-    sum(o.row_duration_ms)::BIGINT AS total_duration_ms
-FROM ordered AS o
-LEFT JOIN workflow_executions AS e USING (cdf_project, execution_id)
-GROUP BY o.cdf_project, o.execution_id, e.workflow_external_id, e.workflow_version, e.created_time,
-    o.task_external_id;
+    f.final_status = 'COMPLETED' AND f.failed_attempts > 0 AS recovered,
+    f.first_start_time,
+    f.last_end_time,
+    f.total_duration_ms
+FROM folded AS f
+LEFT JOIN workflow_executions AS e USING (cdf_project, execution_id);
