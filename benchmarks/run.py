@@ -258,8 +258,9 @@ def report(results: dict[str, Any]) -> str:
         f"Flatten + write, no network: {fw['task_rows']:,} task rows of {fw['executions']:,} "
         f"executions in {fw['total_s']:.2f} s = **{fw['task_rows_per_s']:,.0f} task rows/s** "
         f"(flatten {fw['flatten_s']:.2f} s, DuckDB upserts {fw['apply_s']:.2f} s, Parquet "
-        f"{fw['flush_s']:.2f} s for {fw['partitions']} partitions); peak RSS "
-        f"{fw['peak_rss_mib']:,.0f} MiB (details held in memory included)."
+        f"{fw['flush_s']:.2f} s for {fw['partitions']} partitions); CPU {fw['cpu_s']:.2f} s "
+        f"(all threads); peak RSS {fw['peak_rss_mib']:,.0f} MiB (details held in memory "
+        "included)."
     )
     if results["scaling"]:
         lines += [
