@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -22,6 +23,29 @@ def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         build_world(wh.connection)
         install_sla(wh.connection, targets)
     return directory
+
+
+@pytest.fixture(scope="session")
+def empty_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse's DuckDB file with the tables and views and no row, for property tests that
+    write each example's rows in a transaction they never commit (see `rolled_back`)."""
+    directory = tmp_path_factory.mktemp("empty-warehouse")
+    with Warehouse(directory) as wh:
+        wh.ensure_schema()
+    return directory / "workflows.duckdb"
+
+
+@contextmanager
+def rolled_back(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection inside a transaction that is never committed: the next example starts from
+    the same empty warehouse."""
+    connection = duckdb.connect(str(database))
+    try:
+        connection.execute("SET TimeZone = 'UTC'")
+        connection.execute("BEGIN TRANSACTION")
+        yield connection
+    finally:
+        connection.close()  # closing without a commit rolls the transaction back
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
-import duckdb
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.analytics.conftest import rolled_back
 from tests.analytics.world import definition, execution, task
-from warehouse.store import Warehouse
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -39,25 +37,15 @@ def _longest(weights: list[int], deps: list[list[int]]) -> int:
     return max(best_from(i) for i in range(len(weights)) if not deps[i])
 
 
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("critical-path")
-    with Warehouse(directory) as wh:
-        wh.ensure_schema()
-    return directory / "workflows.duckdb"
-
-
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(dags())
 def test_critical_path_equals_brute_force(
-    database: Path, dag: tuple[list[int], list[list[int]]]
+    empty_database: Path, dag: tuple[list[int], list[list[int]]]
 ) -> None:
     weights, deps = dag
-    con = duckdb.connect(str(database))
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with rolled_back(empty_database) as con:
         execution(con, "X", "w", "1", "COMPLETED", START, START, START, definition_hash="HX")
         for i, weight in enumerate(weights):
             definition(con, "HX", f"t{i}", [f"t{d}" for d in deps[i]])
@@ -65,9 +53,6 @@ def test_critical_path_equals_brute_force(
         got = con.execute(
             "SELECT critical_path_ms, critical_path FROM critical_paths WHERE execution_id = 'X'"
         ).fetchall()
-        con.execute("ROLLBACK")
-    finally:
-        con.close()
     total, path = got[0]
     assert total == _longest(weights, deps)
     # The path is a real dependsOn chain whose weights add up to the total.

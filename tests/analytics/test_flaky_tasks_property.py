@@ -7,13 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tests.analytics.conftest import rolled_back
 from tests.analytics.world import execution, task
-from warehouse.store import Warehouse
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 STATUSES = ("COMPLETED", "FAILED", "TIMED_OUT", "SKIPPED", "IN_PROGRESS")
@@ -86,30 +84,17 @@ FAILURE_SKIP_SUCCESS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("flaky-tasks")
-    with Warehouse(directory) as wh:
-        wh.ensure_schema()
-    return directory / "workflows.duckdb"
-
-
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, deadline=None)
 @given(executions, st.sampled_from([None, 7_200_000]))
 @example(FAILURE_SKIP_SUCCESS, None)
 def test_flaky_tasks_equals_the_plain_definition(
-    database: Path,
+    empty_database: Path,
     drawn: list[tuple[str, int | None, list[tuple[str, str]]]],
     window_ms: int | None,
 ) -> None:
-    con = duckdb.connect(str(database))
-    try:
-        con.execute("SET TimeZone = 'UTC'")
+    with rolled_back(empty_database) as con:
         if window_ms is not None:
             con.execute("SET VARIABLE flaky_window_ms = ?", [window_ms])
-        con.execute("BEGIN TRANSACTION")
         for i, (workflow, hours, tasks) in enumerate(drawn):
             execution_id = f"E{i}"
             if hours is not None:
@@ -119,7 +104,4 @@ def test_flaky_tasks_equals_the_plain_definition(
                 task(con, execution_id, xid, status, None, None, attempt=attempt)
         got = sorted(con.execute("SELECT * FROM flaky_tasks").fetchall(), key=repr)
         want = sorted(con.execute(PLAIN).fetchall(), key=repr)
-        con.execute("ROLLBACK")
-    finally:
-        con.close()
     assert got == want

@@ -6,13 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.analytics.conftest import rolled_back
 from tests.analytics.world import execution, task
-from warehouse.store import Warehouse
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 FAILED = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT", "COMPLETED_WITH_ERRORS")
@@ -64,39 +62,22 @@ rows = st.lists(
 )
 
 
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("task-outcomes")
-    with Warehouse(directory) as wh:
-        wh.ensure_schema()
-    return directory / "workflows.duckdb"
-
-
 def _at(seconds: int | None) -> datetime | None:
     return None if seconds is None else START + timedelta(seconds=seconds)
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+Row = tuple[str, str, str, int | None, int | None, int | None, str | None]
+
+
+@settings(max_examples=150, deadline=None)
 @given(rows)
-def test_task_outcomes_equals_the_plain_definition(
-    database: Path,
-    drawn: list[tuple[str, str, str, int | None, int | None, int | None, str | None]],
-) -> None:
-    con = duckdb.connect(str(database))
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("BEGIN TRANSACTION")
+def test_task_outcomes_equals_the_plain_definition(empty_database: Path, drawn: list[Row]) -> None:
+    with rolled_back(empty_database) as con:
         execution(con, "X", "w", "1", "COMPLETED", START, START, START)
         execution(con, "Y", "w", "2", "FAILED", START, START, None)
         for execution_id, xid, status, attempt, start, end, parent in drawn:
-            task(
-                con, execution_id, xid, status, _at(start), _at(end), parent=parent, attempt=attempt
-            )
+            times = _at(start), _at(end)
+            task(con, execution_id, xid, status, *times, parent=parent, attempt=attempt)
         got = sorted(con.execute(VIEW).fetchall(), key=repr)
         want = sorted(con.execute(PLAIN, [list(FAILED)]).fetchall(), key=repr)
-        con.execute("ROLLBACK")
-    finally:
-        con.close()
     assert got == want
