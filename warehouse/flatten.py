@@ -252,7 +252,7 @@ class _Parsed:
     created_ms: int
     raw: Any
     # The fast path's tasks, still as decoded: their columns are built for the whole batch at
-    # once (see _wire_task_columns); ``tasks`` is then empty.
+    # once (see _wire_tasks_frame); ``tasks`` is then empty.
     wire_tasks: list[WireTask] | None = None
 
 
@@ -908,9 +908,24 @@ def flatten_details(records: Iterable[Any], *, ingested_at: datetime) -> FlatBat
     try:
         return _flatten(records, at, check_utf8=False)
     except _NotUtf8:
-        # Rare (a damaged body): check each answer's payloads, so that only the answers at
-        # fault are rejected, exactly as if they had been checked one by one from the start.
-        return _flatten(records, at, check_utf8=True)
+        pass
+    # Rare (a damaged body): check each answer's payloads, so that only the answers at fault
+    # are rejected, exactly as if they had been checked one by one from the start. (Outside the
+    # handler: the exception's traceback would keep the first pass's columns alive.)
+    return _flatten(records, at, check_utf8=True)
+
+
+def _not_utf8(p: _Parsed) -> bool:
+    """Whether a fast-path execution's raw payloads hold bytes that are not UTF-8. The batch
+    checks its winners' payloads when it builds their columns; this is for the answers that
+    never get there (replaced by a later answer, or rejected for a task id clash)."""
+    try:
+        for t in p.wire_tasks or ():
+            bytes(t.input).decode()
+            bytes(t.output).decode()
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _flatten(records: list[Any], at: datetime, *, check_utf8: bool) -> FlatBatch:
@@ -934,7 +949,10 @@ def _flatten(records: list[Any], at: datetime, *, check_utf8: bool) -> FlatBatch
                 rejected.append((rec, str(exc)))
                 continue
         # pop then insert so the batch keeps the order of the winning (last) occurrence
-        parsed.pop(p.execution[0], None)
+        earlier = parsed.pop(p.execution[0], None)
+        if earlier is not None and _not_utf8(earlier):
+            raw, problem = _answer_as_record(earlier.raw)
+            rejected.append((raw, problem or "detail answer is not valid JSON"))
         parsed[p.execution[0]] = p
 
     executions: list[tuple[Any, ...]] = []
@@ -947,7 +965,12 @@ def _flatten(records: list[Any], at: datetime, *, check_utf8: bool) -> FlatBatch
         clash = next((t for t in p.task_ids if t in task_owner), None)
         if clash is not None:
             reason = f"executedTasks: task id {clash} also belongs to {task_owner[clash]}"
-            raw = _answer_as_record(p.raw)[0] if type(p.raw) is DetailAnswer else p.raw
+            if type(p.raw) is DetailAnswer:
+                raw, problem = _answer_as_record(p.raw)
+                # An answer that is not UTF-8 is rejected as not valid JSON first.
+                reason = problem if problem is not None and _not_utf8(p) else reason
+            else:
+                raw = p.raw
             rejected.append((raw, reason))
             continue
         task_owner.update(zip(p.task_ids, repeat(execution_id)))

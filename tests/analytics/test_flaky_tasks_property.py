@@ -61,10 +61,12 @@ LEFT JOIN cross_recoveries AS c
     AND c.task_external_id = p.task_external_id
 """
 
-# Per execution: its workflow, its created time in hours (ties on purpose; None: no execution
-# row, so no workflow either), and its task rows as (task, status) in attempt order.
+# Per execution: its CDF project, its workflow, its created time in hours (ties on purpose;
+# None: no execution row, so no workflow either), and its task rows as (task, status) in
+# attempt order.
 executions = st.lists(
     st.tuples(
+        st.sampled_from(["p1", "p1", "p2"]),
         st.sampled_from(["w1", "w1", "w1", "w2"]),
         st.none() | st.integers(0, 30) | st.integers(0, 4),
         st.lists(
@@ -78,9 +80,9 @@ executions = st.lists(
 )
 # A failure, then a skip, then a success: the skip must not break the pair.
 FAILURE_SKIP_SUCCESS = [
-    ("w1", 0, [("a", "FAILED")]),
-    ("w1", 1, [("a", "SKIPPED")]),
-    ("w1", 2, [("a", "COMPLETED")]),
+    ("p1", "w1", 0, [("a", "FAILED")]),
+    ("p1", "w1", 1, [("a", "SKIPPED")]),
+    ("p1", "w1", 2, [("a", "COMPLETED")]),
 ]
 
 
@@ -89,19 +91,29 @@ FAILURE_SKIP_SUCCESS = [
 @example(FAILURE_SKIP_SUCCESS, None)
 def test_flaky_tasks_equals_the_plain_definition(
     empty_database: Path,
-    drawn: list[tuple[str, int | None, list[tuple[str, str]]]],
+    drawn: list[tuple[str, str, int | None, list[tuple[str, str]]]],
     window_ms: int | None,
 ) -> None:
     with rolled_back(empty_database) as con:
         if window_ms is not None:
             con.execute("SET VARIABLE flaky_window_ms = ?", [window_ms])
-        for i, (workflow, hours, tasks) in enumerate(drawn):
+        for i, (project, workflow, hours, tasks) in enumerate(drawn):
             execution_id = f"E{i}"
             if hours is not None:
                 created = START + timedelta(hours=hours)
-                execution(con, execution_id, workflow, "1", "COMPLETED", created, created, None)
+                execution(
+                    con,
+                    execution_id,
+                    workflow,
+                    "1",
+                    "COMPLETED",
+                    created,
+                    created,
+                    None,
+                    project=project,
+                )
             for attempt, (xid, status) in enumerate(tasks, start=1):
-                task(con, execution_id, xid, status, None, None, attempt=attempt)
+                task(con, execution_id, xid, status, None, None, attempt=attempt, project=project)
         got = sorted(con.execute("SELECT * FROM flaky_tasks").fetchall(), key=repr)
         want = sorted(con.execute(PLAIN).fetchall(), key=repr)
     assert got == want

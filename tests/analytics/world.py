@@ -69,11 +69,13 @@ def execution(
     *,
     definition_hash: str | None = None,
     reason: str | None = None,
+    project: str = PROJECT,
 ) -> None:
     _insert(
         con,
         "workflow_executions",
         {
+            "cdf_project": project,
             "execution_id": execution_id,
             "workflow_external_id": workflow,
             "workflow_version": version,
@@ -101,12 +103,14 @@ def task(
     parent: str | None = None,
     attempt: int | None = None,
     reason: str | None = None,
+    project: str = PROJECT,
 ) -> None:
     _task_counter[0] += 1
     _insert(
         con,
         "task_executions",
         {
+            "cdf_project": project,
             "task_execution_id": f"{execution_id}-task-{_task_counter[0]:04d}",
             "execution_id": execution_id,
             "task_external_id": external_id,

@@ -145,13 +145,22 @@ def test_bytes_that_are_not_utf8_reject_the_answer_not_the_batch() -> None:
     flat = flatten_details(answers, ingested_at=NOW)
     assert flat.executions["execution_id"].to_list() == ["exec-2"]
     assert flat.rejected["reason"].to_list() == ["detail answer for 'exec-1' is not valid JSON"] * 2
-    # Judged answer by answer, as if each were checked alone: a later damaged answer for an
-    # execution leaves the earlier good one standing.
-    flat = flatten_details(
-        [_answer(_clean_record("exec-1"), "exec-1"), answers[0]], ingested_at=NOW
-    )
+    # Judged answer by answer, as if each were checked alone, whatever else the batch holds.
+    not_json = "detail answer for 'exec-1' is not valid JSON"
+    good = _answer(_clean_record("exec-1"), "exec-1")
+    for batch in ([good, answers[0]], [answers[0], good]):  # damaged answer last, then first
+        flat = flatten_details(batch, ingested_at=NOW)
+        assert flat.executions["execution_id"].to_list() == ["exec-1"]
+        assert flat.rejected["reason"].to_list() == [not_json]
+    # A damaged answer whose task ids clash with another execution's is rejected as not JSON.
+    rec = _clean_record("exec-9")
+    for t, owned in zip(rec["executedTasks"], ["exec-1-a", "exec-1-b"], strict=True):
+        t["id"] = owned  # exec-1's task ids
+    damaged = orjson.dumps(rec).replace(b'"ok":true', b'"ok":"\xff"', 1)
+    assert damaged != orjson.dumps(rec)
+    flat = flatten_details([good, DetailAnswer("exec-9", damaged)], ingested_at=NOW)
     assert flat.executions["execution_id"].to_list() == ["exec-1"]
-    assert flat.rejected.height == 1
+    assert flat.rejected["reason"].to_list() == ["detail answer for 'exec-9' is not valid JSON"]
 
 
 @settings(max_examples=300, deadline=None)
