@@ -558,10 +558,8 @@ def _parse_wire_unchecked(
     task_ids = list(map(_ID, tasks_in))
     if len(set(task_ids)) != len(task_ids) or len(d.input) > MAX_INPUT_BYTES:
         return None
-    if check_utf8:
-        for t in tasks_in:
-            bytes(t.input).decode()
-            bytes(t.output).decode()
+    if check_utf8 and _not_utf8(tasks_in):
+        return None
     definition_hash: str | None = None
     definitions: list[tuple[Any, ...]] = []
     extra: str | None = None
@@ -788,7 +786,7 @@ def _wire_tasks_frame(run: list[_Parsed]) -> pl.DataFrame:
     tasks: list[WireTask] = list(chain.from_iterable(p.wire_tasks or () for p in run))
     counts = [len(p.wire_tasks or ()) for p in run]
     values: dict[str, Any] = {
-        "task_execution_id": list(map(_ID, tasks)),
+        "task_execution_id": list(chain.from_iterable(p.task_ids for p in run)),
         "execution_id": list(
             chain.from_iterable(map(repeat, (p.execution[0] for p in run), counts))
         ),
@@ -915,12 +913,12 @@ def flatten_details(records: Iterable[Any], *, ingested_at: datetime) -> FlatBat
     return _flatten(records, at, check_utf8=True)
 
 
-def _not_utf8(p: _Parsed) -> bool:
-    """Whether a fast-path execution's raw payloads hold bytes that are not UTF-8. The batch
-    checks its winners' payloads when it builds their columns; this is for the answers that
-    never get there (replaced by a later answer, or rejected for a task id clash)."""
+def _not_utf8(tasks: Iterable[WireTask]) -> bool:
+    """Whether raw task payloads hold bytes that are not UTF-8. The batch checks its winners'
+    payloads when it builds their columns; this serves the per-answer retry and the answers
+    that never get there (replaced by a later answer, or rejected for a task id clash)."""
     try:
-        for t in p.wire_tasks or ():
+        for t in tasks:
             bytes(t.input).decode()
             bytes(t.output).decode()
     except UnicodeDecodeError:
@@ -950,7 +948,7 @@ def _flatten(records: list[Any], at: datetime, *, check_utf8: bool) -> FlatBatch
                 continue
         # pop then insert so the batch keeps the order of the winning (last) occurrence
         earlier = parsed.pop(p.execution[0], None)
-        if earlier is not None and _not_utf8(earlier):
+        if earlier is not None and _not_utf8(earlier.wire_tasks or ()):
             raw, problem = _answer_as_record(earlier.raw)
             rejected.append((raw, problem or "detail answer is not valid JSON"))
         parsed[p.execution[0]] = p
@@ -968,7 +966,9 @@ def _flatten(records: list[Any], at: datetime, *, check_utf8: bool) -> FlatBatch
             if type(p.raw) is DetailAnswer:
                 raw, problem = _answer_as_record(p.raw)
                 # An answer that is not UTF-8 is rejected as not valid JSON first.
-                reason = problem if problem is not None and _not_utf8(p) else reason
+                reason = (
+                    problem if problem is not None and _not_utf8(p.wire_tasks or ()) else reason
+                )
             else:
                 raw = p.raw
             rejected.append((raw, reason))
