@@ -11,8 +11,9 @@ workflow and a ``*`` row that applies to every workflow without its own value:
 own 95th-percentile duration of its COMPLETED runs in the warehouse (nearest rank; no target
 while the workflow has fewer than 20 such runs), so that a breach means "slower than 19 in 20 of
 its own successful runs" until someone sets a real budget. ``deadline_utc`` is a time of day
-(``HH:MM`` or ``HH:MM:SS``, UTC) by which a day's run must have finished. An empty cell means "inherit the
-``*`` row's value" (and no target when the ``*`` row has none either). Other columns are ignored.
+(``HH:MM`` or ``HH:MM:SS``, UTC) by which a day's run must have finished. An empty cell means
+"inherit the ``*`` row's value" (and no target when the ``*`` row has none either). Other
+columns are ignored.
 """
 
 from __future__ import annotations
