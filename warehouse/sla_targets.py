@@ -45,9 +45,7 @@ CREATE TABLE IF NOT EXISTS sla_targets (
 )
 """
 # Targets files before percentiles made the table without the last column.
-ADD_PERCENTILE_SQL = (
-    "ALTER TABLE sla_targets ADD COLUMN IF NOT EXISTS duration_percentile DOUBLE"
-)
+ADD_PERCENTILE_SQL = "ALTER TABLE sla_targets ADD COLUMN IF NOT EXISTS duration_percentile DOUBLE"
 _PERCENTILE = re.compile(r"[pP](\d{1,2}(?:\.\d+)?)")
 
 
