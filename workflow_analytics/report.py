@@ -267,7 +267,9 @@ def render_html(data: AnalyticsData) -> str:
         "<h3>Tasks</h3>",
         html_table(data.task_reasons, "no failed tasks"),
         "<h2>SLA breaches</h2>",
-        figure("sla-breaches", "SLA breaches per day"),
+        "<p>Targets from the SLA targets file; a budget of <code>p95</code> (the shipped "
+        "default) is each workflow's own 95th-percentile completed run.</p>",
+        figure("sla-breaches", "SLA breaches per day by workflow"),
         html_table(data.latest_sla_breaches, "no SLA breaches"),
         "<h2>Scheduled runs that never happened</h2>",
         "<p>Fires each schedule trigger's cron promised, against the fires CDF recorded: a "
@@ -275,6 +277,8 @@ def render_html(data: AnalyticsData) -> str:
         html_table(data.trigger_summary, "no schedule triggers"),
         html_table(data.latest_trigger_misses, "no missed runs"),
         "<h2>Slowest critical paths</h2>",
+        "<p>Each workflow's slowest COMPLETED run: runs that failed or hit the timeout are "
+        "left out (a run stopped at 24 h is one hung task, not where time goes).</p>",
         figure("critical-paths", "Slowest critical paths"),
         html_table(data.slowest_critical_paths, "no critical paths"),
         "<h2>Task hot spots</h2>",
@@ -282,6 +286,8 @@ def render_html(data: AnalyticsData) -> str:
         "<h2>Flaky tasks</h2>",
         html_table(data.flaky_tasks, "no flaky tasks"),
         "<h2>Time to resolution</h2>",
+        "<p>An incident opens when a run fails and is resolved by the first COMPLETED run that "
+        "ended after it; time to resolution is end to end, never negative.</p>",
         html_table(data.mttr_by_workflow, "no incidents"),
         "<h2>Stuck runs</h2>",
         html_table(data.stuck_runs, "no stuck runs"),

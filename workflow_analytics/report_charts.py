@@ -58,6 +58,9 @@ def chart_success_rate(data: AnalyticsData) -> Figure:
         rows, PANEL_COLUMNS, figsize=(9, 1.9 * rows + 0.6), sharex=True, sharey=True,
         layout="constrained", squeeze=False,
     )  # fmt: skip
+    # Shared y axis from just below the lowest rate shown, so a dip from 98 % to 85 % is visible.
+    lowest = min(frame["success_rate"].min() or 0.0, 1.0) * 100  # type: ignore[operator]
+    floor = max(0.0, math.floor(lowest / 10) * 10 - 5)
     failures = dict(
         per_workflow.group_by("workflow_external_id").agg(pl.col("failed").sum()).iter_rows()
     )
@@ -66,7 +69,7 @@ def chart_success_rate(data: AnalyticsData) -> Figure:
         ax.plot(overall["week"], overall["success_rate"] * 100, color="#bbbbbb", lw=1.5)
         ax.plot(part["week"], part["success_rate"] * 100, color="#c0392b", marker=".", lw=1.5)
         ax.set_title(f"{name} ({failures.get(name, 0):,} failed)", fontsize=8)
-        ax.set_ylim(-2, 102)
+        ax.set_ylim(floor, 101)
         ax.tick_params(labelsize=7)
         ax.grid(axis="y", alpha=0.3)
     for ax in list(axes.flat)[len(names) :]:
@@ -137,7 +140,7 @@ def chart_sla_breaches(data: AnalyticsData) -> Figure:
             ax.bar(days, values, bottom=bottom, color=colour, label=f"{workflow} ({total:,})")
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_ylabel("breaching executions")
-        ax.legend(fontsize=7, ncols=2, loc="upper left")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         fig.autofmt_xdate()
     ax.set_title("SLA breaches per UTC day, by workflow (targets: config/sla_targets.csv)")
     return fig
