@@ -19,10 +19,10 @@ import duckdb
 import httpx
 
 from warehouse.alerts import alerts_sql, ensure_alerts_table
-from workflow_analytics.alerts.config import AlertsConfig
+from workflow_analytics.alerts.config import AlertsConfig, Destination
 from workflow_analytics.alerts.events import Routed, query_events, route_events
 from workflow_analytics.alerts.render import slack_body, webhook_body
-from workflow_analytics.alerts.senders import Sender
+from workflow_analytics.alerts.senders import Sender, SendResult
 
 log = logging.getLogger("workflow_analytics.alerts")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -30,8 +30,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass
 class AlertsReport:
-    events_found: int = 0  # events in the window (and pending retries), before routing
-    skipped_history: int = 0  # routed events older than the lookback, never sent
+    events_found: int = 0  # events in the lookback (or of a pending retry), before routing
     already_sent: int = 0  # routed events the destination already has
     messages_sent: int = 0
     messages_failed: int = 0
@@ -46,7 +45,6 @@ class AlertsReport:
             "events_sent": self.events_sent,
             "events_failed": self.events_failed,
             "events_already_sent": self.already_sent,
-            "events_skipped_as_history": self.skipped_history,
             "messages_sent": self.messages_sent,
             "messages_failed": self.messages_failed,
             "events_sent_by_kind": dict(self.by_kind),
@@ -93,7 +91,7 @@ def run_alerts(
         if key in sent:
             report.already_sent += 1
         elif item.event.event_time < since and key not in pending:
-            report.skipped_history += 1
+            continue  # history (older than the lookback), read only to retry pending sends
         else:
             todo.setdefault(item.destination, []).append(item)
 
@@ -102,12 +100,12 @@ def run_alerts(
             destination = config.destinations[name]
             batches = [items] if destination.digest else [[i] for i in items]
             for batch in batches:
-                template = config.ui_execution_url
-                if destination.type == "slack":
-                    body = slack_body(batch, destination.digest, template, now)
+                if name in report.errors:
+                    # The destination failed earlier in this run: the rest waits for the next
+                    # run instead of hammering a receiver that is down.
+                    result = SendResult(False, report.errors[name])
                 else:
-                    body = webhook_body(batch, name, destination.digest, template, now)
-                result = sender.post(destination, body)
+                    result = sender.post(destination, _body(batch, destination, config, now))
                 _record(con, batch, result.ok, result.error, now)
                 if result.ok:
                     report.messages_sent += 1
@@ -122,6 +120,15 @@ def run_alerts(
             if name in report.errors:
                 log.warning("alerts to %s not delivered: %s", name, report.errors[name])
     return report
+
+
+def _body(
+    batch: list[Routed], destination: Destination, config: AlertsConfig, now: datetime
+) -> dict[str, Any]:
+    template = config.ui_execution_url
+    if destination.type == "slack":
+        return slack_body(batch, destination.digest, template, now)
+    return webhook_body(batch, destination.name, destination.digest, template, now)
 
 
 def _record(

@@ -2,8 +2,9 @@
 
 The URL and token come from the environment variables a destination names; they are secrets
 (a Slack incoming-webhook URL is its own credential), so nothing here puts them in an error,
-a log line or a return value: a failure is described by the host-free reason only (status
-code or exception type). Plain http is refused except to loopback, as for CDF itself.
+a log line or a return value: a failure is described by its status code or exception type
+only. Requests go straight to an httpx transport rather than through ``httpx.Client``, whose
+INFO log line names the full URL. Plain http is refused except to loopback, as for CDF.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def check_url(url: str, variable: str) -> str | None:
 
 
 class Sender:
-    """Posts JSON documents to destinations; one httpx client for the whole run."""
+    """Posts JSON documents to destinations; one connection pool for the whole run."""
 
     def __init__(
         self,
@@ -61,18 +62,12 @@ class Sender:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.env = os.environ if env is None else env
-        # trust_env=False: a proxy set for other tools must not see a Slack URL by accident;
-        # TLS is verified.
-        self._client = httpx.Client(
-            timeout=TIMEOUT,
-            transport=transport,
-            trust_env=False,
-            headers={"user-agent": USER_AGENT},
-            follow_redirects=False,
-        )
+        # TLS verified; no proxy from the environment (a proxy set for other tools would see
+        # the URLs); redirects are not followed.
+        self._transport = transport or httpx.HTTPTransport(verify=True, retries=0)
 
     def close(self) -> None:
-        self._client.close()
+        self._transport.close()
 
     def __enter__(self) -> Sender:
         return self
@@ -96,12 +91,22 @@ class Sender:
         problem = self.problem(destination)
         if problem:
             return SendResult(False, problem)
-        headers = {"content-type": "application/json"}
+        headers = {"content-type": "application/json", "user-agent": USER_AGENT}
         if destination.token_env:
             headers["authorization"] = f"Bearer {self.env[destination.token_env].strip()}"
-        url = self.env[destination.url_env].strip()
+        request = httpx.Request(
+            "POST",
+            self.env[destination.url_env].strip(),
+            headers=headers,
+            content=orjson.dumps(body),
+            extensions={"timeout": TIMEOUT.as_dict()},
+        )
         try:
-            response = self._client.post(url, content=orjson.dumps(body), headers=headers)
+            response = self._transport.handle_request(request)
+            try:
+                response.read()
+            finally:
+                response.close()
         except httpx.TimeoutException:
             return SendResult(False, "timed out")
         except httpx.HTTPError as exc:
