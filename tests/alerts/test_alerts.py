@@ -294,3 +294,42 @@ def test_the_file_refuses_secrets_and_unknown_names(tmp_path: Path) -> None:
         read_alerts_config(path)
     # The shipped file parses and sends nothing until a route is added.
     assert not read_alerts_config(env={}).enabled
+
+
+def test_a_route_can_ask_for_a_digest_on_its_own(
+    con: duckdb.DuckDBPyConnection, hook: Receiver
+) -> None:
+    expected = events_in(con)
+    noisy = next(e.workflow_external_id for e in expected if e.kind == "duration")
+    cfg = config(
+        routes=[
+            {"destinations": ["ops"], "workflows": [noisy], "digest": True},
+            {"destinations": ["ops"], "workflows": ["*"], "kinds": ["stuck"]},
+        ]
+    )
+    run_alerts(con, cfg, now=NOW, env={"OPS_URL": hook.url})
+    digests = [b for b in hook.bodies() if b["digest"]]
+    singles = [b for b in hook.bodies() if not b["digest"]]
+    # Every event of the noisy workflow in one message; other workflows' stuck runs one each.
+    assert len(digests) == 1
+    assert {e["workflow_external_id"] for e in digests[0]["events"]} == {noisy}
+    assert digests[0]["event_count"] == sum(e.workflow_external_id == noisy for e in expected)
+    assert all(b["event_count"] == 1 and b["events"][0]["kind"] == "stuck" for b in singles)
+    assert len(singles) == sum(
+        e.kind == "stuck" and e.workflow_external_id != noisy for e in expected
+    )
+
+
+def test_failed_sends_are_retried_for_retry_days_only(
+    con: duckdb.DuckDBPyConnection, hook: Receiver
+) -> None:
+    cfg = config(retry_days=2)
+    hook.status = 503
+    failed = run_alerts(con, cfg, now=NOW, env={"OPS_URL": hook.url})
+    assert failed.events_failed > 0
+    hook.status = 200
+    hook.clear()
+    # Three days later the first attempts are older than retry_days and the events older than
+    # the lookback: nothing is sent any more.
+    late = run_alerts(con, cfg, now=NOW + timedelta(days=3), env={"OPS_URL": hook.url})
+    assert late.events_sent == 0 and hook.requests == []

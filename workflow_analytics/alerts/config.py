@@ -55,6 +55,9 @@ class Route:
     workflows: tuple[str, ...] = ("*",)
     kinds: tuple[str, ...] = EVENT_KINDS
     owners: tuple[str, ...] = ()
+    # The matching events go into their destinations' digest (one message per run), even for
+    # a destination that otherwise sends one message per event.
+    digest: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class AlertsConfig:
     # Events older than this when first found are history: not sent unless include_history.
     lookback_hours: float = 48.0
     include_history: bool = False
+    # How long a failed send is retried (from its first attempt); an event still failing after
+    # that, or gone from the views (a stuck run that finished), is dropped.
+    retry_days: float = 7.0
     # A project's rejected records on one day (per workflow) that make a source anomaly event.
     anomaly_min_rejected: int = 1
     ui_execution_url: str | None = None
@@ -120,7 +126,7 @@ def _destination(name: str, raw: Any, where: str) -> Destination:
 def _route(raw: Any, where: str, destinations: Mapping[str, Destination]) -> Route:
     if not isinstance(raw, dict):
         raise AlertsConfigError(f"{where}: expected a table")
-    unknown = set(raw) - {"cdf_project", "workflows", "kinds", "owners", "destinations"}
+    unknown = set(raw) - {"cdf_project", "workflows", "kinds", "owners", "destinations", "digest"}
     if unknown:
         raise AlertsConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     names = _strings(raw.get("destinations"), f"{where}.destinations", ())
@@ -135,7 +141,11 @@ def _route(raw: Any, where: str, destinations: Mapping[str, Destination]) -> Rou
         raise AlertsConfigError(
             f"{where}: unknown kind(s) {', '.join(bad)}; known: {', '.join(EVENT_KINDS)}"
         )
+    digest = raw.get("digest", False)
+    if not isinstance(digest, bool):
+        raise AlertsConfigError(f"{where}: digest must be true or false")
     return Route(
+        digest=digest,
         destinations=names,
         cdf_projects=_strings(raw.get("cdf_project"), f"{where}.cdf_project", ("*",)),
         workflows=_strings(raw.get("workflows"), f"{where}.workflows", ("*",)),
@@ -152,12 +162,16 @@ def parse_alerts_config(
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise AlertsConfigError(f"{where}: [settings] must be a table")
-    unknown = set(settings) - {"lookback_hours", "include_history", "anomaly_min_rejected"}
+    known = {"lookback_hours", "include_history", "anomaly_min_rejected", "retry_days"}
+    unknown = set(settings) - known
     if unknown:
         raise AlertsConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
     lookback = settings.get("lookback_hours", 48)
     if isinstance(lookback, bool) or not isinstance(lookback, int | float) or lookback <= 0:
         raise AlertsConfigError(f"{where}: lookback_hours must be a positive number")
+    retry_days = settings.get("retry_days", 7)
+    if isinstance(retry_days, bool) or not isinstance(retry_days, int | float) or retry_days < 0:
+        raise AlertsConfigError(f"{where}: retry_days must be a number >= 0")
     history = settings.get("include_history", False)
     if not isinstance(history, bool):
         raise AlertsConfigError(f"{where}: include_history must be true or false")
@@ -185,6 +199,7 @@ def parse_alerts_config(
         destinations=destinations,
         lookback_hours=float(lookback),
         include_history=history,
+        retry_days=float(retry_days),
         anomaly_min_rejected=threshold,
         ui_execution_url=env.get(UI_URL_VARIABLE, "").strip() or None,
     )

@@ -45,11 +45,13 @@ class AlertEvent:
 
 @dataclass(frozen=True)
 class Routed:
-    """An event for one destination, with the owners the matching routes name."""
+    """An event for one destination, with the owners the matching routes name; ``digest`` when
+    the destination or one of those routes asks for a digest."""
 
     event: AlertEvent
     destination: str
     owners: tuple[str, ...]
+    digest: bool = False
 
 
 def query_events(
@@ -84,12 +86,18 @@ def route_events(events: list[AlertEvent], config: AlertsConfig) -> list[Routed]
     out: list[Routed] = []
     for event in events:
         owners: dict[str, list[str]] = {}
+        digest: dict[str, bool] = {}
         for route in config.routes:
             if _route_matches(route, event):
                 for destination in route.destinations:
                     names = owners.setdefault(destination, [])
                     names.extend(o for o in route.owners if o not in names)
-        out.extend(Routed(event, d, tuple(o)) for d, o in owners.items())
+                    digest[destination] = (
+                        digest.get(destination, False)
+                        or route.digest
+                        or config.destinations[destination].digest
+                    )
+        out.extend(Routed(event, d, tuple(o), digest[d]) for d, o in owners.items())
     return out
 
 

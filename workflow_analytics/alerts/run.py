@@ -4,7 +4,7 @@ An event is *new* for a destination when ``alerts_sent`` has no delivered row fo
 older than the lookback (``lookback_hours`` before now) are history and are not sent, so the
 first run on a full warehouse, or a backfill of old days, does not page anyone about the past;
 ``include_history = true`` sends them. An event whose send failed keeps its row without
-``sent_at`` and is sent again on the next run, whatever its age.
+``sent_at`` and is sent again on the next runs, whatever its age, for ``retry_days``.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ def run_alerts(
     else:
         con.execute("SET VARIABLE analytics_now = ?::TIMESTAMPTZ", [now])
     since = _EPOCH if config.include_history else now - timedelta(hours=config.lookback_hours)
-    pending_rows = con.execute(alerts_sql("pending")).fetchall()
+    retry_since = now - timedelta(days=config.retry_days)
+    pending_rows = con.execute(alerts_sql("pending"), {"retry_since": retry_since}).fetchall()
     pending = _keys(pending_rows)
     oldest_pending = min((r[3] for r in pending_rows if r[3] is not None), default=since)
     events = query_events(con, min(since, oldest_pending), config.anomaly_min_rejected)
@@ -98,7 +99,8 @@ def run_alerts(
     with Sender(env, transport) as sender:
         for name, items in todo.items():
             destination = config.destinations[name]
-            batches = [items] if destination.digest else [[i] for i in items]
+            digest = [i for i in items if i.digest]
+            batches = [[i] for i in items if not i.digest] + ([digest] if digest else [])
             for batch in batches:
                 if name in report.errors:
                     # The destination failed earlier in this run: the rest waits for the next
@@ -126,9 +128,10 @@ def _body(
     batch: list[Routed], destination: Destination, config: AlertsConfig, now: datetime
 ) -> dict[str, Any]:
     template = config.ui_execution_url
+    digest = batch[0].digest
     if destination.type == "slack":
-        return slack_body(batch, destination.digest, template, now)
-    return webhook_body(batch, destination.name, destination.digest, template, now)
+        return slack_body(batch, digest, template, now)
+    return webhook_body(batch, destination.name, digest, template, now)
 
 
 def _record(

@@ -1,7 +1,7 @@
 -- events_stuck
 -- Description: alert events for runs stuck past their workflow's usual p95 duration or near
---   CDF's 24 h cap (stuck_runs), created at or after $since. One event per execution: it is
---   sent once however long the run stays stuck.
+--   CDF's 24 h cap (stuck_runs), started (or, still queued, created) at or after $since. One
+--   event per execution: it is sent once however long the run stays stuck.
 -- Depends: stuck_runs.
 -- Columns: the alert event columns (warehouse.alerts.EVENT_COLUMNS).
 SELECT
@@ -25,5 +25,5 @@ SELECT
     END
         || ' (usual p95 over ' || s.history_runs || ' runs)' AS detail
 FROM stuck_runs AS s
-WHERE s.created_time >= $since
-ORDER BY s.created_time, event_key;
+WHERE coalesce(s.start_time, s.created_time) >= $since
+ORDER BY event_time, event_key;
