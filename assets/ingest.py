@@ -21,6 +21,7 @@ from assets.common import (
     WAREHOUSE_POOL,
     column_schema,
 )
+from assets.freshness import NIGHTLY_FRESHNESS
 from cdf_client.errors import CdfError, SourceUnavailableError
 from pipelines.partitions import daily_history
 from pipelines.resources import CdfResource, WarehouseResource
@@ -208,6 +209,8 @@ def _table_spec(table: Any) -> dg.AssetSpec:
         kinds={"duckdb", "parquet"},
         owners=OWNERS,
         deps=[history_backfill],
+        # A missed nightly turns these red in the UI even when no run happens to check them.
+        freshness_policy=NIGHTLY_FRESHNESS,
         metadata={
             "dagster/column_schema": column_schema(table),
             "dagster/table_name": f"workflows.main.{table.name}",

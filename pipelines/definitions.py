@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.alerts import workflow_alerts
 from assets.checks import ALL_CHECKS
 from assets.ingest import cdf_incremental_ingest, history_backfill
 from assets.views import analytics_views
@@ -17,7 +18,7 @@ from pipelines.resources import CdfResource, WarehouseResource
 from pipelines.schedules import nightly_ingest_schedule
 
 defs = dg.Definitions(
-    assets=[cdf_incremental_ingest, history_backfill, analytics_views],
+    assets=[cdf_incremental_ingest, history_backfill, analytics_views, workflow_alerts],
     asset_checks=ALL_CHECKS,
     jobs=[nightly_ingest_job, history_backfill_job],
     schedules=[nightly_ingest_schedule],

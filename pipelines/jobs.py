@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.alerts import ALERTS_ASSET
 from assets.ingest import INGEST_TABLE_KEYS, history_backfill
 from assets.views import VIEW_KEYS
 from pipelines.partitions import daily_history
 
-NIGHTLY_SELECTION = dg.AssetSelection.assets(*INGEST_TABLE_KEYS, *VIEW_KEYS)
+NIGHTLY_SELECTION = dg.AssetSelection.assets(*INGEST_TABLE_KEYS, *VIEW_KEYS, ALERTS_ASSET)
 
 nightly_ingest_job = dg.define_asset_job(
     name="nightly_ingest",
     selection=NIGHTLY_SELECTION,
-    description="Incremental ingest of CDF workflow executions, then the analytics views.",
+    description="Incremental ingest of CDF workflow executions, then the analytics views, then "
+    "the alerts on new events.",
     tags={"workflow_analytics/kind": "incremental"},
 )
 

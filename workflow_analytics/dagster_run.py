@@ -80,8 +80,11 @@ def run_nightly_job(*, verbose: bool = False, step_retries: bool = True) -> JobO
             if event.passed:
                 continue
             if event.severity == dg.AssetCheckSeverity.WARN:
-                summary = _plain(event.metadata.get("summary", "")) or "failed"
-                outcome.warnings.append(f"{event.check_name}: {summary}")
+                meta = {k: _plain(v) for k, v in event.metadata.items()}
+                summary = meta.get("summary") or ", ".join(
+                    f"{k} {v}" for k, v in meta.items() if isinstance(v, int | float | str)
+                )
+                outcome.warnings.append(f"{event.check_name}: {summary or 'failed'}")
             else:
                 outcome.failed_checks.append(event.check_name)
         outcome.warnings.sort()
