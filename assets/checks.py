@@ -1,9 +1,18 @@
-"""Asset checks on the warehouse tables.
+"""Asset checks on the warehouse tables, in two kinds.
+
+- **error** (blocking): checks on what this pipeline wrote. Keys are unique, every task row has
+  its execution, the Parquet tree holds DuckDB's rows. A failure means our write went wrong: the
+  run fails and the analytics views are not rebuilt on top of it.
+- **warn** (not blocking): checks on what the source sent, and operational alarms. Clock skew
+  between CDF's services, tasks outside their execution's window, times ahead of the clock,
+  terminal runs without an end time, rejected records piling up, an ingest that is not fresh.
+  The rows are stored as sent (the views document how they treat them); the check reports a
+  count and example rows in Dagster and one line in the command line's summary, and the run
+  succeeds. Failing it would fail every night after, for a record that stays.
 
 Data checks are SQL files in `warehouse/sql/checks/` that return the failing rows (none means
-pass); their header names the asset they check. Two more checks read the ingest state: the
-data is fresh, and rejected records are not piling up. All are blocking: the analytics views
-are not rebuilt on a warehouse that fails them.
+pass); their header names the asset, the severity, why, and the one-line summary. The table of
+every check and why it has its severity is in docs/reliability.md.
 """
 
 import time
@@ -14,18 +23,24 @@ from typing import Any
 import dagster as dg
 
 from pipelines.resources import WarehouseResource
+from warehouse.consistency import parquet_mismatches
 from warehouse.sqlfiles import sql_header
 from warehouse.store import CHECKS_DUCKDB_MEMORY, Warehouse, duckdb_memory_limit
 from workflow_analytics.ingest import LAST_RUN_KEY
 from workflow_analytics.inspect import markdown_table
 
-# Task clocks and execution clocks may differ a little; a few seconds are not an error.
+# Our clock and CDF's may differ a little: only times further ahead than this are "future".
 TIME_TOLERANCE_MS = 5_000
-# The nightly ingest must have succeeded within this many hours.
+# The last ingest of every project must have finished within this many hours.
 FRESHNESS_HOURS = 26.0
-# A run may reject this many records, or this share of what it fetched, before the check fails.
+# A run may reject this many records, or this share of what it fetched, before the check warns.
 REJECTED_ALLOWED = 10
 REJECTED_ALLOWED_SHARE = 0.01
+EXAMPLES = 10
+
+WARN = dg.AssetCheckSeverity.WARN
+ERROR = dg.AssetCheckSeverity.ERROR
+SEVERITIES = {"warn": WARN, "error": ERROR}
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,10 @@ class SqlCheck:
     asset: str
     description: str
     sql: str
+    severity: dg.AssetCheckSeverity
+    why: str
+    summary: str
+    measure: str
 
 
 def sql_checks() -> list[SqlCheck]:
@@ -43,12 +62,19 @@ def sql_checks() -> list[SqlCheck]:
         if not entry.name.endswith(".sql"):
             continue
         text = entry.read_text()
+        severity = sql_header(text, "severity").lower()
+        if severity not in SEVERITIES:
+            raise ValueError(f"warehouse/sql/checks/{entry.name}: severity must be warn or error")
         checks.append(
             SqlCheck(
-                sql_header(text, "check"),
-                sql_header(text, "asset"),
-                sql_header(text, "description"),
-                text,
+                name=sql_header(text, "check"),
+                asset=sql_header(text, "asset"),
+                description=sql_header(text, "description"),
+                sql=text,
+                severity=SEVERITIES[severity],
+                why=sql_header(text, "why"),
+                summary=sql_header(text, "summary") or "{count} failing rows",
+                measure=sql_header(text, "measure"),
             )
         )
     return checks
@@ -58,29 +84,94 @@ def run_sql_check(wh: Warehouse, check: SqlCheck) -> dg.AssetCheckResult:
     params: dict[str, Any] = {}
     if "$tolerance_ms" in check.sql:
         params["tolerance_ms"] = TIME_TOLERANCE_MS
-    cursor = wh.connection.execute(check.sql, params)
+    # One pass: the examples, with the total count (and the worst measure) on every row.
+    worst = f"max({check.measure}) OVER ()" if check.measure else "NULL"
+    query = (
+        f"SELECT *, count(*) OVER () AS __count, {worst} AS __worst "
+        f"FROM ({check.sql}\n) LIMIT {EXAMPLES}"
+    )
+    cursor = wh.connection.execute(query, params)
     columns = [d[0] for d in cursor.description]
-    rows = cursor.fetchmany(11)
-    failing = [dict(zip(columns, r, strict=True)) for r in rows[:10]]
-    metadata: dict[str, Any] = {"failing_rows": len(rows) if len(rows) <= 10 else "more than 10"}
-    if failing:
-        metadata["examples"] = dg.MetadataValue.md(markdown_table(failing))
-    return dg.AssetCheckResult(passed=not rows, metadata=metadata)
+    rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+    count = int(rows[0]["__count"]) if rows else 0
+    worst_value = rows[0]["__worst"] if rows else None
+    examples = [{k: v for k, v in r.items() if not k.startswith("__")} for r in rows]
+    return _result(
+        check.severity,
+        passed=not rows,
+        summary=check.summary.format(count=f"{count:,}", max_ms=f"{worst_value or 0:,}"),
+        metadata={"failing_rows": count, **({"worst": worst_value} if check.measure else {})},
+        examples=examples,
+    )
+
+
+def _result(
+    severity: dg.AssetCheckSeverity,
+    *,
+    passed: bool,
+    summary: str,
+    metadata: dict[str, Any],
+    examples: list[dict[str, Any]] | None = None,
+) -> dg.AssetCheckResult:
+    """A check result; a failing one carries a one-line `summary` (the command line prints it)."""
+    meta: dict[str, Any] = dict(metadata)
+    if not passed:
+        meta["summary"] = summary
+    if examples:
+        meta["examples"] = dg.MetadataValue.md(markdown_table(examples))
+    return dg.AssetCheckResult(passed=passed, severity=severity, metadata=meta)
+
+
+def _read_only(warehouse: WarehouseResource) -> Warehouse:
+    return Warehouse(
+        warehouse.path(),
+        read_only=True,
+        parquet_uri=warehouse.parquet_location(),
+        memory_limit=duckdb_memory_limit(CHECKS_DUCKDB_MEMORY),
+    )
 
 
 def _sql_check_def(check: SqlCheck) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=check.asset, name=check.name, description=check.description, blocking=True
+        asset=check.asset,
+        name=check.name,
+        description=f"{check.description} Severity {check.severity.value}: {check.why}",
+        # Only a failed error check stops the views; warnings are reported beside them.
+        blocking=check.severity == ERROR,
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with Warehouse(
-            warehouse.path(),
-            read_only=True,
-            memory_limit=duckdb_memory_limit(CHECKS_DUCKDB_MEMORY),
-        ) as wh:
+        with _read_only(warehouse) as wh:
             return run_sql_check(wh, check)
 
     return _check
+
+
+@dg.asset_check(
+    asset="workflow_executions",
+    blocking=True,
+    description="Every Parquet partition not waiting for a rewrite holds exactly DuckDB's row "
+    "count for its table and UTC day. Severity ERROR: the Parquet tree is this pipeline's output; "
+    "a difference means its copy is wrong (a partition rewritten or removed by hand, rows "
+    "written to DuckDB outside the ingest, a failed flush).",
+)
+def parquet_matches_duckdb(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with _read_only(warehouse) as wh:
+        mismatches, compared = parquet_mismatches(wh)
+    return _result(
+        ERROR,
+        passed=not mismatches,
+        summary=f"{len(mismatches):,} Parquet partitions differ from DuckDB",
+        metadata={"partitions_compared": compared, "partitions_differing": len(mismatches)},
+        examples=[
+            {
+                "table": m.table,
+                "day": m.day.isoformat(),
+                "duckdb_rows": m.duckdb_rows,
+                "parquet_rows": m.parquet_rows,
+            }
+            for m in mismatches[:EXAMPLES]
+        ],
+    )
 
 
 def _last_runs(warehouse: WarehouseResource) -> dict[str, dict[str, Any]]:
@@ -95,21 +186,27 @@ def _last_runs(warehouse: WarehouseResource) -> dict[str, dict[str, Any]]:
 
 @dg.asset_check(
     asset="workflow_executions",
-    blocking=True,
+    blocking=False,
     description=f"The last incremental ingest of every project finished within "
-    f"{FRESHNESS_HOURS} h.",
+    f"{FRESHNESS_HOURS} h. Severity WARN: an operational alarm, not a fault in the data. Inside "
+    "the nightly job it sees the run that just finished, so it warns when one project of a "
+    "shared warehouse stopped loading; outside a run (the UI's 'Execute checks', a sensor) it "
+    "says the schedule stopped.",
 )
 def ingest_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     runs = {p: r for p, r in _last_runs(warehouse).items() if "finished_at_epoch_s" in r}
     if not runs:
-        return dg.AssetCheckResult(passed=False, metadata={"reason": "no ingest recorded yet"})
+        return _result(WARN, passed=False, summary="no ingest recorded yet", metadata={})
     ages = {
         p: round((time.time() - float(r["finished_at_epoch_s"])) / 3600, 2) for p, r in runs.items()
     }
     # A project that stopped loading must show even when the others are fresh.
     stalest = max(ages, key=lambda p: ages[p])
-    return dg.AssetCheckResult(
+    return _result(
+        WARN,
         passed=ages[stalest] <= FRESHNESS_HOURS,
+        summary=f"project {stalest!r} last loaded {ages[stalest]} h ago "
+        f"(more than {FRESHNESS_HOURS} h)",
         metadata={
             "hours_since_last_ingest": ages[stalest],
             "stalest_project": stalest,
@@ -120,9 +217,11 @@ def ingest_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset="rejected_records",
-    blocking=True,
+    blocking=False,
     description="The last ingest of each project rejected no more than 10 records or 1% of "
-    "what it fetched, whichever is larger.",
+    "what it fetched, whichever is larger. Severity WARN: rejections are what the source sent "
+    "that cannot be stored at all; each is kept in rejected_records with its reason, and the "
+    "rest of the run is good.",
 )
 def rejected_not_growing(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     runs = _last_runs(warehouse) or {"": {}}
@@ -135,8 +234,11 @@ def rejected_not_growing(warehouse: WarehouseResource) -> dg.AssetCheckResult:
             worst = (rejected / allowed, project, rejected, fetched, allowed)
     assert worst is not None
     _, project, rejected, fetched, allowed = worst
-    return dg.AssetCheckResult(
+    return _result(
+        WARN,
         passed=rejected <= allowed,
+        summary=f"the last ingest of {project!r} rejected {rejected:,} of {fetched:,} records "
+        f"(more than {allowed:,}; reasons in rejected_records)",
         metadata={
             "rejected_last_run": rejected,
             "fetched_last_run": fetched,
@@ -147,4 +249,4 @@ def rejected_not_growing(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 
 SQL_CHECKS = [_sql_check_def(c) for c in sql_checks()]
-ALL_CHECKS = [*SQL_CHECKS, ingest_is_fresh, rejected_not_growing]
+ALL_CHECKS = [*SQL_CHECKS, parquet_matches_duckdb, ingest_is_fresh, rejected_not_growing]

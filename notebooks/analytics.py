@@ -38,7 +38,16 @@ def _(charts, mo, warehouse_dir):
 @app.cell
 def _(charts, data, mo):
     success_chart = charts.chart_success_rate(data)
-    mo.vstack([mo.md("## Success rate over time"), success_chart, data.workflow_summary])
+    mo.vstack(
+        [
+            mo.md(
+                "## Which workflows fail, and since when?\n\nWeekly success rate of the "
+                "workflows with the most failed runs; grey: all workflows together."
+            ),
+            success_chart,
+            data.workflow_summary,
+        ]
+    )
     return (success_chart,)
 
 
@@ -67,14 +76,33 @@ def _(charts, data, mo):
 @app.cell
 def _(charts, data, mo):
     sla_chart = charts.chart_sla_breaches(data)
-    mo.vstack([mo.md("## SLA breaches"), sla_chart, data.latest_sla_breaches])
+    mo.vstack(
+        [
+            mo.md(
+                "## SLA breaches by workflow\n\nTargets from config/sla_targets.csv (or "
+                "SLA_TARGETS_FILE); the shipped `*,p95` flags runs slower than their "
+                "workflow's own 95th-percentile completed run."
+            ),
+            sla_chart,
+            data.latest_sla_breaches,
+        ]
+    )
     return (sla_chart,)
 
 
 @app.cell
 def _(charts, data, mo):
     critical_chart = charts.chart_critical_paths(data)
-    mo.vstack([mo.md("## Slowest critical paths"), critical_chart, data.slowest_critical_paths])
+    mo.vstack(
+        [
+            mo.md(
+                "## Slowest critical paths\n\nEach workflow's slowest COMPLETED run (runs "
+                "stopped at the timeout are left out): where a normal run spends its time."
+            ),
+            critical_chart,
+            data.slowest_critical_paths,
+        ]
+    )
     return (critical_chart,)
 
 
@@ -82,7 +110,11 @@ def _(charts, data, mo):
 def _(data, mo):
     mo.vstack(
         [
-            mo.md("## Task hot spots, flaky tasks, time to resolution, stuck runs, capacity"),
+            mo.md(
+                "## Task hot spots, flaky tasks, time to resolution, stuck runs, capacity\n\n"
+                "Time to resolution: from the end of the failing run to the end of the first "
+                "success that ended after it (never negative)."
+            ),
             data.task_hot_spots,
             data.flaky_tasks,
             data.mttr_by_workflow,

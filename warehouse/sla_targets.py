@@ -7,15 +7,20 @@ workflow and a ``*`` row that applies to every workflow without its own value:
     *,60,,every run within an hour
     daily-load,90,06:30,must be done before the morning reports
 
-``max_duration_minutes`` may have decimals; ``deadline_utc`` is a time of day (``HH:MM`` or
-``HH:MM:SS``, UTC) by which a day's run must have finished. An empty cell means "inherit the
-``*`` row's value" (and no target when the ``*`` row has none either). Other columns are ignored.
+``max_duration_minutes`` may have decimals, or be a percentile such as ``p95``: the workflow's
+own 95th-percentile duration of its COMPLETED runs in the warehouse (nearest rank; no target
+while the workflow has fewer than 20 such runs), so that a breach means "slower than 19 in 20 of
+its own successful runs" until someone sets a real budget. ``deadline_utc`` is a time of day
+(``HH:MM`` or ``HH:MM:SS``, UTC) by which a day's run must have finished. An empty cell means
+"inherit the ``*`` row's value" (and no target when the ``*`` row has none either). Other
+columns are ignored.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
@@ -35,9 +40,13 @@ CREATE TABLE IF NOT EXISTS sla_targets (
     workflow_external_id VARCHAR PRIMARY KEY,
     max_duration_ms BIGINT,
     deadline_utc TIME,
-    note VARCHAR
+    note VARCHAR,
+    duration_percentile DOUBLE
 )
 """
+# Targets files before percentiles made the table without the last column.
+ADD_PERCENTILE_SQL = "ALTER TABLE sla_targets ADD COLUMN IF NOT EXISTS duration_percentile DOUBLE"
+_PERCENTILE = re.compile(r"[pP](\d{1,2}(?:\.\d+)?)")
 
 
 class SlaTargetsError(ValueError):
@@ -50,6 +59,8 @@ class SlaTarget:
     max_duration_ms: int | None
     deadline_utc: time | None
     note: str | None
+    # 0.95 for ``p95``: the budget is that quantile of the workflow's own completed runs.
+    duration_percentile: float | None = None
 
 
 def sla_targets_file(env: Mapping[str, str] | None = None) -> Path:
@@ -57,6 +68,16 @@ def sla_targets_file(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     configured = env.get("SLA_TARGETS_FILE", "").strip()
     return Path(configured).expanduser() if configured else DEFAULT_SLA_TARGETS_FILE
+
+
+def _parse_percentile(text: str, where: str) -> float | None:
+    match = _PERCENTILE.fullmatch(text.strip())
+    if match is None:
+        return None
+    value = float(match.group(1))
+    if not 0 < value < 100:
+        raise SlaTargetsError(f"{where}: percentile {text.strip()!r} must be between p0 and p100")
+    return value / 100
 
 
 def _parse_minutes(text: str, where: str) -> int | None:
@@ -101,11 +122,14 @@ def read_sla_targets(path: Path) -> list[SlaTarget]:
                 if workflow in targets:
                     raise SlaTargetsError(f"{where}: workflow {workflow!r} listed twice")
                 note = (row.get("note") or "").strip() or None
+                budget = row.get("max_duration_minutes") or ""
+                percentile = _parse_percentile(budget, where)
                 targets[workflow] = SlaTarget(
                     workflow,
-                    _parse_minutes(row.get("max_duration_minutes") or "", where),
+                    None if percentile is not None else _parse_minutes(budget, where),
                     _parse_deadline(row.get("deadline_utc") or "", where),
                     note,
+                    percentile,
                 )
     except OSError as exc:
         raise SlaTargetsError(f"cannot read SLA targets {path}: {exc.strerror}") from None
@@ -114,6 +138,7 @@ def read_sla_targets(path: Path) -> list[SlaTarget]:
 
 def ensure_sla_targets_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(CREATE_SLA_TARGETS_SQL)
+    con.execute(ADD_PERCENTILE_SQL)
 
 
 def load_sla_targets(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
@@ -129,9 +154,16 @@ def load_sla_targets(con: duckdb.DuckDBPyConnection, path: Path | None = None) -
         con.execute("DELETE FROM sla_targets")
         if targets:
             con.executemany(
-                "INSERT INTO sla_targets VALUES (?, ?, ?, ?)",
+                "INSERT INTO sla_targets (workflow_external_id, max_duration_ms, deadline_utc, "
+                "note, duration_percentile) VALUES (?, ?, ?, ?, ?)",
                 [
-                    [t.workflow_external_id, t.max_duration_ms, t.deadline_utc, t.note]
+                    [
+                        t.workflow_external_id,
+                        t.max_duration_ms,
+                        t.deadline_utc,
+                        t.note,
+                        t.duration_percentile,
+                    ]
                     for t in targets
                 ],
             )

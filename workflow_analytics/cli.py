@@ -68,6 +68,12 @@ def _summary(meta: dict[str, dict[str, Any]], directory: Path) -> None:
     )
 
 
+def _warn(warnings: list[str]) -> None:
+    """One line on stderr per warning check that failed (what the source sent); exit stays 0."""
+    for line in warnings:
+        err.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)
+
+
 def _check_config() -> None:
     from workflow_analytics.ingest import IngestSettings
     from workflow_analytics.projects import load_projects
@@ -110,6 +116,7 @@ def ingest(
     if not outcome.success:
         raise fail(outcome.error or "the ingest failed")
     _summary(outcome.metadata, directory)
+    _warn(outcome.warnings)
 
 
 @app.command()
@@ -140,6 +147,7 @@ def demo(
     if not outcome.success:
         raise fail(outcome.error or "the demo ingest failed")
     _summary(outcome.metadata, directory)
+    _warn(outcome.warnings)
     db = directory / "workflows.duckdb"
     out.print(
         "\nQuery it:\n"

@@ -20,6 +20,9 @@ class JobOutcome:
     error: str | None = None
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     failed_checks: list[str] = field(default_factory=list)
+    # One line per failed WARN check (what the source sent, operational alarms): the run
+    # still succeeds.
+    warnings: list[str] = field(default_factory=list)
 
 
 def _plain(value: Any) -> Any:
@@ -74,8 +77,17 @@ def run_nightly_job(*, verbose: bool = False, step_retries: bool = True) -> JobO
                     k: _plain(v) for k, v in mat.metadata.items()
                 }
         for event in result.get_asset_check_evaluations():
-            if not event.passed:
+            if event.passed:
+                continue
+            if event.severity == dg.AssetCheckSeverity.WARN:
+                meta = {k: _plain(v) for k, v in event.metadata.items()}
+                summary = meta.get("summary") or ", ".join(
+                    f"{k} {v}" for k, v in meta.items() if isinstance(v, int | float | str)
+                )
+                outcome.warnings.append(f"{event.check_name}: {summary or 'failed'}")
+            else:
                 outcome.failed_checks.append(event.check_name)
+        outcome.warnings.sort()
         if not result.success:
             outcome.error = _error_line(result)
             if outcome.failed_checks:

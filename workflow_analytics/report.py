@@ -18,21 +18,42 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
-import matplotlib
-
-# No display: charts are rendered to files and HTML, never to a window.
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import polars as pl
 import typer
 from matplotlib.figure import Figure
 
 from warehouse.sla_targets import SlaTargetsError, install_sla
+from workflow_analytics.report_charts import (
+    all_charts,
+    chart_critical_paths,
+    chart_durations,
+    chart_failure_reasons,
+    chart_sla_breaches,
+    chart_success_rate,
+)
 
 DATABASE_FILE = "workflows.duckdb"
 TOP_WORKFLOWS = 8
 TOP_ROWS = 15
+# Small multiples of the workflows with the most failures; SLA breaches stacked by workflow.
+SUCCESS_PANELS = 6
+SLA_WORKFLOWS = 6
+
+
+__all__ = [
+    "AnalyticsData",
+    "ReportError",
+    "all_charts",
+    "build_report",
+    "chart_critical_paths",
+    "chart_durations",
+    "chart_failure_reasons",
+    "chart_sla_breaches",
+    "chart_success_rate",
+    "load_analytics",
+    "render_html",
+]
 
 
 class ReportError(RuntimeError):
@@ -53,7 +74,7 @@ class AnalyticsData:
     warehouse_dir: Path
     generated_at: datetime
     success_by_day: pl.DataFrame
-    success_by_workflow_day: pl.DataFrame
+    success_by_workflow_week: pl.DataFrame
     durations: pl.DataFrame
     workflow_summary: pl.DataFrame
     execution_reasons: pl.DataFrame
@@ -65,6 +86,7 @@ class AnalyticsData:
     stuck_runs: pl.DataFrame
     capacity: pl.DataFrame
     sla_by_day: pl.DataFrame | None = None
+    sla_by_workflow_day: pl.DataFrame | None = None
     latest_sla_breaches: pl.DataFrame | None = None
     trigger_summary: pl.DataFrame | None = None
     latest_trigger_misses: pl.DataFrame | None = None
@@ -133,7 +155,7 @@ def load_analytics(
             warehouse_dir=directory,
             generated_at=datetime.now(UTC),
             success_by_day=_frame(con, "success_by_day"),
-            success_by_workflow_day=_frame(con, "success_by_workflow_day", [TOP_WORKFLOWS]),
+            success_by_workflow_week=_frame(con, "success_by_workflow_week", [SUCCESS_PANELS]),
             durations=_frame(con, "durations", [TOP_WORKFLOWS]),
             workflow_summary=_frame(con, "workflow_summary"),
             execution_reasons=_frame(con, "top_failure_reasons", ["execution", TOP_ROWS]),
@@ -148,6 +170,7 @@ def load_analytics(
         )
         if _has_view(con, "sla_breaches_daily"):
             data.sla_by_day = _frame(con, "sla_by_day")
+            data.sla_by_workflow_day = _frame(con, "sla_by_workflow_day", [SLA_WORKFLOWS])
             data.latest_sla_breaches = _frame(con, "latest_sla_breaches", [TOP_ROWS])
         else:
             notes.append("No SLA views in this warehouse yet: SLA breaches are not shown.")
@@ -157,131 +180,6 @@ def load_analytics(
     finally:
         con.close()
     return data
-
-
-# --- charts ---------------------------------------------------------------------------------
-
-
-def _empty(ax: Any, message: str = "no data yet") -> None:
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="gray")
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-def _figure(height: float = 3.6) -> tuple[Figure, Any]:
-    fig, ax = plt.subplots(figsize=(9, height), layout="constrained")
-    return fig, ax
-
-
-def chart_success_rate(data: AnalyticsData) -> Figure:
-    """Success rate per day: all workflows (bold) and the busiest workflows."""
-    fig, ax = _figure()
-    overall = data.success_by_day.drop_nulls("success_rate")
-    if overall.is_empty():
-        _empty(ax, "no finished executions yet")
-    else:
-        for (workflow,), part in data.success_by_workflow_day.drop_nulls("success_rate").group_by(
-            ["workflow_external_id"], maintain_order=True
-        ):
-            ax.plot(part["day"], part["success_rate"] * 100, marker=".", alpha=0.6, label=workflow)
-        ax.plot(overall["day"], overall["success_rate"] * 100, color="black", lw=2.5, label="all")
-        ax.set_ylim(-2, 102)
-        ax.set_ylabel("success rate (%)")
-        ax.legend(fontsize=7, ncols=3, loc="lower left")
-        fig.autofmt_xdate()
-    ax.set_title("Success rate per UTC day (COMPLETED / terminal)")
-    return fig
-
-
-def chart_durations(data: AnalyticsData) -> Figure:
-    """Box plots of run duration per workflow (log scale, seconds)."""
-    fig, ax = _figure()
-    frame = data.durations
-    if frame.is_empty():
-        _empty(ax, "no run durations yet")
-    else:
-        groups = frame.group_by("workflow_external_id", maintain_order=True).agg(
-            pl.col("duration_ms")
-        )
-        values = [[max(v / 1000, 0.001) for v in ms] for ms in groups["duration_ms"].to_list()]
-        ax.boxplot(values, tick_labels=groups["workflow_external_id"].to_list(), vert=False)
-        ax.set_xscale("log")
-        ax.set_xlabel("run duration (s, log scale)")
-    ax.set_title("Run duration of terminal executions")
-    return fig
-
-
-def chart_failure_reasons(data: AnalyticsData) -> Figure:
-    """The most frequent normalised failure reasons of executions."""
-    frame = data.execution_reasons.head(10)
-    fig, ax = _figure(max(2.5, 0.4 * frame.height + 1.2))
-    if frame.is_empty():
-        _empty(ax, "no failures")
-    else:
-        labels = [r if len(r) <= 70 else r[:67] + "..." for r in frame["reason"].to_list()]
-        ax.barh(labels[::-1], frame["occurrences"].to_list()[::-1], color="#c0392b")
-        ax.set_xlabel("failed executions")
-        ax.tick_params(axis="y", labelsize=7)
-    ax.set_title("Top failure reasons (normalised)")
-    return fig
-
-
-def chart_sla_breaches(data: AnalyticsData) -> Figure:
-    """Executions breaching their duration budget or deadline, per day."""
-    fig, ax = _figure()
-    frame = data.sla_by_day
-    if frame is None or frame.is_empty() or frame["breaching_executions"].sum() == 0:
-        _empty(ax, "no SLA breaches" if frame is not None else "no SLA views")
-    else:
-        days = frame["day"].to_list()
-        duration = frame["duration_breaches"].to_list()
-        ax.bar(days, duration, label="over duration budget", color="#e67e22")
-        ax.bar(
-            days, frame["deadline_breaches"].to_list(), bottom=duration,
-            label="missed deadline", color="#8e44ad",
-        )  # fmt: skip
-        ax.set_ylabel("breaches")
-        ax.legend(fontsize=8)
-        fig.autofmt_xdate()
-    ax.set_title("SLA breaches per UTC day")
-    return fig
-
-
-def chart_critical_paths(data: AnalyticsData) -> Figure:
-    """The slowest critical paths, the dominant task's share highlighted."""
-    frame = data.slowest_critical_paths.head(10)
-    fig, ax = _figure(max(2.5, 0.4 * frame.height + 1.2))
-    if frame.is_empty():
-        _empty(ax, "no critical paths yet")
-    else:
-        labels = [
-            f"{w} {e[:8]}" for w, e in zip(frame["workflow"], frame["execution_id"], strict=True)
-        ]
-        total = [v / 1000 for v in frame["critical_path_ms"].to_list()]
-        share = [s or 0.0 for s in frame["dominant_share"].to_list()]
-        dominant = [t * s for t, s in zip(total, share, strict=True)]
-        ax.barh(labels[::-1], total[::-1], color="#95a5a6", label="critical path")
-        ax.barh(labels[::-1], dominant[::-1], color="#2c3e50", label="dominant task")
-        for y, (value, task) in enumerate(
-            zip(total[::-1], frame["dominant_task"].to_list()[::-1], strict=True)
-        ):
-            ax.text(value, y, f" {task}", va="center", fontsize=7)
-        ax.set_xlabel("seconds")
-        ax.tick_params(axis="y", labelsize=7)
-        ax.legend(fontsize=8, loc="lower right")
-    ax.set_title("Slowest critical paths (dependsOn chain with the largest summed duration)")
-    return fig
-
-
-def all_charts(data: AnalyticsData) -> dict[str, Figure]:
-    """The report's charts by id, in display order."""
-    return {
-        "success-rate": chart_success_rate(data),
-        "durations": chart_durations(data),
-        "failure-reasons": chart_failure_reasons(data),
-        "sla-breaches": chart_sla_breaches(data),
-        "critical-paths": chart_critical_paths(data),
-    }
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -369,7 +267,9 @@ def render_html(data: AnalyticsData) -> str:
         "<h3>Tasks</h3>",
         html_table(data.task_reasons, "no failed tasks"),
         "<h2>SLA breaches</h2>",
-        figure("sla-breaches", "SLA breaches per day"),
+        "<p>Targets from the SLA targets file; a budget of <code>p95</code> (the shipped "
+        "default) is each workflow's own 95th-percentile completed run.</p>",
+        figure("sla-breaches", "SLA breaches per day by workflow"),
         html_table(data.latest_sla_breaches, "no SLA breaches"),
         "<h2>Scheduled runs that never happened</h2>",
         "<p>Fires each schedule trigger's cron promised, against the fires CDF recorded: a "
@@ -377,6 +277,8 @@ def render_html(data: AnalyticsData) -> str:
         html_table(data.trigger_summary, "no schedule triggers"),
         html_table(data.latest_trigger_misses, "no missed runs"),
         "<h2>Slowest critical paths</h2>",
+        "<p>Each workflow's slowest COMPLETED run: runs that failed or hit the timeout are "
+        "left out (a run stopped at 24 h is one hung task, not where time goes).</p>",
         figure("critical-paths", "Slowest critical paths"),
         html_table(data.slowest_critical_paths, "no critical paths"),
         "<h2>Task hot spots</h2>",
@@ -384,6 +286,8 @@ def render_html(data: AnalyticsData) -> str:
         "<h2>Flaky tasks</h2>",
         html_table(data.flaky_tasks, "no flaky tasks"),
         "<h2>Time to resolution</h2>",
+        "<p>An incident opens when a run fails and is resolved by the first COMPLETED run that "
+        "ended after it; time to resolution is end to end, never negative.</p>",
         html_table(data.mttr_by_workflow, "no incidents"),
         "<h2>Stuck runs</h2>",
         html_table(data.stuck_runs, "no stuck runs"),

@@ -17,6 +17,7 @@ from moto.server import ThreadedMotoServer
 from cdf_client.config import CdfConfig
 from cdf_simulator import Simulator
 from tests.conftest import HOUR_MS, small_sim_config
+from warehouse.consistency import parquet_mismatches
 from warehouse.fixtures import execution
 from warehouse.flatten import flatten_details
 from warehouse.objectstore import s3_filesystem
@@ -162,3 +163,25 @@ def test_a_crash_between_commit_and_upload_is_repaired_on_s3(
     with Warehouse(warehouse_path, read_only=True) as wh:
         assert wh.dirty_partitions() == []
     s3_matches_duckdb(warehouse_path, bucket_uri)
+
+
+def test_the_parquet_check_compares_the_s3_layout_with_duckdb(
+    transport: httpx.ASGITransport,
+    inprocess_config: CdfConfig,
+    warehouse_path: Path,
+    bucket_uri: str,
+) -> None:
+    run_ingest(inprocess_config, warehouse_path, transport=transport, parquet_uri=bucket_uri)
+    with Warehouse(warehouse_path, read_only=True, parquet_uri=bucket_uri) as wh:
+        mismatches, compared = parquet_mismatches(wh)
+    assert mismatches == [] and compared > 0
+    # A row gone from DuckDB behind the ingest's back: its partition on S3 now differs.
+    with Warehouse(warehouse_path, parquet_uri=bucket_uri) as wh:
+        wh.connection.execute(
+            "DELETE FROM task_definitions WHERE definition_hash = "
+            "(SELECT min(definition_hash) FROM task_definitions)"
+        )
+    with Warehouse(warehouse_path, read_only=True, parquet_uri=bucket_uri) as wh:
+        mismatches, _ = parquet_mismatches(wh)
+    assert [m.table for m in mismatches] == ["task_definitions"]
+    assert mismatches[0].parquet_rows > mismatches[0].duckdb_rows

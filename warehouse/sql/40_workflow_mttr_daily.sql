@@ -1,6 +1,8 @@
 -- workflow_mttr_daily
 -- Description: mean and median time to resolution (MTTR) of a workflow's incidents, by the
---   UTC day the incident started. Open incidents are counted but have no resolution time.
+--   UTC day the incident started (its first failure ended). Time to resolution is measured on
+--   the timeline of outcomes (see workflow_incidents), so it is never negative. Open incidents
+--   are counted but have no resolution time.
 -- Grain: one row per (cdf_project, workflow_external_id, day).
 -- Depends: workflow_incidents.
 -- Columns: cdf_project, workflow_external_id, day, incidents, resolved, open, failures, mttr_ms,

@@ -1,6 +1,10 @@
 -- check: tasks_have_execution
 -- asset: task_executions
+-- severity: error
+-- why: task rows are written only together with their execution's row, in one transaction; an
+--   orphan means a write or delete went wrong.
 -- description: every task row belongs to an execution in workflow_executions.
+-- summary: {count} task rows without their execution
 -- returns: orphan task rows.
 SELECT t.cdf_project, t.task_execution_id, t.execution_id
 FROM task_executions AS t

@@ -1,7 +1,10 @@
 -- sla_checks
 -- Description: every execution checked against its workflow's SLA targets (table sla_targets,
 --   loaded from the CSV analysts edit). A value missing on the workflow's row is taken from the
---   '*' row. Duration budget: the run's duration (for a run still going, the time since it
+--   '*' row. A budget given as a percentile (`p95` in the file, duration_percentile here) is
+--   that nearest-rank quantile of the workflow's own COMPLETED run durations in this CDF
+--   project over the whole history (no budget while it has fewer than 20 such runs); a workflow
+--   row's own budget, fixed or percentile, beats the '*' row's. Duration budget: the run's duration (for a run still going, the time since it
 --   started until "now") exceeds max_duration_ms. Deadline: the run was created on day D no
 --   later than D + deadline_utc and finished after it, or has not finished while "now" is past
 --   it. Targets are per workflow externalId and apply alike in every CDF project (sla_targets
@@ -13,13 +16,31 @@
 --   deadline_utc, deadline_at, late_by_ms, target_source, breached_duration,
 --   breached_deadline, breached.
 CREATE OR REPLACE VIEW sla_checks AS
-WITH base AS (
+WITH baselines AS (
+    -- Each workflow's completed run durations, sorted, for percentile budgets.
+    SELECT
+        cdf_project,
+        workflow_external_id,
+        list(duration_ms ORDER BY duration_ms) AS sorted_ms
+    FROM execution_facts
+    WHERE is_success AND duration_ms IS NOT NULL
+    GROUP BY cdf_project, workflow_external_id
+    HAVING count(*) >= 20
+),
+base AS (
     SELECT
         f.*,
         coalesce(getvariable('analytics_now')::TIMESTAMPTZ, now()) AS ref_now,
         -- Unknown statuses with no end are treated like running: they may still finish late.
         f.end_time IS NULL AND NOT f.is_terminal AS still_running,
-        coalesce(w.max_duration_ms, d.max_duration_ms) AS max_duration_ms,
+        CASE
+            WHEN w.max_duration_ms IS NOT NULL THEN w.max_duration_ms
+            WHEN w.duration_percentile IS NOT NULL
+                THEN b.sorted_ms[greatest(1, ceil(w.duration_percentile * len(b.sorted_ms)))::BIGINT]
+            WHEN d.max_duration_ms IS NOT NULL THEN d.max_duration_ms
+            WHEN d.duration_percentile IS NOT NULL
+                THEN b.sorted_ms[greatest(1, ceil(d.duration_percentile * len(b.sorted_ms)))::BIGINT]
+        END AS max_duration_ms,
         coalesce(w.deadline_utc, d.deadline_utc) AS deadline_utc,
         CASE
             WHEN w.workflow_external_id IS NOT NULL THEN 'workflow'
@@ -28,6 +49,9 @@ WITH base AS (
     FROM execution_facts AS f
     LEFT JOIN sla_targets AS w ON w.workflow_external_id = f.workflow_external_id
     LEFT JOIN sla_targets AS d ON d.workflow_external_id = '*'
+    LEFT JOIN baselines AS b
+        ON b.cdf_project = f.cdf_project
+        AND b.workflow_external_id IS NOT DISTINCT FROM f.workflow_external_id
 ),
 timed AS (
     SELECT
