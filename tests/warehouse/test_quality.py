@@ -262,3 +262,17 @@ def test_both_decode_paths_flag_alike(fast: bool) -> None:
     row = batch.task_executions.filter(pl.col("task_execution_id") == "a1").to_dicts()[0]
     assert (row["parent_task_external_id"], row["task_key"]) == ("first", "a")
     assert row["quality_flags"] == ["task_after_execution_end", "parent_inferred"]
+
+
+def test_trigger_fire_time_is_range_checked_like_execution_times() -> None:
+    from warehouse.triggers import flatten_trigger_runs
+
+    runs, rejected = flatten_trigger_runs(
+        [
+            {"externalId": "t", "fireTime": 1, "status": "success"},  # the API reference's value
+            {"externalId": "t", "fireTime": T0, "status": "success"},
+        ],
+        ingested_at=NOW,
+    )
+    assert runs.height == 1
+    assert rejected["reason"].to_list() == ["trigger run fireTime 1 is outside years 2000..2099"]
