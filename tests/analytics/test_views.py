@@ -78,7 +78,7 @@ def test_task_hot_spots(con: duckdb.DuckDBPyConnection) -> None:
         (r[0], r[1], r[2]): r[3:]
         for r in rows(
             con,
-            f"SELECT workflow_external_id, level, task_external_id, {cols} FROM task_hot_spots",
+            f"SELECT workflow_external_id, level, task_key, {cols} FROM task_hot_spots",
         )
     }
     # extract: 120k, 120k, 100k, 3.6M (timed out), 5k (failed), 600k.
@@ -97,7 +97,7 @@ def test_task_hot_spots(con: duckdb.DuckDBPyConnection) -> None:
     assert rows(
         con,
         "SELECT parent_task_external_id, runs FROM task_hot_spots "
-        "WHERE level = 'task' AND task_external_id = 'fanout-2'",
+        "WHERE level = 'task' AND task_key = 'fanout-2'",
     ) == [("fanout", 1)]
     # In progress and unknown task statuses are visible but have no rate.
     assert got[("report", "task", "render")][:3] == (1, 1, 0)
@@ -117,9 +117,9 @@ def test_task_retries_several_rows_in_one_execution(con: duckdb.DuckDBPyConnecti
 
 def test_flaky_tasks_both_forms(con: duckdb.DuckDBPyConnection) -> None:
     sql = (
-        "SELECT task_external_id, executions, successes, failures, in_execution_retries, "
+        "SELECT task_key, executions, successes, failures, in_execution_retries, "
         "in_execution_recoveries, cross_execution_recoveries, last_recovery_time, is_flaky "
-        "FROM flaky_tasks WHERE workflow_external_id = 'etl' ORDER BY task_external_id"
+        "FROM flaky_tasks WHERE workflow_external_id = 'etl' ORDER BY task_key"
     )
     got = {r[0]: r[1:] for r in rows(con, sql)}
     # extract: C C C | TIMED_OUT FAILED COMPLETED: E5 (02:00) -> E6 (05:00) within 24 h.

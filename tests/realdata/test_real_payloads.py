@@ -250,7 +250,7 @@ def test_live_capture_hot_spots_have_one_row_per_kind_of_generated_task(
 ) -> None:
     live = _live(served[0])
     rows = con.execute(
-        "SELECT task_external_id, runs, parent_task_external_id FROM task_hot_spots "
+        "SELECT task_key, runs, parent_task_external_id FROM task_hot_spots "
         "WHERE workflow_external_id = ? AND level = 'task' ORDER BY 1",
         [live["workflowExternalId"]],
     ).fetchall()
@@ -264,7 +264,7 @@ def test_live_capture_hot_spots_have_one_row_per_kind_of_generated_task(
         ("trigger", 2, "applicationExecution"),
     ]
     children = con.execute(
-        "SELECT task_external_id, runs FROM task_hot_spots "
+        "SELECT task_key, runs FROM task_hot_spots "
         "WHERE workflow_external_id = ? AND level = 'children' ORDER BY 1",
         [live["workflowExternalId"]],
     ).fetchall()
