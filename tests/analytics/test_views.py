@@ -288,14 +288,14 @@ def test_capacity_tasks_daily(con: duckdb.DuckDBPyConnection) -> None:
         for r in rows(
             con,
             "SELECT workflow_external_id, day, executions, max_task_rows, p95_task_rows, "
-            "executions_over_90pct, executions_at_cap, max_utilisation "
-            "FROM capacity_tasks_daily",
+            "executions_over_90pct, executions_at_cap, max_utilisation, max_tasks, p95_tasks, "
+            "executions_over_cap FROM capacity_tasks_daily",
         )
     }
-    assert got[("bulk", DAY1)] == (1, 200, 200.0, 1, 1, 1.0)
-    # E1 6 rows, E2 5, E3 4.
-    assert got[("etl", DAY1)] == (3, 6, pytest.approx(5.9), 0, 0, 0.03)
-    assert got[("report", DAY1)] == (2, 0, 0.0, 0, 0, 0.0)
+    assert got[("bulk", DAY1)] == (1, 200, 200.0, 1, 1, 1.0, 200, 200.0, 0)
+    # E1 6 rows, E2 5 (transform twice: 4 tasks), E3 4.
+    assert got[("etl", DAY1)] == (3, 6, pytest.approx(5.9), 0, 0, 0.03, 6, pytest.approx(5.8), 0)
+    assert got[("report", DAY1)] == (2, 0, 0.0, 0, 0, 0.0, 0, 0.0, 0)
 
 
 def test_capacity_concurrency_daily(con: duckdb.DuckDBPyConnection) -> None:
