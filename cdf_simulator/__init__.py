@@ -4,6 +4,7 @@ OAuth2 client-credentials tokens, a movable clock and seeded fault injection."""
 from .app import create_app
 from .clock import SimClock
 from .config import FaultConfig, SimulatorConfig
+from .shapes import Shapes
 from .server import run_server, serve
 from .simulator import Simulator
 from .world import World
@@ -12,6 +13,7 @@ __all__ = [
     "FaultConfig",
     "SimClock",
     "Simulator",
+    "Shapes",
     "SimulatorConfig",
     "World",
     "create_app",
