@@ -13,8 +13,9 @@ Per workflow (so every run of it looks alike):
 
 Per execution:
 
-* ``start_skew``: ``startTime`` a few ms before ``createdTime`` (CDF's services do not share a
-  clock); ``end_skew``: the last task ends a few ms after the execution's ``endTime``.
+* ``start_skew``: ``startTime`` (and ``endTime`` with it) a few ms before ``createdTime`` (CDF's
+  services do not share a clock); ``end_skew``: the last task ends a few ms after the
+  execution's ``endTime``.
 * ``over_metadata``: more metadata pairs than the documented 10; ``over_payload``: a task
   output over the documented 0.2 MB.
 
@@ -79,9 +80,12 @@ class ShapeRenderer:
             item["version"] = "latest"
         start = item.get("startTime")
         if start is not None and self._execution("start_skew", key):
-            item["startTime"] = item["createdTime"] - 1 - hash_ints(self.seed, key, 3) % 120
-            if "endTime" in item and item["endTime"] < item["startTime"]:
-                item["endTime"] = item["startTime"]
+            # The whole run moves a few ms earlier, so its duration (a 24 h timeout included)
+            # stays what CDF measured; its tasks then end a little after it.
+            skew = item["createdTime"] - start + 1 + hash_ints(self.seed, key, 3) % 120
+            item["startTime"] = start - skew
+            if "endTime" in item:
+                item["endTime"] -= skew
         metadata = item.get("metadata")
         if metadata and self._workflow("numeric_metadata", workflow):
             for k, v in metadata.items():
