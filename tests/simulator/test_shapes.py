@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import httpx
 import orjson
 import polars as pl
 
@@ -72,3 +73,41 @@ def test_skews_and_limits_are_flagged_not_rejected() -> None:
     assert counts["start_before_created"] == skewed > 0
     assert counts["task_after_execution_end"] > 0
     assert counts["over_metadata_limit"] == sum(len(d.get("metadata") or {}) > 10 for d in details)
+
+
+def test_records_posted_to_the_control_endpoint_are_served_first_then_the_world() -> None:
+    from cdf_simulator import run_server
+    from tests.simulator.conftest import API, get_token, small_config
+
+    sim = Simulator(small_config(executions_per_day=2.0, history_days=2))
+    detail = {
+        "id": "0b5e6a52-0000-4000-8000-000000000001",
+        "workflowExternalId": "odd",
+        "version": "latest",
+        "status": "COMPLETED",
+        "createdTime": sim.clock.now_ms() - 1_000,
+        "startTime": sim.clock.now_ms() - 1_086,
+        "endTime": sim.clock.now_ms() - 10,
+        "metadata": {"n": 3},
+        "executedTasks": [],
+    }
+    with run_server(sim) as url, httpx.Client(base_url=url, timeout=30) as client:
+        posted = client.post("/_simulator/records", json={"executions": [detail]})
+        assert posted.json() == {"executions": 1, "triggers": 0}
+        assert client.post("/_simulator/records", json=[1]).status_code == 400
+        client.headers["Authorization"] = f"Bearer {get_token(client)}"
+        first = client.post(f"{API}/workflows/executions/list", json={"limit": 5}).json()
+        assert [i["id"] for i in first["items"]] == [detail["id"]]
+        assert first["items"][0]["metadata"] == {"n": 3}
+        ids: list[str] = []
+        cursor = first["nextCursor"]
+        while cursor:
+            page = client.post(
+                f"{API}/workflows/executions/list", json={"limit": 50, "cursor": cursor}
+            ).json()
+            ids += [i["id"] for i in page["items"]]
+            cursor = page.get("nextCursor")
+        assert ids and detail["id"] not in ids  # the world's executions, each once
+        assert len(ids) == len(set(ids)) == sim.world.count_visible(sim.clock.now_ms())
+        body = client.get(f"{API}/workflows/executions/{detail['id']}").content
+        assert orjson.loads(body) == detail
