@@ -5,11 +5,13 @@ from .app import create_app
 from .clock import SimClock
 from .config import FaultConfig, SimulatorConfig
 from .server import run_server, serve
+from .shapes import Shapes
 from .simulator import Simulator
 from .world import World
 
 __all__ = [
     "FaultConfig",
+    "Shapes",
     "SimClock",
     "Simulator",
     "SimulatorConfig",

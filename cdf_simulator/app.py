@@ -149,12 +149,30 @@ async def list_executions(sim: Simulator, request: Request) -> Response:
     cursor = body.get("cursor")
     if cursor is not None and not isinstance(cursor, str):
         raise ApiError(400, "cursor must be a string")
-    items, nxt = sim.world.list_executions(flt, limit, cursor, sim.clock.now_ms())
+    now, injected = sim.clock.now_ms(), sim.injected
+    if injected.summaries and injected.owns(cursor):
+        names = _workflow_names(body.get("filter"))
+        mine = injected.executions(names, flt.created_start, flt.created_end, flt.statuses)
+        if mine:
+            more = bool(sim.world.list_executions(flt, 1, None, now)[0])
+            return json_response(_page(*injected.page(mine, limit, cursor, more)))
+        cursor = None
+    items, nxt = sim.world.list_executions(flt, limit, injected.world_cursor(cursor), now)
     return json_response(_page(items, nxt))
+
+
+def _workflow_names(raw: Any) -> set[str] | None:
+    filters = raw.get("workflowFilters") if isinstance(raw, dict) else None
+    if not filters:
+        return None
+    return {f["externalId"] for f in filters if isinstance(f, dict) and "externalId" in f}
 
 
 async def get_execution(sim: Simulator, request: Request) -> Response:
     execution_id = request.path_params["execution_id"]
+    body = sim.injected.details.get(execution_id)
+    if body is not None:
+        return Response(body, media_type="application/json")
     try:
         pos = sim.world.find(execution_id)
     except MalformedId as exc:
@@ -189,15 +207,21 @@ async def list_versions(sim: Simulator, request: Request) -> Response:
 
 async def list_triggers(sim: Simulator, request: Request) -> Response:
     limit = parse_limit(request.query_params.get("limit"))
-    items, nxt = sim.world.list_triggers(
-        limit, request.query_params.get("cursor"), sim.clock.now_ms()
-    )
+    cursor, now, injected = request.query_params.get("cursor"), sim.clock.now_ms(), sim.injected
+    if injected.triggers and injected.owns(cursor):
+        more = bool(sim.world.list_triggers(1, None, now)[0])
+        return json_response(_page(*injected.page(injected.triggers, limit, cursor, more)))
+    items, nxt = sim.world.list_triggers(limit, injected.world_cursor(cursor), now)
     return json_response(_page(items, nxt))
 
 
 async def trigger_history(sim: Simulator, request: Request) -> Response:
     limit = parse_limit(request.query_params.get("limit"))
     external_id = request.path_params["external_id"]
+    runs = sim.injected.runs.get(external_id)
+    if runs is not None or any(t.get("externalId") == external_id for t in sim.injected.triggers):
+        cursor = request.query_params.get("cursor")
+        return json_response(_page(*sim.injected.page(runs or [], limit, cursor, False)))
     found = sim.world.trigger_history(
         external_id, limit, request.query_params.get("cursor"), sim.clock.now_ms()
     )
@@ -279,6 +303,17 @@ def control_routes(sim: Simulator) -> list[Route]:
                 return error_response(400, str(exc))
         return json_response(sim.fault_config.to_json())
 
+    async def records(request: Request) -> Response:
+        try:
+            sim.injected.add_json(await read_json(request))
+        except ApiError as exc:
+            return error_response(exc.status, exc.message)
+        except (ValueError, TypeError, AttributeError) as exc:
+            return error_response(400, f"cannot inject these records: {exc}")
+        return json_response(
+            {"executions": len(sim.injected.summaries), "triggers": len(sim.injected.triggers)}
+        )
+
     async def stats(request: Request) -> Response:
         return json_response(sim.stats.to_json())
 
@@ -289,6 +324,7 @@ def control_routes(sim: Simulator) -> list[Route]:
     return [
         Route("/_simulator/clock", clock, methods=["GET", "POST"]),
         Route("/_simulator/faults", faults, methods=["GET", "POST"]),
+        Route("/_simulator/records", records, methods=["POST"]),
         Route("/_simulator/stats", stats, methods=["GET"]),
         Route("/_simulator/stats/reset", stats_reset, methods=["POST"]),
     ]

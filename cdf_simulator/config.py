@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from .shapes import Shapes
+
 DAY_MS = 86_400_000
 RETENTION_MS = 90 * DAY_MS  # CDF keeps execution history for three months
 
@@ -70,3 +72,5 @@ class SimulatorConfig:
     client_secret: str | None = None
     # Generated execution details kept in memory (terminal ones only: they no longer change).
     detail_cache_size: int = 4096
+    # The odd shapes live projects send (see cdf_simulator.shapes); Shapes.none() for tidy ones.
+    shapes: Shapes = field(default_factory=Shapes)

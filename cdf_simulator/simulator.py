@@ -6,6 +6,7 @@ from .auth import TokenStore
 from .clock import SimClock
 from .config import FaultConfig, SimulatorConfig
 from .faults import FaultInjector
+from .injected import InjectedRecords
 from .stats import RequestStats
 from .world import World
 
@@ -20,6 +21,8 @@ class Simulator:
         self.faults = FaultInjector(self.config.faults, self.config.seed)
         self.tokens = TokenStore()
         self.stats = RequestStats()
+        # Records served as given, besides the world (see cdf_simulator.injected).
+        self.injected = InjectedRecords()
 
     @property
     def project(self) -> str:

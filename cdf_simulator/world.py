@@ -16,6 +16,7 @@ from .config import DAY_MS, RETENTION_MS, SimulatorConfig
 from .details import detail_json, summary_json
 from .ids import IdCodec, derived_uuid
 from .rng import hash_ints
+from .shapes import ShapeRenderer
 from .summary import MAX_LIFETIME_MS, Summary, final_outcome, status_at, summarize
 from .timeline import (
     Timeline,
@@ -77,6 +78,7 @@ class World:
             self.seed, self.workflows, self.start_ms, self.end_ms, self.triggers
         )
         self._ids = IdCodec(self.seed)
+        self._shapes = ShapeRenderer(config.shapes, self.seed)
         self._detail_cache: OrderedDict[int, bytes] = OrderedDict()
         self._cache_size = config.detail_cache_size
 
@@ -120,7 +122,8 @@ class World:
 
     def summary_item(self, pos: int, now_ms: int) -> JSON:
         s = self.summary_at(pos)
-        return summary_json(s, self.execution_id(s.key), self.engine_id(s.key), now_ms)
+        item = summary_json(s, self.execution_id(s.key), self.engine_id(s.key), now_ms)
+        return self._shapes.summary(item, key_workflow(s.key), s.key)
 
     def detail_bytes(self, pos: int, now_ms: int) -> bytes:
         key = self.timeline.keys[pos]
@@ -129,9 +132,8 @@ class World:
             self._detail_cache.move_to_end(key)
             return cached
         s = self.summary_at(pos)
-        body = orjson.dumps(
-            detail_json(self.seed, s, self.execution_id(key), self.engine_id(key), now_ms)
-        )
+        detail = detail_json(self.seed, s, self.execution_id(key), self.engine_id(key), now_ms)
+        body = orjson.dumps(self._shapes.detail(detail, key_workflow(key), key))
         if now_ms >= s.end and self._cache_size > 0:
             # Terminal executions never change again, so their rendering can be reused.
             self._detail_cache[key] = body

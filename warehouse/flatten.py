@@ -29,6 +29,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from warehouse.quality import annotate, metadata_over_limit
 from warehouse.schema import (
     REJECTED_RECORDS,
     TASK_DEFINITIONS,
@@ -50,15 +51,7 @@ from warehouse.wire import (
 SOURCE_DETAIL = "execution_detail"
 SOURCE_SUMMARY = "execution_summary"
 
-# CDF's documented limits (docs: Limits). A record over one is not what CDF sends: it is rejected
-# whole (raw payload kept in rejected_records) rather than stored half-trusted. At the limit is
-# fine. Sizes are of the compact JSON in UTF-8; KB and MB are binary.
-MAX_TASKS = 200  # task rows per execution, dynamic children included
-MAX_INPUT_BYTES = 100 * 1024  # an execution's input
-MAX_TASK_PAYLOAD_BYTES = 209_715  # 0.2 MB: a task's input or output
-MAX_METADATA_PAIRS = 10
-MAX_METADATA_KEY = 32  # characters
-MAX_METADATA_VALUE = 255  # characters
+# CDF's documented limits live in warehouse.quality: a record over one is stored and flagged.
 
 _EXECUTION_KEYS = frozenset(
     {
@@ -208,31 +201,6 @@ def _extra(obj: Mapping[str, Any], known: frozenset[str], field: str) -> str | N
     return _json({k: obj[k] for k in sorted(unknown, key=str)}, field)
 
 
-def _check_size(text: str | None, limit: int, field: str) -> None:
-    if text is not None and len(text) > limit // 4:
-        size = len(text.encode())
-        if size > limit:
-            raise _Reject(f"{field}: {size} bytes, over CDF's documented limit of {limit}")
-
-
-def _check_metadata(metadata: Mapping[str, Any]) -> None:
-    if len(metadata) > MAX_METADATA_PAIRS:
-        raise _Reject(
-            f"metadata: {len(metadata)} pairs, over CDF's documented limit of {MAX_METADATA_PAIRS}"
-        )
-    for key, value in metadata.items():
-        if len(key) > MAX_METADATA_KEY:
-            raise _Reject(
-                f"metadata: key {_short(key)} is {len(key)} characters, over CDF's documented "
-                f"limit of {MAX_METADATA_KEY}"
-            )
-        if type(value) is str and len(value) > MAX_METADATA_VALUE:
-            raise _Reject(
-                f"metadata.{key[:32]}: value is {len(value)} characters, over CDF's documented "
-                f"limit of {MAX_METADATA_VALUE}"
-            )
-
-
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -290,12 +258,6 @@ def _parse_task(t: Any, i: int, execution_id: str, created_ms: int) -> tuple[Any
                 output_json = None if output is None else _dumps(output).decode()
             except (orjson.JSONEncodeError, TypeError):
                 return _parse_task_carefully(t, i, execution_id, created_ms)
-            if (input_json is not None and len(input_json) > MAX_TASK_PAYLOAD_BYTES // 4) or (
-                output_json is not None and len(output_json) > MAX_TASK_PAYLOAD_BYTES // 4
-            ):
-                # Possibly over the limit (a character is 1 to 4 bytes): measure exactly.
-                _check_size(input_json, MAX_TASK_PAYLOAD_BYTES, f"executedTasks[{i}].input")
-                _check_size(output_json, MAX_TASK_PAYLOAD_BYTES, f"executedTasks[{i}].output")
             return (
                 tid,
                 execution_id,
@@ -318,8 +280,6 @@ def _parse_task_carefully(t: Any, i: int, execution_id: str, created_ms: int) ->
     where = f"executedTasks[{i}]."
     if type(t) is not dict:
         raise _Reject(f"executedTasks[{i}]: not an object")
-    for key in ("input", "output"):
-        _check_size(_json(t.get(key), where + key), MAX_TASK_PAYLOAD_BYTES, where + key)
     return (
         _req_str(t, "id", where),
         execution_id,
@@ -544,19 +504,13 @@ def _parse_wire_unchecked(
     d: WireDetail = DECODER.decode(answer.body)
     execution_id = d.id
     tasks_in = d.executedTasks or ()
-    if execution_id != answer.asked_id or len(tasks_in) > MAX_TASKS:
+    if execution_id != answer.asked_id:
         return None
     created_ms = d.createdTime
     # Per execution, only what decides the path, each a pass in C over the tasks; the rows
     # themselves are built column by column for the whole batch (_wire_tasks_frame).
-    # Raw bytes are the compact JSON CDF sends, so their length is the size CDF limits.
-    if tasks_in and (
-        max(map(len, map(_INPUT, tasks_in))) > MAX_TASK_PAYLOAD_BYTES
-        or max(map(len, map(_OUTPUT, tasks_in))) > MAX_TASK_PAYLOAD_BYTES
-    ):
-        return None
     task_ids = list(map(_ID, tasks_in))
-    if len(set(task_ids)) != len(task_ids) or len(d.input) > MAX_INPUT_BYTES:
+    if len(set(task_ids)) != len(task_ids):
         return None
     if check_utf8 and _not_utf8(tasks_in):
         return None
@@ -574,7 +528,6 @@ def _parse_wire_unchecked(
     metadata_json: str | None = None
     if d.metadata is not None:
         try:
-            _check_metadata(d.metadata)
             metadata_json = _json(d.metadata, "metadata")
         except _Reject:
             return None
@@ -593,6 +546,7 @@ def _parse_wire_unchecked(
         _text(d.input),
         len(task_ids),
         extra,
+        metadata_over_limit(d.metadata),
     )
     attempts = _ordinals(list(map(_XID, tasks_in)), list(map(_START, tasks_in)))
     return _Parsed(
@@ -650,8 +604,6 @@ def _parse_execution(rec: Any, cache: _DefinitionCache) -> _Parsed:
     metadata = rec.get("metadata")
     if metadata is not None and type(metadata) is not dict:
         raise _Reject(f"metadata: not an object: {_short(metadata)}")
-    if metadata is not None:
-        _check_metadata(metadata)
     wd = rec.get("workflowDefinition")
     if wd is not None and type(wd) is not dict:
         raise _Reject("workflowDefinition: not an object")
@@ -661,10 +613,6 @@ def _parse_execution(rec: Any, cache: _DefinitionCache) -> _Parsed:
         tasks_in = []
     elif type(tasks_in) is not list:
         raise _Reject("executedTasks: not a list")
-    if len(tasks_in) > MAX_TASKS:
-        raise _Reject(
-            f"executedTasks: {len(tasks_in)} tasks, over CDF's documented limit of {MAX_TASKS}"
-        )
 
     tasks = [_parse_task(t, i, execution_id, created_ms) for i, t in enumerate(tasks_in)]
     task_ids = [t[0] for t in tasks]
@@ -675,7 +623,6 @@ def _parse_execution(rec: Any, cache: _DefinitionCache) -> _Parsed:
         definitions = _cached_definitions(wd, definition_hash, cache)
 
     input_json = _json(rec.get("input"), "input")
-    _check_size(input_json, MAX_INPUT_BYTES, "input")
     execution = (
         execution_id,
         workflow_xid,
@@ -691,6 +638,7 @@ def _parse_execution(rec: Any, cache: _DefinitionCache) -> _Parsed:
         input_json,
         len(tasks),
         _execution_extra(rec, wd),
+        metadata_over_limit(metadata),
     )
     return _Parsed(
         execution, tasks, _attempts(tasks), task_ids, definition_hash, definitions, created_ms, rec
@@ -712,6 +660,7 @@ _EXECUTION_ROW_COLUMNS = (
     "input",
     "task_count",
     "extra",
+    "metadata_over_limit",
 )
 
 
@@ -734,7 +683,14 @@ def _duration(start: str, end: str) -> pl.Expr:
 
 def _row_schema(columns: tuple[str, ...], table: Table) -> dict[str, Any]:
     target = table.polars_schema()
-    return {c: (pl.Int64 if c.endswith("_ms") else target.get(c, pl.String)) for c in columns}
+    return {
+        c: (pl.Int64 if c.endswith("_ms") else _WORK_TYPES.get(c) or target.get(c, pl.String))
+        for c in columns
+    }
+
+
+# Working columns that are neither the table's nor epoch milliseconds.
+_WORK_TYPES: dict[str, Any] = {"metadata_over_limit": pl.Boolean}
 
 
 def _row_frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...], table: Table) -> pl.DataFrame:
@@ -761,7 +717,8 @@ def _executions_frame(rows: list[tuple[Any, ...]], ingested_at: datetime) -> pl.
         queue_ms=pl.col("start_ms") - pl.col("created_ms"),
         ingested_at=pl.lit(ingested_at, dtype=UTC_TIME),
     )
-    return df.select(WORKFLOW_EXECUTIONS.column_names).cast(WORKFLOW_EXECUTIONS.polars_schema())
+    # quality_flags is added by warehouse.quality.annotate, from metadata_over_limit and more.
+    return df.select(*_SOURCE_COLUMNS[WORKFLOW_EXECUTIONS.name], "metadata_over_limit")
 
 
 def _payload_column(raws: list[msgspec.Raw]) -> pa.Array:
@@ -835,7 +792,15 @@ def _tasks_frame(parsed: list[_Parsed]) -> pl.DataFrame:
         duration_ms=_duration("start_ms", "end_ms"),
         execution_created_time=_ms_to_time("created_ms"),
     )
-    return df.select(TASK_EXECUTIONS.column_names).cast(TASK_EXECUTIONS.polars_schema())
+    return df.select(_SOURCE_COLUMNS[TASK_EXECUTIONS.name])
+
+
+# The columns read from the source; warehouse.quality.annotate adds the others.
+_DERIVED = {"quality_flags", "task_key", "parent_inferred"}
+_SOURCE_COLUMNS = {
+    table.name: [c for c in table.column_names if c not in _DERIVED]
+    for table in (WORKFLOW_EXECUTIONS, TASK_EXECUTIONS)
+}
 
 
 def _definitions_frame(rows: list[tuple[Any, ...]]) -> pl.DataFrame:
@@ -987,9 +952,13 @@ def _flatten(records: list[Any], at: datetime, *, check_utf8: bool) -> FlatBatch
         for _, p in definitions.values()
         for row in p.definitions
     ]
+    definitions_frame = _definitions_frame(definition_rows)
+    executions_frame, tasks_frame = annotate(
+        _executions_frame(executions, at), _tasks_frame(winners), definitions_frame
+    )
     return FlatBatch(
-        executions=_executions_frame(executions, at),
-        task_executions=_tasks_frame(winners),
-        task_definitions=_definitions_frame(definition_rows),
+        executions=executions_frame,
+        task_executions=tasks_frame,
+        task_definitions=definitions_frame,
         rejected=rejected_frame(rejected, source=SOURCE_DETAIL, rejected_at=at),
     )

@@ -18,6 +18,8 @@ import polars as pl
 UTC_TIME = pl.Datetime("us", "UTC")
 # polars has no JSON type: JSON payloads travel as text and become DuckDB JSON on insert.
 JSON_TEXT = pl.String
+# Source anomaly names of a row (warehouse.quality).
+FLAG_LIST = pl.List(pl.String)
 
 TERMINAL_EXECUTION_STATUSES: tuple[str, ...] = ("COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED")
 
@@ -157,6 +159,14 @@ WORKFLOW_EXECUTIONS = Table(
             "`workflowDefinition` fields besides hash and tasks (e.g. its description).",
         ),
         _c("ingested_at", _TS, UTC_TIME, "When this row was last written by an ingest."),
+        _c(
+            "quality_flags",
+            "VARCHAR[]",
+            FLAG_LIST,
+            "Anomalies of the execution as sent by the source, and those of its task rows "
+            "(names in docs/warehouse.md); an empty list when none. NULL on rows written before "
+            "the column existed, until the execution is written again.",
+        ),
     ),
 )
 
@@ -179,9 +189,15 @@ TASK_EXECUTIONS = Table(
             "parent_task_external_id",
             "VARCHAR",
             pl.String,
-            "`parentTaskExternalId`: the dynamic or subworkflow task this is a child of.",
+            "`parentTaskExternalId`: the dynamic or subworkflow task this is a child of; when "
+            "the source sent none, the inferred parent (see `parent_inferred`).",
         ),
-        _c("is_child", "BOOLEAN", pl.Boolean, "True when `parent_task_external_id` is set."),
+        _c(
+            "is_child",
+            "BOOLEAN",
+            pl.Boolean,
+            "True when `parent_task_external_id` is set (sent or inferred).",
+        ),
         _c(
             "attempt",
             "INTEGER",
@@ -207,6 +223,28 @@ TASK_EXECUTIONS = Table(
             "`created_time` of the execution; its UTC date is the Parquet partition.",
         ),
         _c("extra", "JSON", JSON_TEXT, "Fields this warehouse does not know yet, NULL when none."),
+        _c(
+            "task_key",
+            "VARCHAR",
+            pl.String,
+            "`task_external_id` with a generated suffix (UUID, hex id, trailing counter) removed, "
+            "for tasks not named in the workflow definition; the definition's tasks keep their "
+            "externalId. Views group tasks by it (rule in docs/warehouse.md).",
+        ),
+        _c(
+            "parent_inferred",
+            "BOOLEAN",
+            pl.Boolean,
+            "True when `parent_task_external_id` was inferred (the source sent none): the "
+            "dispatcher that most recently finished before this task started.",
+        ),
+        _c(
+            "quality_flags",
+            "VARCHAR[]",
+            FLAG_LIST,
+            "Anomalies of this task row as sent by the source (names in docs/warehouse.md); an "
+            "empty list when none. NULL on rows written before the column existed.",
+        ),
     ),
 )
 

@@ -29,11 +29,13 @@ from warehouse.schema import (
     DATA_TABLES,
     PROJECT_COLUMN,
     TABLES_BY_NAME,
+    TASK_EXECUTIONS,
     TERMINAL_EXECUTION_STATUSES,
     Table,
     quote_identifier,
 )
 from warehouse.sqlfiles import create_views, store_sql
+from warehouse.task_keys import task_key_patterns
 
 if TYPE_CHECKING:
     from warehouse.parquet import FlushResult
@@ -204,8 +206,11 @@ class Warehouse:
                     self._add_project_to_key(table)
                     upgraded.append(table.name)
                 con.execute(table.create_sql())
-                self._add_missing_columns(table)
-            for name in upgraded:
+                if self._add_missing_columns(table) and table.partition_column is not None:
+                    upgraded.append(table.name)  # its Parquet files lack the new columns
+            if TASK_EXECUTIONS.name in upgraded:
+                con.execute(store_sql("backfill_task_keys"), task_key_patterns())
+            for name in dict.fromkeys(upgraded):
                 self._mark_all_dirty(TABLES_BY_NAME[name])
         if views:
             create_views(con)
@@ -250,17 +255,19 @@ class Warehouse:
             [table.name],
         )
 
-    def _add_missing_columns(self, table: Table) -> None:
+    def _add_missing_columns(self, table: Table) -> bool:
         # Tables only ever gain columns: a file made by an older version is upgraded in place
-        # (new columns are NULL for old rows until those rows are written again).
+        # (new columns are NULL for old rows until those rows are written again, task_key
+        # excepted). Whether a table that had columns gained one.
         con = self.connection
         present = self._present_columns(table)
-        for column in table.stored_columns:
-            if column.name not in present:
-                con.execute(
-                    f"ALTER TABLE {quote_identifier(table.name)} "
-                    f"ADD COLUMN {quote_identifier(column.name)} {column.duckdb_type}"
-                )
+        missing = [c for c in table.stored_columns if c.name not in present]
+        for column in missing:
+            con.execute(
+                f"ALTER TABLE {quote_identifier(table.name)} "
+                f"ADD COLUMN {quote_identifier(column.name)} {column.duckdb_type}"
+            )
+        return bool(missing)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

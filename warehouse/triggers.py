@@ -30,6 +30,7 @@ from warehouse.flatten import rejected_frame
 from warehouse.schema import TRIGGER_EXPECTED_FIRES, TRIGGER_RUNS, WORKFLOW_TRIGGERS
 from warehouse.sqlfiles import store_sql
 from warehouse.store import Warehouse
+from warehouse.wire import MAX_TIME_MS, MIN_TIME_MS
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TRIGGER_FIELDS = frozenset(
@@ -81,6 +82,15 @@ def _is_ms(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _time_problem(value: Any, what: str) -> str | None:
+    # The rule execution times follow (warehouse.wire): epoch ms within years 2000..2099.
+    if not _is_ms(value):
+        return f"{what} is not an integer"
+    if not MIN_TIME_MS <= value < MAX_TIME_MS:
+        return f"{what} {value} is outside years 2000..2099"
+    return None
+
+
 def _trigger_problem(rec: Any) -> str | None:
     if not isinstance(rec, dict):
         return "trigger is not a JSON object"
@@ -94,8 +104,9 @@ def _trigger_problem(rec: Any) -> str | None:
     if rule["triggerType"] == "schedule" and not isinstance(rule.get("cronExpression"), str):
         return "schedule trigger has no cronExpression"
     for name in ("createdTime", "lastUpdatedTime"):
-        if not _is_ms(rec.get(name)):
-            return f"trigger {name} is not an integer"
+        problem = _time_problem(rec.get(name), f"trigger {name}")
+        if problem is not None:
+            return problem
     return None
 
 
@@ -104,8 +115,9 @@ def _run_problem(rec: Any) -> str | None:
         return "trigger run is not a JSON object"
     if not isinstance(rec.get("externalId"), str):
         return "trigger run has no externalId"
-    if not _is_ms(rec.get("fireTime")):
-        return "trigger run fireTime is not an integer"
+    problem = _time_problem(rec.get("fireTime"), "trigger run fireTime")
+    if problem is not None:
+        return problem
     if not isinstance(rec.get("status"), str):
         return "trigger run has no status"
     return None

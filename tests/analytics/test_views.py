@@ -78,7 +78,7 @@ def test_task_hot_spots(con: duckdb.DuckDBPyConnection) -> None:
         (r[0], r[1], r[2]): r[3:]
         for r in rows(
             con,
-            f"SELECT workflow_external_id, level, task_external_id, {cols} FROM task_hot_spots",
+            f"SELECT workflow_external_id, level, task_key, {cols} FROM task_hot_spots",
         )
     }
     # extract: 120k, 120k, 100k, 3.6M (timed out), 5k (failed), 600k.
@@ -97,7 +97,7 @@ def test_task_hot_spots(con: duckdb.DuckDBPyConnection) -> None:
     assert rows(
         con,
         "SELECT parent_task_external_id, runs FROM task_hot_spots "
-        "WHERE level = 'task' AND task_external_id = 'fanout-2'",
+        "WHERE level = 'task' AND task_key = 'fanout-2'",
     ) == [("fanout", 1)]
     # In progress and unknown task statuses are visible but have no rate.
     assert got[("report", "task", "render")][:3] == (1, 1, 0)
@@ -117,9 +117,9 @@ def test_task_retries_several_rows_in_one_execution(con: duckdb.DuckDBPyConnecti
 
 def test_flaky_tasks_both_forms(con: duckdb.DuckDBPyConnection) -> None:
     sql = (
-        "SELECT task_external_id, executions, successes, failures, in_execution_retries, "
+        "SELECT task_key, executions, successes, failures, in_execution_retries, "
         "in_execution_recoveries, cross_execution_recoveries, last_recovery_time, is_flaky "
-        "FROM flaky_tasks WHERE workflow_external_id = 'etl' ORDER BY task_external_id"
+        "FROM flaky_tasks WHERE workflow_external_id = 'etl' ORDER BY task_key"
     )
     got = {r[0]: r[1:] for r in rows(con, sql)}
     # extract: C C C | TIMED_OUT FAILED COMPLETED: E5 (02:00) -> E6 (05:00) within 24 h.
@@ -288,14 +288,14 @@ def test_capacity_tasks_daily(con: duckdb.DuckDBPyConnection) -> None:
         for r in rows(
             con,
             "SELECT workflow_external_id, day, executions, max_task_rows, p95_task_rows, "
-            "executions_over_90pct, executions_at_cap, max_utilisation "
-            "FROM capacity_tasks_daily",
+            "executions_over_90pct, executions_at_cap, max_utilisation, max_tasks, p95_tasks, "
+            "executions_over_cap FROM capacity_tasks_daily",
         )
     }
-    assert got[("bulk", DAY1)] == (1, 200, 200.0, 1, 1, 1.0)
-    # E1 6 rows, E2 5, E3 4.
-    assert got[("etl", DAY1)] == (3, 6, pytest.approx(5.9), 0, 0, 0.03)
-    assert got[("report", DAY1)] == (2, 0, 0.0, 0, 0, 0.0)
+    assert got[("bulk", DAY1)] == (1, 200, 200.0, 1, 1, 1.0, 200, 200.0, 0)
+    # E1 6 rows, E2 5 (transform twice: 4 tasks), E3 4.
+    assert got[("etl", DAY1)] == (3, 6, pytest.approx(5.9), 0, 0, 0.03, 6, pytest.approx(5.8), 0)
+    assert got[("report", DAY1)] == (2, 0, 0.0, 0, 0, 0.0, 0, 0.0, 0)
 
 
 def test_capacity_concurrency_daily(con: duckdb.DuckDBPyConnection) -> None:

@@ -104,6 +104,7 @@ def task(
     attempt: int | None = None,
     reason: str | None = None,
     project: str = PROJECT,
+    task_key: str | None = None,
 ) -> None:
     _task_counter[0] += 1
     _insert(
@@ -121,6 +122,7 @@ def task(
             "start_time": start,
             "end_time": end,
             "reason_for_incompletion": reason,
+            "task_key": task_key,
         },
     )
 

@@ -23,7 +23,7 @@ from tests.ingest.helpers import ingest, parquet_matches_duckdb, snapshot
 from tests.reliability.conftest import PAGE_SIZE, config_for, data_fingerprint, tiny_sim
 from tests.reliability.tamper import Tamper
 from warehouse.fixtures import execution, task_execution
-from warehouse.flatten import (
+from warehouse.quality import (
     MAX_INPUT_BYTES,
     MAX_METADATA_KEY,
     MAX_METADATA_PAIRS,
@@ -108,34 +108,30 @@ BAD_DETAILS: dict[str, tuple[bytes, str]] = {
         ),
         "startTime: 1000000000000000 is outside",
     ),
-    "over-input": (
-        orjson.dumps(_detail("over-input", input=_blob(MAX_INPUT_BYTES + 1))),
-        f"input: {MAX_INPUT_BYTES + 1} bytes, over",
-    ),
+}
+# Over one of CDF's documented limits: a run CDF executed, so kept and flagged (the flag named).
+OVER_LIMITS: dict[str, tuple[dict[str, Any], str]] = {
+    "over-input": (_detail("over-input", input=_blob(MAX_INPUT_BYTES + 1)), "payload_over_limit"),
     "over-tasks": (
-        orjson.dumps(_detail("over-tasks", executedTasks=_tasks(MAX_TASKS + 1, "ot"))),
-        f"{MAX_TASKS + 1} tasks, over",
+        _detail("over-tasks", executedTasks=_tasks(MAX_TASKS + 1, "ot")),
+        "over_task_limit",
     ),
     "over-metadata": (
-        orjson.dumps(
-            _detail("over-metadata", metadata={f"k{i}": "v" for i in range(MAX_METADATA_PAIRS + 1)})
-        ),
-        f"{MAX_METADATA_PAIRS + 1} pairs, over",
+        _detail("over-metadata", metadata={f"k{i}": "v" for i in range(MAX_METADATA_PAIRS + 1)}),
+        "over_metadata_limit",
     ),
     "over-metadata-value": (
-        orjson.dumps(_detail("over-metadata-value", metadata={"k": "v" * 256})),
-        "256 characters, over",
+        _detail("over-metadata-value", metadata={"k": "v" * 256}),
+        "over_metadata_limit",
     ),
     "over-task-output": (
-        orjson.dumps(
-            _detail(
-                "over-task-output",
-                executedTasks=[
-                    task_execution("s", task_id="oto-1", output=_blob(MAX_TASK_PAYLOAD_BYTES + 1))
-                ],
-            )
+        _detail(
+            "over-task-output",
+            executedTasks=[
+                task_execution("s", task_id="oto-1", output=_blob(MAX_TASK_PAYLOAD_BYTES + 1))
+            ],
         ),
-        "executedTasks[0].output: 209716 bytes, over",
+        "payload_over_limit",
     ),
 }
 # Odd but valid: kept, values exactly as sent.
@@ -171,6 +167,7 @@ def _tampered(sim: Any) -> Tamper:
                 *[item for item, _ in BAD_SUMMARIES],
                 *[_summary(i) for i in BAD_DETAILS],
                 *[_summary(i, status=d["status"]) for i, d in GOOD_DETAILS.items()],
+                *[_summary(i) for i in OVER_LIMITS],
             ]
             _tampered.first_real = body["items"][0]  # type: ignore[attr-defined]
         elif page == 3:
@@ -180,6 +177,7 @@ def _tampered(sim: Any) -> Tamper:
 
     details = {i: body for i, (body, _) in BAD_DETAILS.items()}
     details.update({i: orjson.dumps(d) for i, d in GOOD_DETAILS.items()})
+    details.update({i: orjson.dumps(d) for i, (d, _) in OVER_LIMITS.items()})
     return Tamper(create_app(sim), rewrite_list=rewrite, details=details)
 
 
@@ -205,9 +203,13 @@ def test_bad_records_are_rejected_on_record_and_good_ones_kept(
     assert stored[UNICODE_ID]["reason_for_incompletion"] == HOSTILE_MESSAGE
     assert stored["unknown-enums"]["status"] == "PAUSED"
     assert stored["at-limits"]["task_count"] == MAX_TASKS
+    assert stored["at-limits"]["quality_flags"] == []
+    # ...records over a documented limit are kept and say which limit they break...
+    for execution_id, (_, flag) in OVER_LIMITS.items():
+        assert stored[execution_id]["quality_flags"] == [flag], execution_id
     # ...no rejected id is stored, and every record of the simulator is there unchanged.
     assert not set(BAD_DETAILS) & set(stored)
-    injected = set(GOOD_DETAILS)
+    injected = set(GOOD_DETAILS) | set(OVER_LIMITS)
     rows = snapshot(directory)
     for table in ("workflow_executions", "task_executions"):
         # r[0] is cdf_project; the ids follow it.

@@ -152,10 +152,14 @@ def test_bursts_share_created_time(details: list[dict[str, Any]]) -> None:
 
 
 def test_shapes_and_limits(details: list[dict[str, Any]]) -> None:
+    over_metadata = 0
     for d in details:
         md = d.get("metadata") or {}
-        assert len(md) <= 10
-        assert all(len(k) <= 32 and len(v) <= 255 for k, v in md.items())
+        # The world breaks the documented 10 pairs on purpose, rarely (Shapes.over_metadata).
+        over_metadata += len(md) > 10
+        assert len(md) <= 11
+        # Numbers are sent as JSON numbers by some workflows, as in the live capture.
+        assert all(len(k) <= 32 and (type(v) is int or len(v) <= 255) for k, v in md.items())
         assert len(orjson.dumps(d.get("input"))) <= 100_000
         n_tasks = len(d["workflowDefinition"]["tasks"])
         assert 3 <= n_tasks <= 40
@@ -167,6 +171,7 @@ def test_shapes_and_limits(details: list[dict[str, Any]]) -> None:
                 assert "startTime" in t and "endTime" not in t
             if "startTime" in t and "endTime" in t:
                 assert t["endTime"] >= t["startTime"]
+    assert over_metadata <= len(details) // 100
 
 
 def test_versions_have_distinct_hashes_and_switch_over_time() -> None:

@@ -6,10 +6,16 @@
 -- Depends: workflow_executions, task_executions.
 -- Columns: cdf_project, execution_id, workflow_external_id, workflow_version, status, status_class, day,
 --   is_terminal, is_success, is_failure, created_time, start_time, end_time, duration_ms,
---   queue_ms, latency_ms, task_rows, definition_hash, reason_for_incompletion.
+--   queue_ms, latency_ms, task_rows, definition_hash, reason_for_incompletion, distinct_tasks
+--   (task externalIds: a retry shown as a second row is one task, as CDF's 200 cap counts),
+--   quality_flags (the source's anomalies, see docs/warehouse.md).
 CREATE OR REPLACE VIEW execution_facts AS
 WITH task_counts AS (
-    SELECT cdf_project, execution_id, count(*) AS task_rows
+    SELECT
+        cdf_project,
+        execution_id,
+        count(*) AS task_rows,
+        count(DISTINCT task_external_id) AS distinct_tasks
     FROM task_executions
     GROUP BY cdf_project, execution_id
 )
@@ -44,6 +50,8 @@ SELECT
         THEN date_sub('millisecond', e.created_time, e.end_time) END AS latency_ms,
     coalesce(t.task_rows, 0) AS task_rows,
     e.definition_hash,
-    e.reason_for_incompletion
+    e.reason_for_incompletion,
+    coalesce(t.distinct_tasks, 0) AS distinct_tasks,
+    e.quality_flags
 FROM workflow_executions AS e
 LEFT JOIN task_counts AS t USING (cdf_project, execution_id);

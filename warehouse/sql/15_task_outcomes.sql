@@ -1,10 +1,12 @@
 -- task_outcomes
 -- Description: one row per task externalId per execution, folding the several rows a retried
 --   task can show in executedTasks (the `attempt` column numbers them) into its final outcome.
+--   Attempts are rows of the same externalId (a retried generated child keeps its id), so the
+--   grain stays the externalId; `task_key` names the kind of task for views that group runs.
 -- Grain: one row per (cdf_project, execution_id, task_external_id).
 -- Depends: task_executions, workflow_executions.
 -- Columns: cdf_project, execution_id, workflow_external_id, workflow_version, execution_created_time, day,
---   task_external_id, parent_task_external_id, attempts, failed_attempts, first_status,
+--   task_external_id, task_key, parent_task_external_id, attempts, failed_attempts, first_status,
 --   final_status, outcome ('success' | 'failure' | 'other'), recovered, first_start_time,
 --   last_end_time, total_duration_ms.
 CREATE OR REPLACE VIEW task_outcomes AS
@@ -13,6 +15,7 @@ WITH attempts AS (
         cdf_project,
         execution_id,
         task_external_id,
+        coalesce(task_key, task_external_id) AS task_key,
         parent_task_external_id,
         status,
         start_time,
@@ -37,6 +40,7 @@ folded AS (
         cdf_project,
         execution_id,
         task_external_id,
+        min(task_key) AS task_key,
         min(parent_task_external_id) AS parent_task_external_id,
         count(*) AS attempts,
         count(*) FILTER (WHERE status IN (
@@ -60,6 +64,7 @@ SELECT
     e.created_time AS execution_created_time,
     (e.created_time AT TIME ZONE 'UTC')::DATE AS day,
     f.task_external_id,
+    f.task_key,
     f.parent_task_external_id,
     f.attempts,
     f.failed_attempts,

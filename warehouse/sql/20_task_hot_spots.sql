@@ -1,12 +1,15 @@
 -- task_hot_spots
--- Description: per task externalId of a workflow, how often it runs, fails, times out and is
---   skipped, and how long it takes. Dynamic and subworkflow children appear twice: once under
---   their own externalId (level 'task') and once folded into one row for their parent task
---   (level 'children', task_external_id = the parent's externalId), because generated child
---   ids are too many to read one by one.
--- Grain: one row per (cdf_project, workflow_external_id, level, task_external_id).
+-- Description: per task of a workflow, how often it runs, fails, times out and is skipped, and
+--   how long it takes. A task is its `task_key` (the externalId without a generated suffix), so
+--   the children a dynamic task generates under new ids in every run make one row per kind.
+--   Dynamic and subworkflow children appear twice: once under their own key (level 'task') and
+--   once folded into one row for their parent task (level 'children', task_key = the parent's
+--   externalId). Parents inferred by the flattener count like parents sent. Durations ignore
+--   rows that end before they start (flag end_before_start).
+-- Grain: one row per (cdf_project, workflow_external_id, level, task_key).
 -- Depends: task_executions, workflow_executions.
--- Columns: cdf_project, workflow_external_id, level, task_external_id, parent_task_external_id, runs,
+-- Columns: cdf_project, workflow_external_id, level, task_key, external_ids,
+--   parent_task_external_id, runs,
 --   executions, finished, completed, failed, completed_with_errors, timed_out, skipped,
 --   cancelled, in_progress, unknown_status, failure_rate, timeout_rate, skip_rate,
 --   p50_duration_ms, p95_duration_ms.
@@ -16,6 +19,7 @@ WITH task_rows AS (
         t.cdf_project,
         e.workflow_external_id,
         t.execution_id,
+        coalesce(t.task_key, t.task_external_id) AS task_key,
         t.task_external_id,
         t.parent_task_external_id,
         t.status,
@@ -26,7 +30,7 @@ WITH task_rows AS (
     LEFT JOIN workflow_executions AS e USING (cdf_project, execution_id)
 ),
 levelled AS (
-    SELECT 'task' AS level, task_external_id AS grouped_id, parent_task_external_id, *
+    SELECT 'task' AS level, task_key AS grouped_id, parent_task_external_id, *
         EXCLUDE (parent_task_external_id)
     FROM task_rows
     UNION ALL
@@ -39,7 +43,9 @@ SELECT
     cdf_project,
     workflow_external_id,
     level,
-    grouped_id AS task_external_id,
+    grouped_id AS task_key,
+    -- How many distinct externalIds the row folds (1 for a task named in the definition).
+    count(DISTINCT task_external_id) AS external_ids,
     -- The parent of a child task (the first seen if it ever moved); NULL for top-level tasks
     -- and for 'children' rows.
     min(parent_task_external_id) AS parent_task_external_id,

@@ -4,7 +4,7 @@
 -- Grain: one row per (cdf_project, execution_id, task_external_id) that has more than one row.
 -- Depends: task_outcomes.
 -- Columns: cdf_project, execution_id, workflow_external_id, workflow_version, day, task_external_id,
---   parent_task_external_id, attempts, failed_attempts, first_status, final_status, outcome,
+--   task_key, parent_task_external_id, attempts, failed_attempts, first_status, final_status, outcome,
 --   recovered, total_duration_ms.
 CREATE OR REPLACE VIEW task_retries AS
 SELECT
@@ -14,6 +14,7 @@ SELECT
     workflow_version,
     day,
     task_external_id,
+    task_key,
     parent_task_external_id,
     attempts,
     failed_attempts,

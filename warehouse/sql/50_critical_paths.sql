@@ -3,7 +3,9 @@
 --   used, joined by cdf_project and definition_hash) whose task durations add up to the most, and the task that
 --   takes the largest share of it. A task's duration is the sum of its attempts' durations;
 --   for a dynamic or subworkflow task it is at least the span of its children (first child
---   start to last child end), since the children run on its behalf. Tasks that did not run
+--   start to last child end), since the children run on its behalf; children the source sent
+--   without parentTaskExternalId count under the parent the flattener inferred (a dynamic task
+--   that only dispatches then weighs what its children ran). Tasks that did not run
 --   count 0. Ties go to the shorter chain, then to the alphabetically first one. Computed by a
 --   recursive CTE that keeps only the best chain per (task, chain length), so it stays
 --   polynomial on wide graphs; dependsOn cycles are cut.

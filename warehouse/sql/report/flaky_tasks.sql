@@ -1,7 +1,7 @@
 -- Report: flaky tasks, most recoveries first.
 SELECT
     workflow_external_id AS workflow,
-    task_external_id AS task,
+    task_key AS task,
     executions,
     failures,
     in_execution_recoveries,

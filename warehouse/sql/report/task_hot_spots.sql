@@ -1,7 +1,7 @@
 -- Report: the ? tasks that fail most (then slowest), own rows only.
 SELECT
     workflow_external_id AS workflow,
-    task_external_id AS task,
+    task_key AS task,
     runs,
     failure_rate,
     timeout_rate,
