@@ -70,12 +70,12 @@ def _run(
 
     def progress(report: IngestReport) -> None:
         nonlocal last_log
+        # The command line runs the job in-process and draws its progress display from the
+        # report itself (a no-op unless it listens).
+        progress_log.debug("ingest progress", extra={"ingest_report": report})
         if time.monotonic() - last_log >= 10:
             last_log = time.monotonic()
-            line = progress_line(report)
-            context.log.info(line)
-            # The command line shows this logger's lines (it runs the job in-process).
-            progress_log.info(line)
+            context.log.info(progress_line(report))
 
     try:
         configs = cdf.cdf_configs()

@@ -1,0 +1,148 @@
+"""Process start-up: how long a user waits before a command answers or the ingest reaches CDF.
+
+    .venv/bin/python -m benchmarks.startup [--repeat 3] [--no-bytecode] [--json FILE]
+
+Measured from the interpreter the command is started with (the venv `make install` built):
+
+- `workflow-analytics --help`, `python -c "import dagster"`, and `workflow-analytics ingest` with
+  `CDF_URL` missing (the configuration error line): wall and CPU seconds of the process.
+- `workflow-analytics ingest` against a simulator in this process, with nothing new to load:
+  seconds from starting the process to the simulator's first request (the token request), and
+  to the process's exit; without ``DAGSTER_HOME`` (ephemeral instance) and with one (a
+  ``DAGSTER_HOME`` holding the repository's ``dagster.yaml``).
+
+``--no-bytecode`` hides the compiled bytecode (``PYTHONPYCACHEPREFIX`` pointing at an empty
+directory, ``PYTHONDONTWRITEBYTECODE=1``): a venv installed without bytecode on a machine that
+never caches it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from cdf_simulator import Simulator, SimulatorConfig, run_server
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CLI = str(BIN / "workflow-analytics")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    cpu = _children_cpu()
+    start = time.perf_counter()
+    proc = subprocess.run(command, env=env, cwd=REPO, capture_output=True, check=False)
+    return time.perf_counter() - start, _children_cpu() - cpu, proc.returncode
+
+
+class _FirstRequest:
+    """Wraps the simulator's request counter to note when the first request arrived."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.at: float | None = None
+        self._count = sim.stats.request
+
+        def request(kind: str) -> None:
+            if self.at is None:
+                self.at = time.perf_counter()
+            self._count(kind)
+
+        sim.stats.request = request  # type: ignore[method-assign]
+
+
+def _ingest(env: dict[str, str], first: _FirstRequest) -> dict[str, float]:
+    first.at = None
+    cpu = _children_cpu()
+    start = time.perf_counter()
+    proc = subprocess.run([CLI, "ingest", "--quiet"], env=env, cwd=REPO, capture_output=True)
+    end = time.perf_counter()
+    if proc.returncode != 0:
+        raise SystemExit(f"ingest failed: {proc.stderr.decode()[-2000:]}")
+    assert first.at is not None, "the ingest made no request"
+    return {
+        "to_first_request_s": first.at - start,
+        "wall_s": end - start,
+        "cpu_s": _children_cpu() - cpu,
+    }
+
+
+def _median(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {key: round(statistics.median(r[key] for r in rows), 2) for key in rows[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-bytecode", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="startup-bench-") as tmp:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("CDF_", "IDP_"))}
+        base.pop("DAGSTER_HOME", None)
+        base["WAREHOUSE_DIR"] = str(Path(tmp) / "warehouse")
+        if args.no_bytecode:
+            empty = Path(tmp) / "no-pycache"
+            empty.mkdir()
+            base.update(PYTHONPYCACHEPREFIX=str(empty), PYTHONDONTWRITEBYTECODE="1")
+        results: dict[str, Any] = {"bytecode": not args.no_bytecode, "repeat": args.repeat}
+
+        for name, command in (
+            ("help", [CLI, "--help"]),
+            ("import_dagster", [sys.executable, "-c", "import dagster"]),
+            ("config_error", [CLI, "ingest"]),
+        ):
+            runs = []
+            for _ in range(args.repeat):
+                wall, cpu, code = _timed(command, base)
+                runs.append({"wall_s": wall, "cpu_s": cpu})
+                if name == "config_error" and code != 2:
+                    raise SystemExit(f"expected exit 2 for a configuration error, got {code}")
+            results[name] = _median(runs)
+            print(name, results[name], flush=True)
+
+        sim = Simulator(SimulatorConfig(seed=1, project="demo"))
+        first = _FirstRequest(sim)
+        with run_server(sim) as url:
+            env = dict(
+                base,
+                CDF_URL=url,
+                CDF_PROJECT="demo",
+                IDP_TOKEN_URL=f"{url}/oauth2/token",
+                IDP_CLIENT_ID="startup",
+                IDP_CLIENT_SECRET="startup-secret",
+                IDP_SCOPES=f"{url}/.default",
+            )
+            results["first_load"] = _median([_ingest(env, first)])
+            print("first_load", results["first_load"], flush=True)
+            home = Path(tmp) / "dagster_home"
+            home.mkdir()
+            shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+            for name, extra in (
+                ("nothing_new_ephemeral", {}),
+                ("nothing_new_dagster_home", {"DAGSTER_HOME": str(home)}),
+            ):
+                runs = [_ingest(dict(env, **extra), first) for _ in range(args.repeat)]
+                results[name] = _median(runs)
+                print(name, results[name], flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
