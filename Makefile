@@ -47,10 +47,13 @@ bench: install
 	@$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements-bench.lock
 	@$(BIN)/python -m benchmarks.run
 
-# Regenerate the lock files after changing dependencies in pyproject.toml.
+# Regenerate the lock files after changing dependencies in pyproject.toml. The runtime lock (no
+# test or bench tools) is what the Dockerfile installs; its pins are requirements.lock's.
 lock: install
 	@$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock -q --python-version 3.11
 	@$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench -o requirements-bench.lock \
+		-q --python-version 3.11 -c requirements.lock
+	@$(BIN)/uv pip compile pyproject.toml -o requirements-runtime.lock \
 		-q --python-version 3.11 -c requirements.lock
 
 clean:

@@ -194,7 +194,7 @@ def sql(
                 return
             columns = list(relation.columns)
             # One row past the limit tells whether rows were left out.
-            rows = relation.fetchmany(limit + 1) if limit > 0 else relation.fetchall()
+            rows = (relation.limit(limit + 1) if limit > 0 else relation).fetchall()
     except duckdb.Error as exc:
         raise fail(str(exc).splitlines()[0]) from None
     more = limit > 0 and len(rows) > limit
