@@ -38,10 +38,12 @@ RUN /opt/venv/bin/uv pip install --no-cache --python /opt/venv/bin/python --no-d
     && /opt/venv/bin/python -m compileall -q cdf_client cdf_simulator warehouse \
         workflow_analytics assets pipelines
 
-# Not root: a user of its own, owning only the data directory (mount a persistent volume there).
-RUN useradd --system --uid 10001 --home-dir /var/lib/workflow-analytics --create-home analytics \
-    && mkdir -p /var/lib/workflow-analytics/warehouse /var/lib/workflow-analytics/dagster_home \
-    && cp dagster.yaml /var/lib/workflow-analytics/dagster_home/dagster.yaml \
+# The data directory (mount a persistent volume there): the warehouse and DAGSTER_HOME with the
+# repository's instance settings (telemetry off, the writer pool limited to 1).
+RUN mkdir -p /var/lib/workflow-analytics/warehouse /var/lib/workflow-analytics/dagster_home \
+    && cp dagster.yaml /var/lib/workflow-analytics/dagster_home/dagster.yaml
+# Not root: a user of its own, owning only the data directory.
+RUN useradd --system --uid 10001 --home-dir /var/lib/workflow-analytics analytics \
     && chown -R analytics /var/lib/workflow-analytics
 USER 10001
 
