@@ -85,12 +85,61 @@ def _median(rows: list[dict[str, float]]) -> dict[str, float]:
     return {key: round(statistics.median(r[key] for r in rows), 2) for key in rows[0]}
 
 
+def bytecode_missing() -> str | None:
+    """Why this venv is not one `make install` built (bytecode compiled), or None."""
+    import dagster
+
+    cache = Path(dagster.__file__).parent / "__pycache__"
+    if not list(cache.glob("__init__.cpython-*.pyc")):
+        return (
+            f"no compiled bytecode in {cache}: build the venv with `make install` (or run "
+            "`make bench`), so start-up is measured as users get it"
+        )
+    return None
+
+
+def measure(work: Path, repeat: int = 3) -> dict[str, Any]:
+    """This module's measurements in a child process (the benchmark's start-up line)."""
+    out = work / "startup.json"
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.startup", "--repeat", str(repeat), "--json", str(out)],
+        cwd=REPO,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return json.loads(out.read_text())
+
+
+def startup_line(r: dict[str, Any]) -> str:
+    """One Markdown line: the start-up numbers (wall seconds, CPU in brackets)."""
+
+    def both(key: str, field: str = "wall_s") -> str:
+        return f"{r[key][field]:.2f} s (CPU {r[key]['cpu_s']:.2f} s)"
+
+    return (
+        f"Start-up (median of {r['repeat']}, bytecode {'compiled' if r['bytecode'] else 'absent'}"
+        f"): `--help` {both('help')}, `import dagster` {both('import_dagster')}, a "
+        f"configuration error {both('config_error')}; `ingest` to its first request to CDF "
+        f"{r['nothing_new_ephemeral']['to_first_request_s']:.2f} s without DAGSTER_HOME, "
+        f"{r['nothing_new_dagster_home']['to_first_request_s']:.2f} s with one; a whole "
+        f"nothing-new `ingest` of a small world {both('nothing_new_ephemeral')}."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-bytecode", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--executions-per-day",
+        type=float,
+        default=10.0,
+        help="Size of the simulated world (start-up does not depend on it; the ingest does).",
+    )
     args = parser.parse_args()
+    if not args.no_bytecode and (problem := bytecode_missing()):
+        raise SystemExit(problem)
 
     with tempfile.TemporaryDirectory(prefix="startup-bench-") as tmp:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("CDF_", "IDP_"))}
@@ -116,7 +165,9 @@ def main() -> None:
             results[name] = _median(runs)
             print(name, results[name], flush=True)
 
-        sim = Simulator(SimulatorConfig(seed=1, project="demo"))
+        sim = Simulator(
+            SimulatorConfig(seed=1, project="demo", executions_per_day=args.executions_per_day)
+        )
         first = _FirstRequest(sim)
         with run_server(sim) as url:
             env = dict(
@@ -140,6 +191,7 @@ def main() -> None:
                 runs = [_ingest(dict(env, **extra), first) for _ in range(args.repeat)]
                 results[name] = _median(runs)
                 print(name, results[name], flush=True)
+    print(startup_line(results), flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
