@@ -20,6 +20,7 @@ from workflow_analytics.cli_output import process_started_at
 from workflow_analytics.settings import parquet_uri, warehouse_dir
 
 if TYPE_CHECKING:
+    from cdf_client.config import CdfConfig
     from workflow_analytics.dagster_run import JobOutcome
 
 STARTED_AT = process_started_at()
@@ -60,19 +61,20 @@ def _summary(outcome: JobOutcome, directory: Path) -> None:
     )
 
 
-def _check_config() -> None:
+def _check_config() -> list[CdfConfig]:
     """Configuration errors before anything heavy is imported: the project settings first
     (cheap), then the ingest's own switches."""
     from cdf_client.errors import CdfError
     from workflow_analytics.projects import load_projects
 
     try:
-        load_projects()
+        configs = load_projects()
         from workflow_analytics.ingest import IngestSettings
 
         IngestSettings.from_env()
     except CdfError as exc:
         raise fail(str(exc), 2) from None
+    return configs
 
 
 @app.command()
@@ -94,9 +96,19 @@ def ingest(
     Runs the nightly job's asset selection in-process with Dagster: the same code path as the
     schedule.
     """
-    _check_config()
+    configs = _check_config()
+    from cdf_client.errors import SourceUnavailableError
+    from workflow_analytics.access_check import AccessCheck
+
+    # Several projects: each is checked by the run, which loads the others when one fails.
+    access = AccessCheck(configs[0]) if len(configs) == 1 else None
     from workflow_analytics.cli_progress import IngestProgress
     from workflow_analytics.dagster_run import run_nightly_job
+
+    problem = access.wait() if access is not None else None
+    # CDF down past the retry budget: with --retry-later the run's step retries take over.
+    if problem is not None and not (retry_later and isinstance(problem, SourceUnavailableError)):
+        raise fail(str(problem))
 
     directory = warehouse_dir()
     try:
