@@ -10,6 +10,7 @@ import atexit
 import gc
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -61,20 +62,21 @@ def _summary(outcome: JobOutcome, directory: Path) -> None:
     )
 
 
-def _check_config() -> list[CdfConfig]:
-    """Configuration errors before anything heavy is imported: the project settings first
-    (cheap), then the ingest's own switches."""
+def _check_config(*, started: Callable[[list[CdfConfig]], object] | None = None) -> None:
+    """Configuration errors before Dagster is imported: the project settings first (cheap;
+    ``started`` is called with them), then the ingest's own switches."""
     from cdf_client.errors import CdfError
     from workflow_analytics.projects import load_projects
 
     try:
         configs = load_projects()
+        if started is not None:
+            started(configs)
         from workflow_analytics.ingest import IngestSettings
 
         IngestSettings.from_env()
     except CdfError as exc:
         raise fail(str(exc), 2) from None
-    return configs
 
 
 @app.command()
@@ -96,12 +98,18 @@ def ingest(
     Runs the nightly job's asset selection in-process with Dagster: the same code path as the
     schedule.
     """
-    configs = _check_config()
     from cdf_client.errors import SourceUnavailableError
     from workflow_analytics.access_check import AccessCheck
 
-    # Several projects: each is checked by the run, which loads the others when one fails.
-    access = AccessCheck(configs[0]) if len(configs) == 1 else None
+    access: AccessCheck | None = None
+
+    def check_access(configs: list[CdfConfig]) -> None:
+        nonlocal access
+        # Several projects: each is checked by the run, which loads the others when one fails.
+        if len(configs) == 1:
+            access = AccessCheck(configs[0])
+
+    _check_config(started=check_access)
     from workflow_analytics.cli_progress import IngestProgress
     from workflow_analytics.dagster_run import run_nightly_job
 
