@@ -15,6 +15,7 @@ from typing import Any
 import dagster as dg
 
 from assets.common import (
+    ACCESS_CHECKED_TAG,
     OWNERS,
     STEP_RETRIES_TAG,
     TRANSIENT_RETRY,
@@ -89,6 +90,7 @@ def _run(
             settings,
             progress=progress,
             parquet_uri=warehouse.parquet_location(),
+            check_access=context.run.tags.get(ACCESS_CHECKED_TAG) != "true",
         )
         return outcome, None
     except ProjectsFailedError as exc:

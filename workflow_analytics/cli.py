@@ -119,12 +119,14 @@ def ingest(
         raise fail(str(problem))
 
     directory = warehouse_dir()
+    # Checked just now: the run does not send the same two requests again.
+    options = {"step_retries": retry_later, "access_checked": access is not None and not problem}
     try:
         if quiet:
-            outcome = run_nightly_job(verbose=verbose, step_retries=retry_later)
+            outcome = run_nightly_job(verbose=verbose, **options)
         else:
             with IngestProgress(err):
-                outcome = run_nightly_job(verbose=verbose, step_retries=retry_later)
+                outcome = run_nightly_job(verbose=verbose, **options)
     except KeyboardInterrupt:
         raise fail("interrupted; the next run completes the warehouse", 130) from None
     if not outcome.success:

@@ -94,10 +94,13 @@ def _step_times(instance: dg.DagsterInstance, run_id: str, outcome: JobOutcome) 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def run_nightly_job(*, verbose: bool = False, step_retries: bool = True) -> JobOutcome:
+def run_nightly_job(
+    *, verbose: bool = False, step_retries: bool = True, access_checked: bool = False
+) -> JobOutcome:
     """Run the nightly job in-process; ``step_retries=False`` fails at once when CDF stays down
-    past the client's retry budget instead of retrying the step minutes later."""
-    from assets.common import STEP_RETRIES_TAG
+    past the client's retry budget instead of retrying the step minutes later;
+    ``access_checked``: the caller has just checked access to the (single) CDF project."""
+    from assets.common import ACCESS_CHECKED_TAG, STEP_RETRIES_TAG
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("nightly_ingest")
@@ -106,7 +109,11 @@ def run_nightly_job(*, verbose: bool = False, step_retries: bool = True) -> JobO
             instance=instance,
             raise_on_error=False,
             run_config=None if verbose else QUIET_RUN_CONFIG,
-            tags=None if step_retries else {STEP_RETRIES_TAG: "false"},
+            tags={
+                **({} if step_retries else {STEP_RETRIES_TAG: "false"}),
+                **({ACCESS_CHECKED_TAG: "true"} if access_checked else {}),
+            }
+            or None,
         )
         outcome = JobOutcome(success=result.success)
         for event in result.get_asset_materialization_events():

@@ -27,8 +27,12 @@ TIMES = re.compile(
 
 
 @pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    sim = Simulator(small_sim_config(executions_per_day=3.0, history_days=10))
+def sim() -> Simulator:
+    return Simulator(small_sim_config(executions_per_day=3.0, history_days=10))
+
+
+@pytest.fixture(scope="module")
+def url(sim: Simulator) -> Iterator[str]:
     with run_server(sim) as base_url:
         yield base_url
 
@@ -100,3 +104,19 @@ def test_plain_progress_line_gives_total_rate_and_eta() -> None:
     assert "(100/s, ETA 12 s)" in line
     finished = IngestReport(listed=10, new=10, details_fetched=10, executions_inserted=10)
     assert "ETA -" in plain_line(finished, elapsed_s=1.0)
+
+
+@pytest.mark.integration
+def test_the_access_check_is_made_once_per_command(
+    sim: Simulator, url: str, tmp_path: Path
+) -> None:
+    env = _env(url, tmp_path)
+    _ingest(env)
+    before = sim.requests_by_kind
+    _ingest(env)  # nothing new
+    after = sim.requests_by_kind
+    lists = after.get("list", 0) - before.get("list", 0)
+    details = after.get("detail", 0) - before.get("detail", 0)
+    # One access check (made while Dagster loads, not again by the run) and one page.
+    assert lists == 2, (before, after)
+    assert details == 0
