@@ -10,7 +10,7 @@ import atexit
 import gc
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -252,12 +252,13 @@ def _not_invoked() -> None:  # pragma: no cover - stands in for a command that i
     raise RuntimeError("a lazily registered command ran without its module")
 
 
-def _register_commands(argv: list[str]) -> None:
-    invoked = next((a for a in argv if not a.startswith("-")), None)
+def _register_commands(argv: Sequence[str] | None = None) -> None:
+    """Register the lazy commands: the real one for the command in ``argv``, stand-ins for the
+    others; all of them real when ``argv`` is None (tests that invoke ``app`` directly)."""
+    invoked = None if argv is None else next((a for a in argv if not a.startswith("-")), None)
     for name, (module, attr, help_text) in LAZY_COMMANDS.items():
-        function: Any = (
-            getattr(importlib.import_module(module), attr) if name == invoked else _not_invoked
-        )
+        real = argv is None or name == invoked
+        function: Any = getattr(importlib.import_module(module), attr) if real else _not_invoked
         app.command(name, help=help_text)(function)
 
 
