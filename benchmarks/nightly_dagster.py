@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
@@ -35,7 +35,8 @@ def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     if proc.returncode != 0:
         raise SystemExit(f"{command} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, usage.ru_utime + usage.ru_stime - cpu
+    first_line = (proc.stdout.splitlines() or [""])[0]
+    return wall, usage.ru_utime + usage.ru_stime - cpu, first_line
 
 
 def main() -> None:
@@ -64,11 +65,14 @@ def main() -> None:
             *("job", "execute", "-m", "pipelines.definitions", "-j", "nightly_ingest"),
         ]
         for label in ("first load", "nothing new"):
-            cli_wall, cli_cpu = _timed([str(BIN / "workflow-analytics"), "ingest", "-q"], cli)
-            job_wall, job_cpu = _timed(job, dagster)
+            cli_wall, cli_cpu, summary = _timed(
+                [str(BIN / "workflow-analytics"), "ingest", "-q"], cli
+            )
+            job_wall, job_cpu, _ = _timed(job, dagster)
             print(
                 f"{label}: CLI {cli_wall:.1f} s (CPU {cli_cpu:.1f} s); dagster job execute "
-                f"{job_wall:.1f} s (CPU {job_cpu:.1f} s); ratio {job_wall / cli_wall:.2f}x",
+                f"{job_wall:.1f} s (CPU {job_cpu:.1f} s); ratio {job_wall / cli_wall:.2f}x; "
+                f"the CLI's summary: {summary}",
                 flush=True,
             )
 
