@@ -14,12 +14,15 @@ install: $(STAMP)
 # Re-install only when the pins, the project metadata or this recipe change, so `make install`
 # is quick when nothing changed. uv comes from PyPI like everything else.
 # Bytecode is compiled here, once: where PYTHONDONTWRITEBYTECODE=1 is set (many machines and
-# container images) Python never caches it, and every process would compile Dagster again.
+# container images) Python never caches it, and every process would compile Dagster again. uv
+# compiles only what it installs, so a venv made before this gets its packages reinstalled once.
 $(STAMP): pyproject.toml requirements.lock Makefile
 	@scripts/need-python $(PYTHON)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.8
 	@$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
+	@ls $(VENV)/lib/python3*/site-packages/dagster/__pycache__/__init__.*.pyc >/dev/null 2>&1 || \
+		$(BIN)/uv pip install -q --reinstall --compile-bytecode --python $(BIN)/python -r requirements.lock
 	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	@$(BIN)/python -m compileall -q -j 0 $(PACKAGES)
 	@touch $(STAMP)
