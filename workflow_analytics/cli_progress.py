@@ -18,13 +18,11 @@ from typing import Any
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     SpinnerColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 
 PROGRESS_LOGGER = "workflow_analytics.progress"
@@ -36,15 +34,30 @@ def to_fetch(report: Any) -> int:
     return report.new + report.changed + report.still_open + report.open_outside_window
 
 
+# Fewer details than this waiting: the fetch has caught up with the listing, whose end CDF does
+# not announce, so no ETA can be given yet.
+CAUGHT_UP = 64
+
+
+def eta_text(report: Any, rate: float) -> str:
+    """Time left for the details found so far; "listing" while the fetch waits for the list
+    pages (with network latency the listing runs far ahead and the total is soon final)."""
+    backlog = to_fetch(report) - report.details_fetched
+    if report.seconds > 0 or (backlog <= 0 and report.listed == 0):
+        return "-"
+    if backlog < CAUGHT_UP or rate <= 0:
+        return "listing"
+    return f"{backlog / rate:,.0f} s"
+
+
 def plain_line(report: Any, elapsed_s: float) -> str:
     """One progress line: fetched of the total found so far (the list pages come in while the
     details are fetched; CDF gives no total up front), rate, ETA, and what was written."""
     fetched, total = report.details_fetched, to_fetch(report)
     rate = fetched / elapsed_s if elapsed_s > 0 else 0.0
-    eta = f"{(total - fetched) / rate:,.0f} s" if rate > 0 and total > fetched else "-"
     return (
         f"ingest: fetched {fetched:,} of {total:,} details found so far ({rate:,.0f}/s, "
-        f"ETA {eta}); listed {report.listed:,}, written "
+        f"ETA {eta_text(report, rate)}); listed {report.listed:,}, written "
         f"{report.executions_inserted + report.executions_updated:,} executions"
     )
 
@@ -63,6 +76,7 @@ class IngestProgress(logging.Handler):
         self._thread = threading.Thread(target=self._watch, daemon=True, name="ingest-progress")
         self._bar: Progress | None = None
         self._task: TaskID | None = None
+        self._views: TaskID | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         report = getattr(record, "ingest_report", None)
@@ -124,23 +138,27 @@ class IngestProgress(logging.Handler):
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
                 BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]}"),
+                TextColumn("{task.fields[counts]}"),
                 TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
+                TextColumn("{task.fields[eta]}"),
                 console=self.console,
                 transient=True,
             )
             self._bar.start()
-            self._task = self._bar.add_task("fetching details", total=None, rate="")
+            self._task = self._bar.add_task("fetching details", total=None, counts="", eta="")
         assert self._task is not None
-        fetched = report.details_fetched
-        rate = fetched / self._elapsed() if self._elapsed() > 0 else 0.0
+        if self._views is not None:
+            return
+        fetched, total = report.details_fetched, max(to_fetch(report), report.details_fetched)
+        elapsed = report.seconds if done else self._elapsed()
+        rate = fetched / elapsed if elapsed > 0 else 0.0
         self._bar.update(
             self._task,
             completed=fetched,
-            total=max(to_fetch(report), fetched) or None,
-            rate=f"{rate:,.0f}/s",
-            description="views and checks" if done else "fetching details",
+            total=total or None,
+            counts=f"{fetched:,}/{total:,} {rate:,.0f}/s",
+            eta="" if done else f"ETA {eta_text(report, rate)}",
         )
+        if done:
+            self._bar.stop_task(self._task)
+            self._views = self._bar.add_task("views and checks", total=None, counts="", eta="")

@@ -102,7 +102,10 @@ def test_plain_progress_line_gives_total_rate_and_eta() -> None:
     line = plain_line(report, elapsed_s=4.0)
     assert "fetched 400 of 1,600 details" in line
     assert "(100/s, ETA 12 s)" in line
-    finished = IngestReport(listed=10, new=10, details_fetched=10, executions_inserted=10)
+    # The fetch caught up with the listing: its end is not known yet.
+    caught_up = IngestReport(listed=1_000, new=1_000, details_fetched=990)
+    assert "ETA listing" in plain_line(caught_up, elapsed_s=5.0)
+    finished = IngestReport(listed=10, new=10, details_fetched=10, seconds=1.5)
     assert "ETA -" in plain_line(finished, elapsed_s=1.0)
 
 
