@@ -19,6 +19,9 @@ TRANSIENT_RETRY = dg.RetryPolicy(
 # A run tagged with this set to "false" fails at once when CDF stays down past the client's own
 # retry budget: `workflow-analytics ingest` at a terminal reports it instead of waiting minutes.
 STEP_RETRIES_TAG = "workflow_analytics/step_retries"
+# A run tagged with this set to "true" skips the ingest's access check: the command line made it
+# just before starting the run (while Dagster loaded).
+ACCESS_CHECKED_TAG = "workflow_analytics/access_checked"
 
 
 def column_schema(table: Table) -> dg.TableSchema:

@@ -15,6 +15,7 @@ from typing import Any
 import dagster as dg
 
 from assets.common import (
+    ACCESS_CHECKED_TAG,
     OWNERS,
     STEP_RETRIES_TAG,
     TRANSIENT_RETRY,
@@ -71,12 +72,12 @@ def _run(
 
     def progress(report: IngestReport) -> None:
         nonlocal last_log
+        # The command line runs the job in-process and draws its progress display from the
+        # report itself (a no-op unless it listens).
+        progress_log.debug("ingest progress", extra={"ingest_report": report})
         if time.monotonic() - last_log >= 10:
             last_log = time.monotonic()
-            line = progress_line(report)
-            context.log.info(line)
-            # The command line shows this logger's lines (it runs the job in-process).
-            progress_log.info(line)
+            context.log.info(progress_line(report))
 
     try:
         configs = cdf.cdf_configs()
@@ -90,6 +91,7 @@ def _run(
             settings,
             progress=progress,
             parquet_uri=warehouse.parquet_location(),
+            check_access=context.run.tags.get(ACCESS_CHECKED_TAG) != "true",
         )
         return outcome, None
     except ProjectsFailedError as exc:

@@ -43,6 +43,7 @@ import orjson
 import psutil
 
 from benchmarks.harness import BIN, REPO, SimulatorProcess, WorldSize, run_measured, size_world
+from benchmarks.startup import bytecode_missing, measure, startup_line
 
 LATENCY_MS = 40
 MAX_CONCURRENT = 16
@@ -253,6 +254,8 @@ def report(results: dict[str, Any]) -> str:
         f"({nightly.extra.get('still_open')} of them re-checks of executions still RUNNING), "
         f"peak RSS {nightly.peak_rss_mib:,.0f} MiB."
     )
+    if "startup" in results:
+        lines.append(startup_line(results["startup"]))
     fw = results["flatten_write"]
     lines.append(
         f"Flatten + write, no network: {fw['task_rows']:,} task rows of {fw['executions']:,} "
@@ -331,6 +334,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="write the raw results here")
     parser.add_argument("--plot", type=Path, default=REPO / "benchmarks" / "scaling.png")
     args = parser.parse_args()
+    if problem := bytecode_missing():
+        raise SystemExit(problem)
 
     started = time.time()
     work = Path(tempfile.mkdtemp(prefix="cdf-bench-"))
@@ -344,6 +349,8 @@ def main() -> None:
         "scaling": [],
     }
     try:
+        _log("start-up (benchmarks/startup.py)")
+        results["startup"] = measure(work)
         size = size_world(args.executions)
         results["size"] = size
         _log(f"world: {size.visible:,} executions; starting the simulator")

@@ -11,12 +11,16 @@ from pipelines.partitions import daily_history
 
 NIGHTLY_SELECTION = dg.AssetSelection.assets(*INGEST_TABLE_KEYS, *VIEW_KEYS, ALERTS_ASSET)
 
+# One process for the whole run: the steps share one DuckDB writer and run one after the other
+# anyway, and the default multiprocess executor would start a Python process (importing Dagster
+# and the project again) for each of the asset checks.
 nightly_ingest_job = dg.define_asset_job(
     name="nightly_ingest",
     selection=NIGHTLY_SELECTION,
     description="Incremental ingest of CDF workflow executions, then the analytics views, then "
     "the alerts on new events.",
     tags={"workflow_analytics/kind": "incremental"},
+    executor_def=dg.in_process_executor,
 )
 
 history_backfill_job = dg.define_asset_job(

@@ -1,21 +1,30 @@
-"""The `workflow-analytics` command line."""
+"""The `workflow-analytics` command line.
+
+Each command imports what it uses when it runs: `--help`, a configuration error or a query
+answer without loading Dagster, the report's plotting stack or the simulator.
+"""
 
 from __future__ import annotations
 
 import atexit
 import gc
-import logging
-import os
+import importlib
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from cdf_client.errors import CdfError
-from warehouse.schema import EXPORTED_TABLES
+from workflow_analytics.cli_output import process_started_at
 from workflow_analytics.settings import parquet_uri, warehouse_dir
+
+if TYPE_CHECKING:
+    from cdf_client.config import CdfConfig
+    from workflow_analytics.dagster_run import JobOutcome
+
+STARTED_AT = process_started_at()
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -32,30 +41,15 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _show_progress(quiet: bool) -> None:
-    logger = logging.getLogger("workflow_analytics.progress")
-    logger.setLevel(logging.WARNING if quiet else logging.INFO)
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-    logger.propagate = False
+def _summary(outcome: JobOutcome, directory: Path) -> None:
+    from warehouse.schema import EXPORTED_TABLES
+    from workflow_analytics.cli_output import ingest_counts_line, timing_line
 
-
-def _summary(meta: dict[str, dict[str, Any]], directory: Path) -> None:
-    executions = meta.get("workflow_executions", {})
+    meta = outcome.metadata
+    line = timing_line(STARTED_AT, outcome.first_step_at, outcome.step_seconds)
+    out.print(f"{line}", highlight=False, soft_wrap=True)
     out.print(
-        f"ingest done in {executions.get('run_seconds', 0):.1f}s: listed "
-        f"{executions.get('executions_listed', 0):,} executions (new "
-        f"{executions.get('executions_new', 0):,}, changed "
-        f"{executions.get('executions_changed', 0):,}, open re-checked "
-        f"{executions.get('executions_still_open', 0):,}, unchanged "
-        f"{executions.get('executions_unchanged', 0):,}); fetched "
-        f"{executions.get('details_fetched', 0):,} details; "
-        f"{executions.get('api_requests', 0):,} API requests, "
-        f"{executions.get('api_retries', 0):,} retries",
-        highlight=False,
-        soft_wrap=True,
+        ingest_counts_line(meta.get("workflow_executions", {})), highlight=False, soft_wrap=True
     )
     for table in EXPORTED_TABLES:
         rows = meta.get(table.name, {}).get("dagster/row_count", 0)
@@ -74,12 +68,18 @@ def _warn(warnings: list[str]) -> None:
         err.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)
 
 
-def _check_config() -> None:
-    from workflow_analytics.ingest import IngestSettings
+def _check_config(*, started: Callable[[list[CdfConfig]], object] | None = None) -> None:
+    """Configuration errors before Dagster is imported: the project settings first (cheap;
+    ``started`` is called with them), then the ingest's own switches."""
+    from cdf_client.errors import CdfError
     from workflow_analytics.projects import load_projects
 
     try:
-        load_projects()
+        configs = load_projects()
+        if started is not None:
+            started(configs)
+        from workflow_analytics.ingest import IngestSettings
+
         IngestSettings.from_env()
     except CdfError as exc:
         raise fail(str(exc), 2) from None
@@ -104,18 +104,40 @@ def ingest(
     Runs the nightly job's asset selection in-process with Dagster: the same code path as the
     schedule.
     """
+    from cdf_client.errors import SourceUnavailableError
+    from workflow_analytics.access_check import AccessCheck
+
+    access: AccessCheck | None = None
+
+    def check_access(configs: list[CdfConfig]) -> None:
+        nonlocal access
+        # Several projects: each is checked by the run, which loads the others when one fails.
+        if len(configs) == 1:
+            access = AccessCheck(configs[0])
+
+    _check_config(started=check_access)
+    from workflow_analytics.cli_progress import IngestProgress
     from workflow_analytics.dagster_run import run_nightly_job
 
-    _check_config()
-    _show_progress(quiet)
+    problem = access.wait() if access is not None else None
+    # CDF down past the retry budget: with --retry-later the run's step retries take over.
+    if problem is not None and not (retry_later and isinstance(problem, SourceUnavailableError)):
+        raise fail(str(problem))
+
     directory = warehouse_dir()
+    # Checked just now: the run does not send the same two requests again.
+    options = {"step_retries": retry_later, "access_checked": access is not None and not problem}
     try:
-        outcome = run_nightly_job(verbose=verbose, step_retries=retry_later)
+        if quiet:
+            outcome = run_nightly_job(verbose=verbose, **options)
+        else:
+            with IngestProgress(err):
+                outcome = run_nightly_job(verbose=verbose, **options)
     except KeyboardInterrupt:
         raise fail("interrupted; the next run completes the warehouse", 130) from None
     if not outcome.success:
         raise fail(outcome.error or "the ingest failed")
-    _summary(outcome.metadata, directory)
+    _summary(outcome, directory)
     _warn(outcome.warnings)
 
 
@@ -125,10 +147,12 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 1,
 ) -> None:
     """Start the local CDF simulator, ingest from it once, stop it, and print a summary."""
+    import os
+
     from cdf_simulator import Simulator, SimulatorConfig, run_server
+    from workflow_analytics.cli_progress import IngestProgress
     from workflow_analytics.dagster_run import run_nightly_job
 
-    _show_progress(False)
     directory = warehouse_dir()
     sim = Simulator(SimulatorConfig(seed=seed, project="demo"))
     with run_server(sim, port=port) as base_url:
@@ -143,10 +167,11 @@ def demo(
                 "IDP_SCOPES": f"{base_url}/.default",
             }
         )
-        outcome = run_nightly_job()
+        with IngestProgress(err):
+            outcome = run_nightly_job()
     if not outcome.success:
         raise fail(outcome.error or "the demo ingest failed")
-    _summary(outcome.metadata, directory)
+    _summary(outcome, directory)
     _warn(outcome.warnings)
     db = directory / "workflows.duckdb"
     out.print(
@@ -162,36 +187,87 @@ def demo(
     )
 
 
+FORMATS = ("table", "csv", "json")
+
+
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="A SQL query over the warehouse tables and views.")],
-    limit: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+    limit: Annotated[
+        int | None,
+        typer.Option(help="Rows to print at most (default: 50 for a table, all for csv and json)."),
+    ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="table (every column, floats rounded), csv or json (unrounded)."
+        ),
+    ] = "table",
 ) -> None:
     """Run a read-only SQL query on the DuckDB warehouse and print the result."""
+    if output_format not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}; got {output_format!r}", 2)
     import duckdb
 
     from warehouse.store import Warehouse
+    from workflow_analytics.cli_output import render_csv, render_json, render_table
 
     directory = warehouse_dir()
     if not (directory / "workflows.duckdb").exists():
         raise fail(f"no warehouse at {directory}: run `workflow-analytics ingest` first", 2)
+    if limit is None:
+        limit = 50 if output_format == "table" else 0
     try:
         with Warehouse(directory, read_only=True) as wh:
             relation = wh.connection.sql(query)
             if relation is None:
                 return
-            out.print(str(relation.limit(limit)), highlight=False, soft_wrap=True)
+            columns = list(relation.columns)
+            # One row past the limit tells whether rows were left out.
+            rows = (relation.limit(limit + 1) if limit > 0 else relation).fetchall()
     except duckdb.Error as exc:
         raise fail(str(exc).splitlines()[0]) from None
+    more = limit > 0 and len(rows) > limit
+    rows = rows[:limit] if more else rows
+    render = {"table": render_table, "csv": render_csv, "json": render_json}[output_format]
+    sys.stdout.write(render(columns, rows) + "\n")
+    if output_format == "table":
+        shown = f"{len(rows):,} row{'s' if len(rows) != 1 else ''}"
+        err.print(
+            f"({shown}; more rows exist, --limit N shows more)" if more else f"({shown})",
+            highlight=False,
+        )
 
 
-def _register_commands() -> None:
-    """Commands that live in other modules, registered here (one line each)."""
-    from cdf_simulator.cli import simulate
-    from workflow_analytics.report import report
+# Commands defined in other modules, imported only when they are the one that runs: the
+# simulator and the report load the web server and the plotting stack. Their one-line help is
+# here for the command list.
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "simulate": (
+        "cdf_simulator.cli",
+        "simulate",
+        "Serve the simulated CDF Workflows API on 127.0.0.1.",
+    ),
+    "report": (
+        "workflow_analytics.report",
+        "report",
+        "Write a static HTML report of the analytics.",
+    ),
+}
 
-    app.command("simulate", help="Serve the simulated CDF Workflows API on 127.0.0.1.")(simulate)
-    app.command("report", help="Write a static HTML report of the analytics.")(report)
+
+def _not_invoked() -> None:  # pragma: no cover - stands in for a command that is not running
+    raise RuntimeError("a lazily registered command ran without its module")
+
+
+def _register_commands(argv: Sequence[str] | None = None) -> None:
+    """Register the lazy commands: the real one for the command in ``argv``, stand-ins for the
+    others; all of them real when ``argv`` is None (tests that invoke ``app`` directly)."""
+    invoked = None if argv is None else next((a for a in argv if not a.startswith("-")), None)
+    for name, (module, attr, help_text) in LAZY_COMMANDS.items():
+        real = argv is None or name == invoked
+        function: Any = getattr(importlib.import_module(module), attr) if real else _not_invoked
+        app.command(name, help=help_text)(function)
 
 
 def main() -> None:
@@ -202,7 +278,7 @@ def main() -> None:
     # -> 0.53-0.63 s. (Freezing the heap instead took it to 0.07 s, but DuckDB's bindings then
     # report their never-freed objects as leaks on stderr.)
     atexit.register(gc.disable)
-    _register_commands()
+    _register_commands(sys.argv[1:])
     app()
 
 

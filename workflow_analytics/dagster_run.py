@@ -2,16 +2,25 @@
 
 The command line and the schedule are one code path: both execute the `nightly_ingest` job
 of `pipelines.definitions`. With ``DAGSTER_HOME`` set, the run is recorded in that Dagster
-instance (and shows in the UI); otherwise an ephemeral instance is used.
+instance (and shows in the UI); otherwise an ephemeral instance is used (in memory, nothing
+written, no telemetry). A ``DAGSTER_HOME`` without a ``dagster.yaml`` gets the repository's
+(telemetry off, the writer pool limited to 1) before the first run, so Dagster's first-run
+notices stay out of the command's output.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+
+# The instance settings the repository ships; a wheel installed without the repository falls
+# back to the part that keeps the command line's output clean.
+INSTANCE_YAML = Path(__file__).resolve().parent.parent / "dagster.yaml"
+_FALLBACK_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
 
 
 @dataclass
@@ -23,6 +32,10 @@ class JobOutcome:
     # One line per failed WARN check (what the source sent, operational alarms): the run
     # still succeeds.
     warnings: list[str] = field(default_factory=list)
+    # Wall seconds of each step, from its start event to its end event (Dagster's step keys).
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    # When the first step started (epoch seconds): what came before it was start-up.
+    first_step_at: float | None = None
 
 
 def _plain(value: Any) -> Any:
@@ -45,29 +58,65 @@ def _error_line(result: dg.ExecuteInProcessResult) -> str:
     return "the nightly ingest job failed (see the Dagster logs)"
 
 
+def cli_instance() -> dg.DagsterInstance:
+    """The command line's Dagster instance: ``DAGSTER_HOME``'s when set, else ephemeral."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return dg.DagsterInstance.ephemeral()
+    config = Path(home) / "dagster.yaml"
+    if not config.exists():
+        config.parent.mkdir(parents=True, exist_ok=True)
+        text = INSTANCE_YAML.read_text() if INSTANCE_YAML.exists() else _FALLBACK_YAML
+        config.write_text(text)
+    return dg.DagsterInstance.get()
+
+
+_STEP_EVENTS = {
+    dg.DagsterEventType.STEP_START,
+    dg.DagsterEventType.STEP_SUCCESS,
+    dg.DagsterEventType.STEP_FAILURE,
+}
+
+
+def _step_times(instance: dg.DagsterInstance, run_id: str, outcome: JobOutcome) -> None:
+    started: dict[str, float] = {}
+    for entry in instance.all_logs(run_id, of_type=_STEP_EVENTS):
+        key = entry.step_key
+        if key is None or entry.dagster_event is None:
+            continue
+        if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START:
+            started[key] = entry.timestamp
+            if outcome.first_step_at is None or entry.timestamp < outcome.first_step_at:
+                outcome.first_step_at = entry.timestamp
+        elif key in started:
+            outcome.step_seconds[key] = entry.timestamp - started[key]
+
+
 # Dagster's console logger only for critical events: the command line prints its own progress,
 # summary and one-line error (a step failure would otherwise print its whole stack on stderr).
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def run_nightly_job(*, verbose: bool = False, step_retries: bool = True) -> JobOutcome:
+def run_nightly_job(
+    *, verbose: bool = False, step_retries: bool = True, access_checked: bool = False
+) -> JobOutcome:
     """Run the nightly job in-process; ``step_retries=False`` fails at once when CDF stays down
-    past the client's retry budget instead of retrying the step minutes later."""
-    from assets.common import STEP_RETRIES_TAG
+    past the client's retry budget instead of retrying the step minutes later;
+    ``access_checked``: the caller has just checked access to the (single) CDF project."""
+    from assets.common import ACCESS_CHECKED_TAG, STEP_RETRIES_TAG
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("nightly_ingest")
-    instance = (
-        dg.DagsterInstance.get()
-        if os.environ.get("DAGSTER_HOME")
-        else dg.DagsterInstance.ephemeral()
-    )
-    with instance:
+    with cli_instance() as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
             run_config=None if verbose else QUIET_RUN_CONFIG,
-            tags=None if step_retries else {STEP_RETRIES_TAG: "false"},
+            tags={
+                **({} if step_retries else {STEP_RETRIES_TAG: "false"}),
+                **({ACCESS_CHECKED_TAG: "true"} if access_checked else {}),
+            }
+            or None,
         )
         outcome = JobOutcome(success=result.success)
         for event in result.get_asset_materialization_events():
@@ -76,6 +125,7 @@ def run_nightly_job(*, verbose: bool = False, step_retries: bool = True) -> JobO
                 outcome.metadata[mat.asset_key.to_user_string()] = {
                     k: _plain(v) for k, v in mat.metadata.items()
                 }
+        _step_times(instance, result.run_id, outcome)
         for event in result.get_asset_check_evaluations():
             if event.passed:
                 continue

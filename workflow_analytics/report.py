@@ -1,6 +1,6 @@
 """Charts and tables over the analytics views, and a self-contained static HTML report.
 
-The notebook (``notebooks/workflow_analytics.py``) and ``workflow-analytics report`` use the same
+The notebook (``notebooks/analytics.py``) and ``workflow-analytics report`` use the same
 functions here, so both show the same numbers. Queries live in ``warehouse/sql/report/*.sql``.
 """
 

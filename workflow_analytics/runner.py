@@ -33,17 +33,19 @@ def run_ingest(
     progress: ProgressCallback | None = None,
     lock_timeout_s: float = 600.0,
     parquet_uri: str | None = None,
+    check_access: bool = True,
 ) -> IngestReport:
     """Take the single-writer lock, open the client and the warehouse, run one ingest.
 
     ``parquet_uri``: an ``s3://bucket/prefix`` for the Parquet tree (default: under
-    ``warehouse_dir``).
+    ``warehouse_dir``). ``check_access=False``: the caller has just checked it.
     """
 
     stats = RequestStats()  # the preflight's requests and retries count in the run's report
     # Credentials, project and network first: a run that cannot read CDF leaves no file behind
     # (no warehouse directory, lock file or empty database).
-    asyncio.run(_preflight(cdf, transport, stats))
+    if check_access:
+        asyncio.run(_preflight(cdf, transport, stats))
     if settings is not None and settings.is_backfill:
         return _staged_backfill(
             cdf, warehouse_dir, settings, transport, progress, stats, parquet_uri, lock_timeout_s
@@ -213,6 +215,7 @@ def run_ingest_projects(
     progress: ProgressCallback | None = None,
     lock_timeout_s: float = 600.0,
     parquet_uri: str | None = None,
+    check_access: bool = True,
 ) -> ProjectsOutcome:
     """One ingest of each configured project into one warehouse, one project after the other.
 
@@ -235,6 +238,7 @@ def run_ingest_projects(
             progress=progress,
             lock_timeout_s=lock_timeout_s,
             parquet_uri=parquet_uri,
+            check_access=check_access,
         )
         return ProjectsOutcome(reports={cdf.project: report})
     outcome = ProjectsOutcome()

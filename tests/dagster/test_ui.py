@@ -1,5 +1,5 @@
 """`dagster dev` in the repository root loads the code location, and the UI renders the assets
-(headless Chromium, Debian's package, as `.ci/run` installs it)."""
+(headless Chromium, Debian's package, which `make test` installs)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,125 @@
+"""`workflow-analytics ingest` as a user runs it: a subprocess against the simulator on
+127.0.0.1. Its output holds the user's data and nothing of Dagster's first-run chatter, its
+summary gives the times the user waited, and its progress lines say how far it got."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cdf_simulator import Simulator, run_server
+from tests.conftest import small_sim_config
+from workflow_analytics.cli_progress import plain_line
+from workflow_analytics.ingest import IngestReport
+
+CLI = Path(sys.executable).parent / "workflow-analytics"
+DAGSTER_CHATTER = ("Welcome to Dagster", "Telemetry", "telemetry", "No dagster instance", "Slack")
+TIMES = re.compile(
+    r"^done in (?P<total>[\d.]+)s, start-up (?P<startup>[\d.]+)s, ingest (?P<ingest>[\d.]+)s, "
+    r"views (?P<views>[\d.]+)s, checks (?P<checks>[\d.]+)s$"
+)
+
+
+@pytest.fixture(scope="module")
+def sim() -> Simulator:
+    return Simulator(small_sim_config(executions_per_day=3.0, history_days=10))
+
+
+@pytest.fixture(scope="module")
+def url(sim: Simulator) -> Iterator[str]:
+    with run_server(sim) as base_url:
+        yield base_url
+
+
+def _env(url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path / "home"),
+        "WAREHOUSE_DIR": str(tmp_path / "wh"),
+        "CDF_URL": url,
+        "CDF_PROJECT": "test-project",
+        "IDP_TOKEN_URL": f"{url}/oauth2/token",
+        "IDP_CLIENT_ID": "cli-test",
+        "IDP_CLIENT_SECRET": "cli-test-secret",
+        **extra,
+    }
+
+
+def _ingest(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(CLI), "ingest"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def _assert_no_chatter(result: subprocess.CompletedProcess[str]) -> None:
+    for text in DAGSTER_CHATTER:
+        assert text not in result.stdout, f"{text!r} in stdout:\n{result.stdout}"
+        assert text not in result.stderr, f"{text!r} in stderr:\n{result.stderr}"
+
+
+@pytest.mark.integration
+def test_ingest_with_a_fresh_dagster_home_prints_no_dagster_banner(
+    url: str, tmp_path: Path
+) -> None:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    result = _ingest(_env(url, tmp_path, DAGSTER_HOME=str(home)))
+    _assert_no_chatter(result)
+    # The instance got the repository's settings: telemetry off, the writer pool limited.
+    written = (home / "dagster.yaml").read_text()
+    assert "enabled: false" in written and "default_limit: 1" in written
+    assert "workflow_executions" in result.stdout
+    # The run is recorded in that instance (it shows in the UI).
+    assert (home / "storage").is_dir() or (home / "history").is_dir()
+
+
+@pytest.mark.integration
+def test_ingest_summary_gives_the_times_the_user_waited(url: str, tmp_path: Path) -> None:
+    result = _ingest(_env(url, tmp_path))  # no DAGSTER_HOME: the ephemeral instance
+    _assert_no_chatter(result)
+    first = result.stdout.splitlines()[0]
+    match = TIMES.match(first)
+    assert match, first
+    times = {k: float(v) for k, v in match.groupdict().items()}
+    parts = times["startup"] + times["ingest"] + times["views"] + times["checks"]
+    # The parts happen one after the other inside the total (rounding to 0.1 s each).
+    assert 0 < parts <= times["total"] + 0.3, times
+    assert times["ingest"] > 0 and times["startup"] > 0
+    rows = re.search(r"workflow_executions\s+([\d,]+) rows", result.stdout)
+    assert rows and int(rows.group(1).replace(",", "")) > 0
+
+
+def test_plain_progress_line_gives_total_rate_and_eta() -> None:
+    report = IngestReport(listed=2_000, new=1_500, changed=100, details_fetched=400)
+    line = plain_line(report, elapsed_s=4.0)
+    assert "fetched 400 of 1,600 details" in line
+    assert "(100/s, ETA 12 s)" in line
+    # The fetch caught up with the listing: its end is not known yet.
+    caught_up = IngestReport(listed=1_000, new=1_000, details_fetched=990)
+    assert "ETA listing" in plain_line(caught_up, elapsed_s=5.0)
+    finished = IngestReport(listed=10, new=10, details_fetched=10, seconds=1.5)
+    assert "ETA -" in plain_line(finished, elapsed_s=1.0)
+
+
+@pytest.mark.integration
+def test_the_access_check_is_made_once_per_command(
+    sim: Simulator, url: str, tmp_path: Path
+) -> None:
+    env = _env(url, tmp_path)
+    _ingest(env)
+    before = sim.requests_by_kind
+    _ingest(env)  # nothing new
+    after = sim.requests_by_kind
+    lists = after.get("list", 0) - before.get("list", 0)
+    details = after.get("detail", 0) - before.get("detail", 0)
+    # One access check (made while Dagster loads, not again by the run) and one page.
+    assert lists == 2, (before, after)
+    assert details == 0

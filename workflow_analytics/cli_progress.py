@@ -1,0 +1,164 @@
+"""The running ingest on the command line: a live progress bar on a terminal, plain lines
+otherwise.
+
+The ingest asset sends its report to the ``workflow_analytics.progress`` logger on every list
+page and written batch (as the record's ``ingest_report``); the command line runs the job
+in-process, so a handler here sees the very object the ingest updates and reads it a few times a
+second. Nothing is printed for a run that fails before its first progress report, so a
+configuration error stays one line.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+PROGRESS_LOGGER = "workflow_analytics.progress"
+PLAIN_EVERY_S = 10.0
+
+
+def to_fetch(report: Any) -> int:
+    """Details the run will fetch, as far as the listing has got."""
+    return report.new + report.changed + report.still_open + report.open_outside_window
+
+
+# Fewer details than this waiting: the fetch has caught up with the listing, whose end CDF does
+# not announce, so no ETA can be given yet.
+CAUGHT_UP = 64
+
+
+def eta_text(report: Any, rate: float) -> str:
+    """Time left for the details found so far; "listing" while the fetch waits for the list
+    pages (with network latency the listing runs far ahead and the total is soon final)."""
+    backlog = to_fetch(report) - report.details_fetched
+    if report.seconds > 0 or (backlog <= 0 and report.listed == 0):
+        return "-"
+    if backlog < CAUGHT_UP or rate <= 0:
+        return "listing"
+    return f"{backlog / rate:,.0f} s"
+
+
+def plain_line(report: Any, elapsed_s: float) -> str:
+    """One progress line: fetched of the total found so far (the list pages come in while the
+    details are fetched; CDF gives no total up front), rate, ETA, and what was written."""
+    fetched, total = report.details_fetched, to_fetch(report)
+    rate = fetched / elapsed_s if elapsed_s > 0 else 0.0
+    return (
+        f"ingest: fetched {fetched:,} of {total:,} details found so far ({rate:,.0f}/s, "
+        f"ETA {eta_text(report, rate)}); listed {report.listed:,}, written "
+        f"{report.executions_inserted + report.executions_updated:,} executions"
+    )
+
+
+class IngestProgress(logging.Handler):
+    """Shows the ingest's progress until :meth:`stop`; use as a context manager."""
+
+    def __init__(self, console: Console, *, live: bool | None = None) -> None:
+        super().__init__(logging.DEBUG)
+        self.console = console
+        self.live = console.is_terminal if live is None else live
+        self.report: Any = None
+        self.started = time.monotonic()  # reset at the first report: the ingest's own rate
+        self.ingest_done_at: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="ingest-progress")
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+        self._views: TaskID | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        report = getattr(record, "ingest_report", None)
+        if report is not None:
+            if self.report is None:
+                self.started = time.monotonic()
+            self.report = report
+
+    def __enter__(self) -> IngestProgress:
+        logger = logging.getLogger(PROGRESS_LOGGER)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(self)
+        logger.propagate = False
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        logging.getLogger(PROGRESS_LOGGER).removeHandler(self)
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        if self._bar is not None:
+            self._bar.stop()
+
+    def _watch(self) -> None:
+        last_plain = time.monotonic()
+        while not self._stop.wait(0.25 if self.live else 0.5):
+            report = self.report
+            if report is None:
+                continue
+            done = report.seconds > 0  # set when the executions are loaded
+            if done and self.ingest_done_at is None:
+                self.ingest_done_at = time.monotonic()
+                if not self.live:
+                    self._print(f"{plain_line(report, report.seconds)}; views and checks running")
+                    last_plain = time.monotonic()
+            if self.live:
+                self._draw(report, done)
+            elif time.monotonic() - last_plain >= PLAIN_EVERY_S:
+                last_plain = time.monotonic()
+                if self.ingest_done_at is None:
+                    self._print(plain_line(report, self._elapsed()))
+                else:
+                    waited = time.monotonic() - self.ingest_done_at
+                    self._print(f"views and checks: running for {waited:,.0f} s")
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def _print(self, line: str) -> None:
+        self.console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+    def _draw(self, report: Any, done: bool) -> None:
+        if self._bar is None:
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.fields[counts]}"),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[eta]}"),
+                console=self.console,
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("fetching details", total=None, counts="", eta="")
+        assert self._task is not None
+        if self._views is not None:
+            return
+        fetched, total = report.details_fetched, max(to_fetch(report), report.details_fetched)
+        elapsed = report.seconds if done else self._elapsed()
+        rate = fetched / elapsed if elapsed > 0 else 0.0
+        self._bar.update(
+            self._task,
+            completed=fetched,
+            total=total or None,
+            counts=f"{fetched:,}/{total:,} {rate:,.0f}/s",
+            eta="" if done else f"ETA {eta_text(report, rate)}",
+        )
+        if done:
+            self._bar.stop_task(self._task)
+            self._views = self._bar.add_task("views and checks", total=None, counts="", eta="")
