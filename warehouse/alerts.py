@@ -58,6 +58,7 @@ EVENT_COLUMNS = (
     "late_by_ms",
     "deadline_at",
     "detail",
+    "flag_counts",
 )
 
 

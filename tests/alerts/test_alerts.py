@@ -44,7 +44,7 @@ def config(
 
 def events_in(con: duckdb.DuckDBPyConnection, hours: float = 48) -> list[Any]:
     con.execute("SET VARIABLE analytics_now = ?::TIMESTAMPTZ", [NOW])
-    return query_events(con, NOW - timedelta(hours=hours), 1)
+    return query_events(con, NOW - timedelta(hours=hours), AlertsConfig())
 
 
 def sent_events(hook: Receiver) -> list[dict[str, Any]]:
@@ -142,7 +142,11 @@ def test_a_backfill_of_old_days_does_not_alert_for_history_unless_asked(
     with Warehouse(directory) as wh:
         con = wh.connection
         con.execute("SET VARIABLE analytics_now = ?::TIMESTAMPTZ", [NOW])
-        old = [e for e in query_events(con, NOW - timedelta(days=16), 1) if e.kind == "duration"]
+        old = [
+            e
+            for e in query_events(con, NOW - timedelta(days=16), AlertsConfig())
+            if e.kind == "duration"
+        ]
         old = [e for e in old if e.event_time < NOW - timedelta(days=4)]
         assert old, "the backfill should bring older breaches"
         after = run_alerts(con, config(), now=NOW, env=env)
@@ -220,7 +224,9 @@ def test_source_anomalies_above_the_threshold(
     cfg = config(routes=[{"destinations": ["ops"], "kinds": ["source_anomaly"]}])
     run_alerts(
         con,
-        parse_alerts_config({**_raw(cfg), "settings": {"anomaly_min_rejected": 2}}, "t"),
+        parse_alerts_config(
+            {**_raw(cfg), "settings": {"anomaly_min_rejected": 2, "anomaly_flags": []}}, "t"
+        ),
         now=NOW,
         env={"OPS_URL": hook.url},
     )

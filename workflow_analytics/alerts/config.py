@@ -14,6 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from warehouse.quality import (
+    END_BEFORE_START,
+    FLAGS,
+    OVER_METADATA_LIMIT,
+    OVER_TASK_LIMIT,
+    PAYLOAD_OVER_LIMIT,
+    TASK_AFTER_EXECUTION_END,
+)
 from workflow_analytics.settings import REPO_ROOT
 
 DEFAULT_ALERTS_FILE = REPO_ROOT / "config" / "alerts.toml"
@@ -30,6 +38,17 @@ EVENT_KINDS = (
     "failed_run",
     "stuck",
     "source_anomaly",
+)
+# The quality flags that count for a source_anomaly event unless the file names others: records
+# over CDF's documented limits and clocks that contradict the run. Left out: start_before_created
+# (CDF's services do not share a clock; a few ms is normal on live projects) and parent_inferred
+# (CDF often sends dynamic children without their parent), which would page every night.
+DEFAULT_ANOMALY_FLAGS = (
+    OVER_TASK_LIMIT,
+    OVER_METADATA_LIMIT,
+    PAYLOAD_OVER_LIMIT,
+    END_BEFORE_START,
+    TASK_AFTER_EXECUTION_END,
 )
 DESTINATION_TYPES = ("webhook", "slack")
 _SECRET_KEYS = {"url", "webhook_url", "token", "secret", "password"}
@@ -72,6 +91,12 @@ class AlertsConfig:
     retry_days: float = 7.0
     # A project's rejected records on one day (per workflow) that make a source anomaly event.
     anomaly_min_rejected: int = 1
+    # Executions stored with one of these quality flags, per project, workflow and UTC day of
+    # their creation, that make a source anomaly event (an empty list: none).
+    anomaly_flags: tuple[str, ...] = DEFAULT_ANOMALY_FLAGS
+    anomaly_min_flagged: int = 1
+    # A clock-skew flag counts only from this skew on: a few ms between CDF's services is normal.
+    anomaly_min_skew_ms: int = 1000
     ui_execution_url: str | None = None
 
     @property
@@ -154,6 +179,20 @@ def _route(raw: Any, where: str, destinations: Mapping[str, Destination]) -> Rou
     )
 
 
+def _anomaly_flags(value: Any, where: str) -> tuple[str, ...]:
+    """The quality flags that make source anomaly events: known names, an empty list for none."""
+    if value is None:
+        return DEFAULT_ANOMALY_FLAGS
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise AlertsConfigError(f"{where}: anomaly_flags must be a list of flag names")
+    bad = [v for v in value if v not in FLAGS]
+    if bad:
+        raise AlertsConfigError(
+            f"{where}: unknown anomaly flag(s) {', '.join(bad)}; known: {', '.join(FLAGS)}"
+        )
+    return tuple(dict.fromkeys(value))
+
+
 def parse_alerts_config(
     data: Mapping[str, Any], where: str, env: Mapping[str, str] | None = None
 ) -> AlertsConfig:
@@ -162,7 +201,15 @@ def parse_alerts_config(
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise AlertsConfigError(f"{where}: [settings] must be a table")
-    known = {"lookback_hours", "include_history", "anomaly_min_rejected", "retry_days"}
+    known = {
+        "lookback_hours",
+        "include_history",
+        "anomaly_min_rejected",
+        "anomaly_flags",
+        "anomaly_min_flagged",
+        "anomaly_min_skew_ms",
+        "retry_days",
+    }
     unknown = set(settings) - known
     if unknown:
         raise AlertsConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -178,6 +225,13 @@ def parse_alerts_config(
     threshold = settings.get("anomaly_min_rejected", 1)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise AlertsConfigError(f"{where}: anomaly_min_rejected must be a whole number >= 1")
+    flags = _anomaly_flags(settings.get("anomaly_flags"), where)
+    min_flagged = settings.get("anomaly_min_flagged", 1)
+    if isinstance(min_flagged, bool) or not isinstance(min_flagged, int) or min_flagged < 1:
+        raise AlertsConfigError(f"{where}: anomaly_min_flagged must be a whole number >= 1")
+    min_skew = settings.get("anomaly_min_skew_ms", 1000)
+    if isinstance(min_skew, bool) or not isinstance(min_skew, int) or min_skew < 0:
+        raise AlertsConfigError(f"{where}: anomaly_min_skew_ms must be a whole number >= 0")
     raw_destinations = data.get("destinations", {})
     if not isinstance(raw_destinations, dict):
         raise AlertsConfigError(f"{where}: [destinations] must be a table of tables")
@@ -201,6 +255,9 @@ def parse_alerts_config(
         include_history=history,
         retry_days=float(retry_days),
         anomaly_min_rejected=threshold,
+        anomaly_flags=flags,
+        anomaly_min_flagged=min_flagged,
+        anomaly_min_skew_ms=min_skew,
         ui_execution_url=env.get(UI_URL_VARIABLE, "").strip() or None,
     )
 

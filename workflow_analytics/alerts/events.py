@@ -29,11 +29,12 @@ class AlertEvent:
     trigger_external_id: str | None
     status: str | None
     target_ms: int | None  # the budget, usual p95 or anomaly threshold
-    actual_ms: int | None  # how long it ran (or how many records were rejected)
+    actual_ms: int | None  # how long it ran (or how many records were rejected or flagged)
     over_target_ms: int | None
     late_by_ms: int | None
     deadline_at: datetime | None
     detail: str | None
+    flag_counts: dict[str, int] | None = None  # source flag -> flagged executions
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -55,15 +56,21 @@ class Routed:
 
 
 def query_events(
-    con: duckdb.DuckDBPyConnection, since: datetime, min_rejected: int
+    con: duckdb.DuckDBPyConnection, since: datetime, config: AlertsConfig
 ) -> list[AlertEvent]:
-    """Every event at or after ``since`` (all queries, one list, oldest first)."""
+    """Every event at or after ``since`` (all queries, one list, oldest first), with the
+    source-anomaly thresholds of ``config``."""
+    settings: dict[str, Any] = {
+        "min_rejected": config.anomaly_min_rejected,
+        "anomaly_flags": list(config.anomaly_flags),
+        "min_flagged": config.anomaly_min_flagged,
+        "min_skew_ms": config.anomaly_min_skew_ms,
+    }
     events: list[AlertEvent] = []
     for name in event_query_names():
         text = alerts_sql(name)
         params: dict[str, Any] = {"since": since}
-        if "$min_rejected" in text:
-            params["min_rejected"] = min_rejected
+        params.update((k, v) for k, v in settings.items() if f"${k}" in text)
         try:
             rows = con.execute(text, params).fetchall()
         except duckdb.Error as exc:

@@ -23,7 +23,7 @@ TITLES = {
     "failed_fire": "scheduled trigger fired and failed",
     "failed_run": "scheduled run failed",
     "stuck": "run looks stuck",
-    "source_anomaly": "CDF sent records that could not be stored",
+    "source_anomaly": "CDF sent records that could not be stored or break its rules",
 }
 # Slack refuses a section over 3,000 characters and a message over 50 blocks.
 _SLACK_SECTION_CHARS = 2900

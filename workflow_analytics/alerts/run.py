@@ -82,7 +82,7 @@ def run_alerts(
     pending_rows = con.execute(alerts_sql("pending"), {"retry_since": retry_since}).fetchall()
     pending = _keys(pending_rows)
     oldest_pending = min((r[3] for r in pending_rows if r[3] is not None), default=since)
-    events = query_events(con, min(since, oldest_pending), config.anomaly_min_rejected)
+    events = query_events(con, min(since, oldest_pending), config)
     report.events_found = len(events)
     sent = _keys(con.execute(alerts_sql("sent_keys")).fetchall())
 

@@ -18,7 +18,8 @@ SELECT
     NULL::BIGINT AS over_target_ms,
     NULL::BIGINT AS late_by_ms,
     NULL::TIMESTAMPTZ AS deadline_at,
-    coalesce(x.reason_for_incompletion, 'no reason given') AS detail
+    coalesce(x.reason_for_incompletion, 'no reason given') AS detail,
+    NULL::MAP(VARCHAR, BIGINT) AS flag_counts
 FROM trigger_fire_checks AS c
 LEFT JOIN workflow_executions AS x
     ON x.cdf_project = c.cdf_project AND x.execution_id = c.workflow_execution_id

@@ -22,7 +22,8 @@ SELECT
     e.over_budget_ms AS over_target_ms,
     e.late_by_ms,
     CASE e.event_kind WHEN 'deadline' THEN b.deadline_at END AS deadline_at,
-    e.detail
+    e.detail,
+    NULL::MAP(VARCHAR, BIGINT) AS flag_counts
 FROM sla_breach_events AS e
 LEFT JOIN sla_breaches AS b
     ON b.cdf_project = e.cdf_project AND b.execution_id = e.execution_id

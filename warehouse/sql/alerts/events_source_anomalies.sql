@@ -42,6 +42,7 @@ SELECT
     NULL::BIGINT AS over_target_ms,
     NULL::BIGINT AS late_by_ms,
     NULL::TIMESTAMPTZ AS deadline_at,
-    rejected || ' records rejected; most often: ' || common_reason AS detail
+    rejected || ' records rejected; most often: ' || common_reason AS detail,
+    NULL::MAP(VARCHAR, BIGINT) AS flag_counts
 FROM grouped
 ORDER BY first_rejected_at, event_key;

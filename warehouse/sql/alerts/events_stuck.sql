@@ -23,7 +23,8 @@ SELECT
         WHEN s.near_24h_cap THEN 'near the 24 h cap'
         ELSE 'running longer than usual'
     END
-        || ' (usual p95 over ' || s.history_runs || ' runs)' AS detail
+        || ' (usual p95 over ' || s.history_runs || ' runs)' AS detail,
+    NULL::MAP(VARCHAR, BIGINT) AS flag_counts
 FROM stuck_runs AS s
 WHERE coalesce(s.start_time, s.created_time) >= $since
 ORDER BY event_time, event_key;
