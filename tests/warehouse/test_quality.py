@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -17,6 +16,7 @@ from warehouse.quality import (
     MAX_TASK_PAYLOAD_BYTES,
     MAX_TASKS,
 )
+from warehouse.sqlfiles import store_sql
 from warehouse.store import Warehouse
 from warehouse.task_keys import task_key_patterns, task_keys
 
@@ -52,16 +52,20 @@ def test_task_key_rule_on_real_shaped_ids() -> None:
     assert task_keys(list(REAL_SHAPED)) == list(REAL_SHAPED.values())
 
 
-def test_task_key_rule_in_sql_equals_the_polars_rule() -> None:
-    con = duckdb.connect()
-    sql = (
-        "SELECT x, CASE WHEN s = '' THEN x ELSE s END FROM ("
-        " SELECT x, regexp_replace(CASE WHEN u = x AND regexp_matches("
-        "  regexp_extract(u, '(' || $hex || ')', 1), '[0-9]')"
-        "  THEN regexp_replace(u, $hex, '') ELSE u END, $counter, '') AS s"
-        " FROM (SELECT x, regexp_replace(x, $uuid, '') AS u FROM (SELECT unnest($ids) AS x)))"
-    )
-    rows = dict(con.execute(sql, {**task_key_patterns(), "ids": list(REAL_SHAPED)}).fetchall())
+def test_task_key_rule_in_sql_equals_the_polars_rule(tmp_path: Path) -> None:
+    # The shipped upgrade SQL, on rows of an execution whose definition is unknown.
+    with Warehouse(tmp_path) as wh:
+        wh.ensure_schema(views=False)
+        con = wh.connection
+        con.execute(
+            "INSERT INTO task_executions (cdf_project, task_execution_id, execution_id, "
+            "task_external_id) SELECT 'p', x, 'e', x FROM (SELECT unnest($ids) AS x)",
+            {"ids": list(REAL_SHAPED)},
+        )
+        con.execute(store_sql("backfill_task_keys"), task_key_patterns())
+        rows = dict(
+            con.execute("SELECT task_external_id, task_key FROM task_executions").fetchall()
+        )
     assert rows == REAL_SHAPED
 
 
