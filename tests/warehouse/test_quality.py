@@ -220,6 +220,34 @@ def test_records_over_documented_limits_are_stored_and_flagged() -> None:
     assert big["quality_flags"].to_list()[0] == ["payload_over_limit"]
 
 
+def test_execution_facts_counts_distinct_tasks_like_the_task_limit_flag(tmp_path: Path) -> None:
+    def tasks(run: str, extra: int) -> list[dict[str, object]]:
+        # Retries shown as rows, listed before and after their first row: one task each.
+        rows = [
+            task_execution(f"t{i}", task_id=f"{run}{i}", start=T0 + 10 * i)
+            for i in range(MAX_TASKS + extra)
+        ]
+        rows.insert(0, task_execution("t5", task_id=f"{run}-again", start=T0 + 99))
+        rows.append(task_execution("t0", task_id=f"{run}-late"))
+        return rows
+
+    records = [
+        execution(execution_id="at-cap", tasks=tasks("a", 0)),
+        execution(execution_id="over-cap", tasks=tasks("o", 1)),
+    ]
+    with Warehouse(tmp_path) as wh:
+        wh.ensure_schema()
+        wh.apply_batch(flat(*records))
+        got = wh.connection.execute(
+            "SELECT execution_id, task_rows, distinct_tasks, "
+            "list_contains(quality_flags, 'over_task_limit') FROM execution_facts"
+        ).fetchall()
+    assert sorted(got) == [
+        ("at-cap", MAX_TASKS + 2, MAX_TASKS, False),
+        ("over-cap", MAX_TASKS + 3, MAX_TASKS + 1, True),
+    ]
+
+
 def test_an_older_warehouse_gains_the_columns_and_its_task_keys(tmp_path: Path) -> None:
     rec = execution(
         execution_id="old",
