@@ -25,7 +25,7 @@ from assets.checks import ALL_CHECKS
 from assets.ingest import cdf_incremental_ingest
 from assets.views import analytics_views
 from cdf_simulator import Simulator, create_app
-from pipelines.resources import CdfResource, WarehouseResource
+from tests.dagster.helpers import resources_for
 from tests.reliability.conftest import tiny_sim
 from tests.reliability.tamper import Tamper, serve_asgi
 from warehouse.store import Warehouse
@@ -112,19 +112,6 @@ def skewed_url(skewed: SkewedWorld) -> Iterator[str]:
         yield url
 
 
-def _resources(url: str, directory: Path) -> dict[str, Any]:
-    return {
-        "cdf": CdfResource(
-            base_url=url,
-            project="test-project",
-            token_url=f"{url}/oauth2/token",
-            client_id="c",
-            client_secret="s",
-        ),
-        "warehouse": WarehouseResource(directory=str(directory)),
-    }
-
-
 def _nightly(resources: dict[str, Any]) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [cdf_incremental_ingest, analytics_views, *ALL_CHECKS],
@@ -161,7 +148,7 @@ def test_skewed_source_warns_and_the_dagster_run_succeeds(
     skewed: SkewedWorld, skewed_url: str, tmp_path: Path
 ) -> None:
     directory = tmp_path / "wh"
-    result = _nightly(_resources(skewed_url, directory))
+    result = _nightly(resources_for(skewed_url, directory))
     assert result.success
     checks = _evaluations(result)
     assert len(checks) == len(ALL_CHECKS)

@@ -15,8 +15,9 @@ from assets.checks import ALL_CHECKS
 from assets.ingest import cdf_incremental_ingest, history_backfill
 from assets.views import analytics_views
 from cdf_simulator import Simulator, create_app
-from pipelines.resources import CdfResource, WarehouseResource
+from pipelines.resources import WarehouseResource
 from tests.conftest import cdf_config_for, small_sim_config
+from tests.dagster.helpers import resources_for
 from tests.ingest.helpers import snapshot
 from warehouse.store import Warehouse
 from workflow_analytics.runner import run_ingest
@@ -270,13 +271,7 @@ def test_no_access_fails_the_asset_at_once_with_one_clear_message(
     dagster_resources: dict[str, Any], sim_url: str, warehouse_path: Path
 ) -> None:
     resources = dict(dagster_resources)
-    resources["cdf"] = CdfResource(
-        base_url=sim_url,
-        project="someone-elses",
-        token_url=f"{sim_url}/oauth2/token",
-        client_id="c",
-        client_secret="s",
-    )
+    resources["cdf"] = resources_for(sim_url, warehouse_path, project="someone-elses")["cdf"]
     result = _materialize(resources, NIGHTLY)
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
