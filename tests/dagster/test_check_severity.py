@@ -28,6 +28,7 @@ from cdf_simulator import Simulator, create_app
 from tests.dagster.helpers import resources_for
 from tests.reliability.conftest import tiny_sim
 from tests.reliability.tamper import Tamper, serve_asgi
+from warehouse.schema import TERMINAL_EXECUTION_STATUSES
 from warehouse.store import Warehouse
 
 CLI = Path(sys.executable).parent / "workflow-analytics"
@@ -35,7 +36,6 @@ TASK_LATE_MS = 30_000
 START_EARLY_MS = 86
 LATE_EXECUTIONS = 4
 EARLY_EXECUTIONS = 3
-TERMINAL = {"COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"}
 DUPLICATE_TASK_ROW = (
     "INSERT INTO task_executions SELECT * FROM task_executions "
     "WHERE task_execution_id = (SELECT min(task_execution_id) FROM task_executions)"
@@ -64,7 +64,11 @@ class SkewedWorld:
     def _skew(self, record: dict[str, Any]) -> None:
         if len(self.early) < EARLY_EXECUTIONS:
             ended = [t for t in record.get("executedTasks", []) if t.get("endTime")]
-            if record["status"] not in TERMINAL or not ended or not record.get("endTime"):
+            if (
+                record["status"] not in TERMINAL_EXECUTION_STATUSES
+                or not ended
+                or not record.get("endTime")
+            ):
                 return
             if len(self.late) < LATE_EXECUTIONS:
                 last = max(ended, key=lambda t: t["endTime"])
