@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from warehouse.fixtures import execution, ms, task_definition, task_execution
 from warehouse.flatten import FlatBatch, flatten_details
 from warehouse.quality import (
+    FLAGS,
     MAX_INPUT_BYTES,
     MAX_METADATA_PAIRS,
     MAX_TASK_PAYLOAD_BYTES,
@@ -308,3 +310,10 @@ def test_trigger_fire_time_is_range_checked_like_execution_times() -> None:
     )
     assert runs.height == 1
     assert rejected["reason"].to_list() == ["trigger run fireTime 1 is outside years 2000..2099"]
+
+
+def test_docs_list_every_flag_the_flattener_sets() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "warehouse.md").read_text(encoding="utf-8")
+    table = docs.split("## Source anomalies: `quality_flags`", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `([a-z_]+)` \|", table, re.M)
+    assert sorted(documented) == sorted(FLAGS)
