@@ -15,7 +15,8 @@ from importlib import resources
 import duckdb
 import polars as pl
 
-from warehouse.schema import UTC_TIME, Column, Table, quote_identifier
+from warehouse.columns import add_missing_columns
+from warehouse.schema import UTC_TIME, Column, Table
 
 _TS = "TIMESTAMPTZ"
 
@@ -82,16 +83,4 @@ def event_query_names() -> list[str]:
 def ensure_alerts_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``alerts_sent`` when missing and add any column a newer version declares."""
     con.execute(ALERTS_SENT.create_sql())
-    present = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = $1",
-            [ALERTS_SENT.name],
-        ).fetchall()
-    }
-    for column in ALERTS_SENT.stored_columns:
-        if column.name not in present:
-            con.execute(
-                f"ALTER TABLE {quote_identifier(ALERTS_SENT.name)} "
-                f"ADD COLUMN {quote_identifier(column.name)} {column.duckdb_type}"
-            )
+    add_missing_columns(con, ALERTS_SENT)

@@ -22,6 +22,7 @@ import duckdb
 import orjson
 import polars as pl
 
+from warehouse.columns import add_missing_columns, present_columns
 from warehouse.flatten import FlatBatch
 from warehouse.objectstore import S3ParquetStore, is_object_store_uri
 from warehouse.schema import (
@@ -206,7 +207,8 @@ class Warehouse:
                     self._add_project_to_key(table)
                     upgraded.append(table.name)
                 con.execute(table.create_sql())
-                if self._add_missing_columns(table) and table.partition_column is not None:
+                # task_key of old rows is filled below; their other new columns stay NULL.
+                if add_missing_columns(con, table) and table.partition_column is not None:
                     upgraded.append(table.name)  # its Parquet files lack the new columns
             if TASK_EXECUTIONS.name in upgraded:
                 con.execute(store_sql("backfill_task_keys"), task_key_patterns())
@@ -216,17 +218,8 @@ class Warehouse:
             create_views(con)
         return upgraded
 
-    def _present_columns(self, table: Table) -> set[str]:
-        return {
-            row[0]
-            for row in self.connection.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = $1",
-                [table.name],
-            ).fetchall()
-        }
-
     def _lacks_project(self, table: Table) -> bool:
-        present = self._present_columns(table)
+        present = present_columns(self.connection, table.name)
         return bool(present) and PROJECT_COLUMN.name not in present
 
     def _add_project_to_key(self, table: Table) -> None:
@@ -254,20 +247,6 @@ class Warehouse:
             f"FROM {quote_identifier(table.name)} WHERE {part} IS NOT NULL",
             [table.name],
         )
-
-    def _add_missing_columns(self, table: Table) -> bool:
-        # Tables only ever gain columns: a file made by an older version is upgraded in place
-        # (new columns are NULL for old rows until those rows are written again, task_key
-        # excepted). Whether a table that had columns gained one.
-        con = self.connection
-        present = self._present_columns(table)
-        missing = [c for c in table.stored_columns if c.name not in present]
-        for column in missing:
-            con.execute(
-                f"ALTER TABLE {quote_identifier(table.name)} "
-                f"ADD COLUMN {quote_identifier(column.name)} {column.duckdb_type}"
-            )
-        return bool(missing)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

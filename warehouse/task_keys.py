@@ -14,8 +14,9 @@ A task named in the execution's workflow definition keeps its externalId as its 
 written by a person, ``stage_2`` is not a counter); the rule applies to the others, and to every
 task of an execution whose definition is unknown. An id that would become empty keeps itself.
 
-The same rule exists as a polars expression (the flattener) and as DuckDB SQL (the in-place
-upgrade of warehouses written before the column existed); the tests hold them to each other.
+The same rule exists as a polars expression (the flattener) and as DuckDB SQL
+(``sql/store/backfill_task_keys.sql``, the in-place upgrade of warehouses written before the
+column existed); the tests hold them to each other.
 """
 
 from __future__ import annotations
@@ -40,18 +41,6 @@ def generated_key(external_id: pl.Expr) -> pl.Expr:
     )
     stripped = no_id.str.replace(COUNTER_SUFFIX, "")
     return pl.when(stripped == "").then(external_id).otherwise(stripped)
-
-
-def task_key_sql(external_id: str) -> str:
-    """The same rule as DuckDB SQL over the column named ``external_id`` (an identifier)."""
-    no_uuid = f"regexp_replace({external_id}, '{UUID_SUFFIX}', '')"
-    hex_tail = f"regexp_extract({no_uuid}, '({HEX_SUFFIX})', 1)"
-    no_id = (
-        f"CASE WHEN {no_uuid} = {external_id} AND regexp_matches({hex_tail}, '[0-9]') "
-        f"THEN regexp_replace({no_uuid}, '{HEX_SUFFIX}', '') ELSE {no_uuid} END"
-    )
-    stripped = f"regexp_replace({no_id}, '{COUNTER_SUFFIX}', '')"
-    return f"CASE WHEN {stripped} = '' THEN {external_id} ELSE {stripped} END"
 
 
 def task_key_patterns() -> dict[str, str]:

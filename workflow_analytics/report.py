@@ -85,7 +85,6 @@ class AnalyticsData:
     mttr_by_workflow: pl.DataFrame
     stuck_runs: pl.DataFrame
     capacity: pl.DataFrame
-    sla_by_day: pl.DataFrame | None = None
     sla_by_workflow_day: pl.DataFrame | None = None
     latest_sla_breaches: pl.DataFrame | None = None
     trigger_summary: pl.DataFrame | None = None
@@ -169,7 +168,6 @@ def load_analytics(
             notes=notes,
         )
         if _has_view(con, "sla_breaches_daily"):
-            data.sla_by_day = _frame(con, "sla_by_day")
             data.sla_by_workflow_day = _frame(con, "sla_by_workflow_day", [SLA_WORKFLOWS])
             data.latest_sla_breaches = _frame(con, "latest_sla_breaches", [TOP_ROWS])
         else:

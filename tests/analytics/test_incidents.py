@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from tests.analytics.conftest import rolled_back
 from tests.analytics.world import execution
+from warehouse.schema import TERMINAL_EXECUTION_STATUSES
 
 T = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -54,10 +55,9 @@ def test_a_timed_out_run_is_resolved_by_the_first_success_that_ended_after_it(
         ]
 
 
-TERMINAL = ["COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"]
 runs = st.lists(
     st.tuples(
-        st.sampled_from(TERMINAL),
+        st.sampled_from(TERMINAL_EXECUTION_STATUSES),
         st.integers(0, 48),  # created, hours after T
         st.integers(0, 25 * 60),  # duration, minutes (up to past the 24 h cap)
     ),

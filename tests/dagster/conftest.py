@@ -7,21 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.resources import CdfResource, WarehouseResource
+from tests.dagster.helpers import resources_for
 
 
 @pytest.fixture
 def dagster_resources(sim_url: str, warehouse_path: Path) -> dict[str, object]:
-    return {
-        "cdf": CdfResource(
-            base_url=sim_url,
-            project="test-project",
-            token_url=f"{sim_url}/oauth2/token",
-            client_id="dagster-test",
-            client_secret="dagster-test-secret",
-        ),
-        "warehouse": WarehouseResource(directory=str(warehouse_path)),
-    }
+    return dict(resources_for(sim_url, warehouse_path))
 
 
 @pytest.fixture(autouse=True)

@@ -25,9 +25,10 @@ from assets.checks import ALL_CHECKS
 from assets.ingest import cdf_incremental_ingest
 from assets.views import analytics_views
 from cdf_simulator import Simulator, create_app
-from pipelines.resources import CdfResource, WarehouseResource
+from tests.dagster.helpers import resources_for
 from tests.reliability.conftest import tiny_sim
 from tests.reliability.tamper import Tamper, serve_asgi
+from warehouse.schema import TERMINAL_EXECUTION_STATUSES
 from warehouse.store import Warehouse
 
 CLI = Path(sys.executable).parent / "workflow-analytics"
@@ -35,7 +36,6 @@ TASK_LATE_MS = 30_000
 START_EARLY_MS = 86
 LATE_EXECUTIONS = 4
 EARLY_EXECUTIONS = 3
-TERMINAL = {"COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"}
 DUPLICATE_TASK_ROW = (
     "INSERT INTO task_executions SELECT * FROM task_executions "
     "WHERE task_execution_id = (SELECT min(task_execution_id) FROM task_executions)"
@@ -64,7 +64,11 @@ class SkewedWorld:
     def _skew(self, record: dict[str, Any]) -> None:
         if len(self.early) < EARLY_EXECUTIONS:
             ended = [t for t in record.get("executedTasks", []) if t.get("endTime")]
-            if record["status"] not in TERMINAL or not ended or not record.get("endTime"):
+            if (
+                record["status"] not in TERMINAL_EXECUTION_STATUSES
+                or not ended
+                or not record.get("endTime")
+            ):
                 return
             if len(self.late) < LATE_EXECUTIONS:
                 last = max(ended, key=lambda t: t["endTime"])
@@ -112,19 +116,6 @@ def skewed_url(skewed: SkewedWorld) -> Iterator[str]:
         yield url
 
 
-def _resources(url: str, directory: Path) -> dict[str, Any]:
-    return {
-        "cdf": CdfResource(
-            base_url=url,
-            project="test-project",
-            token_url=f"{url}/oauth2/token",
-            client_id="c",
-            client_secret="s",
-        ),
-        "warehouse": WarehouseResource(directory=str(directory)),
-    }
-
-
 def _nightly(resources: dict[str, Any]) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [cdf_incremental_ingest, analytics_views, *ALL_CHECKS],
@@ -161,7 +152,7 @@ def test_skewed_source_warns_and_the_dagster_run_succeeds(
     skewed: SkewedWorld, skewed_url: str, tmp_path: Path
 ) -> None:
     directory = tmp_path / "wh"
-    result = _nightly(_resources(skewed_url, directory))
+    result = _nightly(resources_for(skewed_url, directory))
     assert result.success
     checks = _evaluations(result)
     assert len(checks) == len(ALL_CHECKS)

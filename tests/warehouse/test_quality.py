@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
 from warehouse.fixtures import execution, ms, task_definition, task_execution
 from warehouse.flatten import FlatBatch, flatten_details
 from warehouse.quality import (
+    FLAGS,
     MAX_INPUT_BYTES,
     MAX_METADATA_PAIRS,
     MAX_TASK_PAYLOAD_BYTES,
     MAX_TASKS,
 )
+from warehouse.sqlfiles import store_sql
 from warehouse.store import Warehouse
 from warehouse.task_keys import task_key_patterns, task_keys
 
@@ -52,16 +54,20 @@ def test_task_key_rule_on_real_shaped_ids() -> None:
     assert task_keys(list(REAL_SHAPED)) == list(REAL_SHAPED.values())
 
 
-def test_task_key_rule_in_sql_equals_the_polars_rule() -> None:
-    con = duckdb.connect()
-    sql = (
-        "SELECT x, CASE WHEN s = '' THEN x ELSE s END FROM ("
-        " SELECT x, regexp_replace(CASE WHEN u = x AND regexp_matches("
-        "  regexp_extract(u, '(' || $hex || ')', 1), '[0-9]')"
-        "  THEN regexp_replace(u, $hex, '') ELSE u END, $counter, '') AS s"
-        " FROM (SELECT x, regexp_replace(x, $uuid, '') AS u FROM (SELECT unnest($ids) AS x)))"
-    )
-    rows = dict(con.execute(sql, {**task_key_patterns(), "ids": list(REAL_SHAPED)}).fetchall())
+def test_task_key_rule_in_sql_equals_the_polars_rule(tmp_path: Path) -> None:
+    # The shipped upgrade SQL, on rows of an execution whose definition is unknown.
+    with Warehouse(tmp_path) as wh:
+        wh.ensure_schema(views=False)
+        con = wh.connection
+        con.execute(
+            "INSERT INTO task_executions (cdf_project, task_execution_id, execution_id, "
+            "task_external_id) SELECT 'p', x, 'e', x FROM (SELECT unnest($ids) AS x)",
+            {"ids": list(REAL_SHAPED)},
+        )
+        con.execute(store_sql("backfill_task_keys"), task_key_patterns())
+        rows = dict(
+            con.execute("SELECT task_external_id, task_key FROM task_executions").fetchall()
+        )
     assert rows == REAL_SHAPED
 
 
@@ -216,6 +222,34 @@ def test_records_over_documented_limits_are_stored_and_flagged() -> None:
     assert big["quality_flags"].to_list()[0] == ["payload_over_limit"]
 
 
+def test_execution_facts_counts_distinct_tasks_like_the_task_limit_flag(tmp_path: Path) -> None:
+    def tasks(run: str, extra: int) -> list[dict[str, object]]:
+        # Retries shown as rows, listed before and after their first row: one task each.
+        rows = [
+            task_execution(f"t{i}", task_id=f"{run}{i}", start=T0 + 10 * i)
+            for i in range(MAX_TASKS + extra)
+        ]
+        rows.insert(0, task_execution("t5", task_id=f"{run}-again", start=T0 + 99))
+        rows.append(task_execution("t0", task_id=f"{run}-late"))
+        return rows
+
+    records = [
+        execution(execution_id="at-cap", tasks=tasks("a", 0)),
+        execution(execution_id="over-cap", tasks=tasks("o", 1)),
+    ]
+    with Warehouse(tmp_path) as wh:
+        wh.ensure_schema()
+        wh.apply_batch(flat(*records))
+        got = wh.connection.execute(
+            "SELECT execution_id, task_rows, distinct_tasks, "
+            "list_contains(quality_flags, 'over_task_limit') FROM execution_facts"
+        ).fetchall()
+    assert sorted(got) == [
+        ("at-cap", MAX_TASKS + 2, MAX_TASKS, False),
+        ("over-cap", MAX_TASKS + 3, MAX_TASKS + 1, True),
+    ]
+
+
 def test_an_older_warehouse_gains_the_columns_and_its_task_keys(tmp_path: Path) -> None:
     rec = execution(
         execution_id="old",
@@ -276,3 +310,10 @@ def test_trigger_fire_time_is_range_checked_like_execution_times() -> None:
     )
     assert runs.height == 1
     assert rejected["reason"].to_list() == ["trigger run fireTime 1 is outside years 2000..2099"]
+
+
+def test_docs_list_every_flag_the_flattener_sets() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "warehouse.md").read_text(encoding="utf-8")
+    table = docs.split("## Source anomalies: `quality_flags`", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `([a-z_]+)` \|", table, re.M)
+    assert sorted(documented) == sorted(FLAGS)
