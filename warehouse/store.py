@@ -23,6 +23,7 @@ import orjson
 import polars as pl
 
 from warehouse.columns import add_missing_columns, present_columns
+from warehouse.dbfile import create_if_missing
 from warehouse.flatten import FlatBatch
 from warehouse.objectstore import S3ParquetStore, is_object_store_uri
 from warehouse.schema import (
@@ -149,7 +150,7 @@ class Warehouse:
     def open(self) -> Self:
         if self._con is None:
             if not self.read_only:
-                self.directory.mkdir(parents=True, exist_ok=True)
+                create_if_missing(self.database_path)
             con = duckdb.connect(str(self.database_path), read_only=self.read_only)
             # Not via connect(config=...): the setting needs the ICU extension, which DuckDB
             # loads on the first SET but not while the connection is being configured.
