@@ -10,6 +10,11 @@ Per workflow (so every run of it looks alike):
 * ``async_complete``: task inputs spell the flag ``asyncComplete`` instead of ``isAsyncComplete``.
 * ``numeric_metadata``: metadata values that are numbers are sent as JSON numbers.
 * ``latest_version``: ``version`` is sent as ``"latest"`` (as when a run asked for it).
+* ``subworkflow_reference``: its subworkflow tasks name another workflow
+  (``{"subworkflow": {"workflowExternalId", "version"}}``) instead of listing tasks inline; the
+  executed children (that workflow's tasks) stay in ``executedTasks``.
+* ``record_stream``: an ad-hoc workflow is triggered by a ``recordStream`` trigger instead of a
+  ``dataModeling`` one (applied when the triggers are built, see ``cdf_simulator.triggers``).
 
 Per execution:
 
@@ -17,7 +22,8 @@ Per execution:
   services do not share a clock); ``end_skew``: the last task ends a few ms after the
   execution's ``endTime``.
 * ``over_metadata``: more metadata pairs than the documented 10; ``over_payload``: a task
-  output over the documented 0.2 MB.
+  output over the documented 0.2 MB; ``over_task_limit``: a dynamic task fans out to more
+  children than the documented 200 tasks per execution (off by default: big records).
 
 Rates are probabilities; all zero (``Shapes.none()``) gives the generator's tidy shapes.
 """
@@ -27,11 +33,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import orjson
+
 from .ids import derived_uuid
 from .rng import hash_ints, unit
 
 JSON = dict[str, Any]
 _PAYLOAD_OVER = 209_715 + 1_024  # just over CDF's documented 0.2 MB per task payload
+_OVER_TASKS = 201 + 12  # distinct tasks in an over-limit execution: past CDF's documented 200
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,9 @@ class Shapes:
     end_skew: float = 0.03
     over_metadata: float = 0.002
     over_payload: float = 0.001
+    subworkflow_reference: float = 0.2
+    record_stream: float = 0.3
+    over_task_limit: float = 0.0
 
     @classmethod
     def none(cls) -> Shapes:
@@ -67,6 +79,10 @@ class ShapeRenderer:
     def __init__(self, shapes: Shapes, seed: int) -> None:
         self.shapes = shapes
         self.seed = seed
+
+    def workflow_has(self, name: str, workflow: int) -> bool:
+        """Whether a per-workflow shape applies to this workflow (also used for triggers)."""
+        return self._workflow(name, workflow)
 
     def _workflow(self, name: str, workflow: int) -> bool:
         return _hit(getattr(self.shapes, name), self.seed, workflow, _tag(name))
@@ -99,10 +115,14 @@ class ShapeRenderer:
 
     def detail(self, detail: JSON, workflow: int, key: int) -> JSON:
         self.summary(detail, workflow, key)
+        if self._workflow("subworkflow_reference", workflow):
+            _subworkflow_by_reference(detail)
         rows: list[JSON] = detail.get("executedTasks") or []
         if not rows:
             return detail
         dynamic = {r["externalId"]: r for r in rows if r.get("taskType") == "dynamic"}
+        if dynamic and self._execution("over_task_limit", key):
+            self._fan_out(rows, dynamic, key)
         children = [r for r in rows if r.get("parentTaskExternalId") in dynamic]
         if dynamic and self._workflow("dispatch_only", workflow):
             self._dispatch_only(dynamic, children, key)
@@ -161,3 +181,56 @@ class ShapeRenderer:
                 for task in tasks if isinstance(tasks, list) else []:
                     if isinstance(task, dict) and task.get("externalId") in names:
                         task["externalId"] = names[task["externalId"]]
+
+    def _fan_out(self, rows: list[JSON], dynamic: dict[str, JSON], key: int) -> None:
+        """More children for the first dynamic task that has any, past the 200-task limit: copies
+        of its last child (same times: they ran side by side), with their own ids and names."""
+        for xid, dispatcher in dynamic.items():
+            mine = [r for r in rows if r.get("parentTaskExternalId") == xid]
+            if not mine:
+                continue
+            template = mine[-1]
+            base = template["externalId"].rsplit("-batch-", 1)[0]
+            listed = (dispatcher.get("input") or {}).get("dynamic", {}).get("tasks")
+            at = rows.index(template) + 1
+            extra: list[JSON] = []
+            for n in range(
+                len(mine), len(mine) + _OVER_TASKS - len({r["externalId"] for r in rows})
+            ):
+                child = _copy(template)
+                child["id"] = derived_uuid(self.seed, key, 0x10000 + n)
+                child["externalId"] = f"{base}-batch-{n}"
+                extra.append(child)
+                if isinstance(listed, list) and listed and isinstance(listed[0], dict):
+                    listed.append({**listed[0], "externalId": child["externalId"]})
+            rows[at:at] = extra
+            return
+
+
+def _copy(value: JSON) -> JSON:
+    return orjson.loads(orjson.dumps(value))
+
+
+def _subworkflow_by_reference(detail: JSON) -> None:
+    """Subworkflow tasks of the definition name a workflow instead of listing its tasks.
+
+    The definition is shared with the catalog, so it is copied, never changed in place.
+    """
+    definition = detail.get("workflowDefinition")
+    tasks = definition.get("tasks") if isinstance(definition, dict) else None
+    if not isinstance(tasks, list) or not any(t.get("type") == "subworkflow" for t in tasks):
+        return
+    workflow = detail["workflowExternalId"]
+    new_tasks = []
+    for task in tasks:
+        if task.get("type") == "subworkflow":
+            reference = {"workflowExternalId": f"{workflow}-{task['externalId']}", "version": "1"}
+            task = {**task, "parameters": {"subworkflow": reference}}
+        new_tasks.append(task)
+    detail["workflowDefinition"] = {**definition, "tasks": new_tasks}
+    references = {
+        t["externalId"]: t["parameters"] for t in new_tasks if t.get("type") == "subworkflow"
+    }
+    for row in detail.get("executedTasks") or []:
+        if row.get("taskType") == "subworkflow" and row.get("externalId") in references:
+            row["input"] = references[row["externalId"]]

@@ -2,8 +2,10 @@
 
 Every hourly, six-hourly and daily workflow has one schedule trigger whose cron expression
 describes exactly the slots the timeline lays out; every ad-hoc workflow has a dataModeling
-trigger whose fires are its ad-hoc executions. Burst workflows have none: their runs are
-started through the API by an outside scheduler (several executions per slot, one createdTime).
+trigger whose fires are its ad-hoc executions (or, for those the ``record_stream`` shape picks,
+a ``recordStream`` trigger fired by new records in a stream). Burst workflows have none: their
+runs are started through the API by an outside scheduler (several executions per slot, one
+createdTime).
 
 A fire is a pure function of (seed, trigger, slot):
 
@@ -22,6 +24,7 @@ a skipped or repeated hour.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -75,7 +78,7 @@ class Trigger:
     index: int
     external_id: str
     workflow: Workflow
-    trigger_type: str  # "schedule" or "dataModeling"
+    trigger_type: str  # "schedule", "dataModeling" or "recordStream"
     created_time: int
     cron: str | None = None
     timezone: str | None = None
@@ -165,6 +168,17 @@ class Trigger:
                 rule["timezone"] = self.timezone
             return rule
         space = "sp_" + self.workflow.external_id.replace("-", "_")[:40]
+        if self.trigger_type == "recordStream":
+            # The exact fields of this rule are not public (it is in Cognite's SDKs, not in the
+            # API reference): a stream, an optional filter on the records, and batching like
+            # dataModeling's; consumers must keep whatever else it carries.
+            return {
+                "triggerType": "recordStream",
+                "streamExternalId": f"{self.workflow.external_id}-records"[:255],
+                "filter": {"equals": {"property": ["node", "space"], "value": space}},
+                "batchSize": 100,
+                "batchTimeout": 60,
+            }
         return {
             "triggerType": "dataModeling",
             "dataModelingQuery": {
@@ -254,15 +268,22 @@ def _schedule(t: Trigger, seed: int) -> None:
 
 
 def build_triggers(
-    seed: int, workflows: list[Workflow], world_start_ms: int, world_end_ms: int
+    seed: int,
+    workflows: list[Workflow],
+    world_start_ms: int,
+    world_end_ms: int,
+    record_stream: Callable[[int], bool] = lambda _: False,
 ) -> dict[int, Trigger]:
-    """One trigger per scheduled or ad-hoc workflow, keyed by workflow index."""
+    """One trigger per scheduled or ad-hoc workflow, keyed by workflow index; `record_stream`
+    says which ad-hoc workflows (by index) have a recordStream trigger instead of dataModeling."""
     out: dict[int, Trigger] = {}
     span = world_end_ms - world_start_ms
     n_scheduled = 0
     for wf in workflows:
         if wf.kind in SCHEDULED_KINDS:
             kind, suffix = "schedule", "schedule"
+        elif wf.kind == "adhoc" and record_stream(wf.index):
+            kind, suffix = "recordStream", "on-record"
         elif wf.kind == "adhoc":
             kind, suffix = "dataModeling", "on-change"
         else:

@@ -70,15 +70,19 @@ class World:
         self.end_ms = origin_ms + config.future_days * DAY_MS
         self.workflows: list[Workflow] = build_catalog(config, self.start_ms, self.end_ms)
         self.by_external_id = {wf.external_id: wf for wf in self.workflows}
+        self._shapes = ShapeRenderer(config.shapes, self.seed)
         self.triggers: dict[int, Trigger] = build_triggers(
-            self.seed, self.workflows, self.start_ms, self.end_ms
+            self.seed,
+            self.workflows,
+            self.start_ms,
+            self.end_ms,
+            lambda w: self._shapes.workflow_has("record_stream", w),
         )
         self.triggers_by_external_id = {t.external_id: t for t in self.triggers.values()}
         self.timeline = Timeline.build(
             self.seed, self.workflows, self.start_ms, self.end_ms, self.triggers
         )
         self._ids = IdCodec(self.seed)
-        self._shapes = ShapeRenderer(config.shapes, self.seed)
         self._detail_cache: OrderedDict[int, bytes] = OrderedDict()
         self._cache_size = config.detail_cache_size
 

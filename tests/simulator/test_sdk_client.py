@@ -157,3 +157,44 @@ def test_raw_json_keeps_what_the_sdk_drops(client: httpx.Client, live_sim: Simul
         if dynamic_children and subworkflow_children:
             break
     assert dynamic_children and subworkflow_children
+
+
+def test_sdk_reads_the_rarer_real_shapes() -> None:
+    """recordStream triggers, subworkflows by reference and over-limit runs parse in the SDK."""
+    from dataclasses import replace
+
+    from cdf_simulator import Shapes, run_server
+
+    from .conftest import small_config
+
+    shapes = replace(
+        Shapes.none(), subworkflow_reference=1.0, record_stream=1.0, over_task_limit=1.0
+    )
+    sim = Simulator(small_config(shapes=shapes, history_days=3))
+    with run_server(sim) as url:
+        credentials = OAuthClientCredentials(
+            token_url=f"{url}/oauth2/token", client_id="x", client_secret="y", scopes=["s"]
+        )
+        sdk = CogniteClient(
+            ClientConfig(client_name="t", project=PROJECT, base_url=url, credentials=credentials)
+        )
+        triggers = sdk.workflows.triggers.list(limit=-1)
+        streams = [t for t in triggers if t.dump()["triggerRule"]["triggerType"] == "recordStream"]
+        assert streams
+        runs = sdk.workflows.triggers.list_runs(streams[0].external_id, limit=-1)
+        fired = sim.world.trigger_history(streams[0].external_id, 1000, None, sim.clock.now_ms())
+        assert fired is not None and [r.fire_time for r in runs] == [
+            f["fireTime"] for f in fired[0]
+        ]
+        seen = {"subworkflow": False, "over": False}
+        for execution in sdk.workflows.executions.list(created_time_start=0, limit=300):
+            detail = sdk.workflows.executions.retrieve_detailed(execution.id)
+            assert detail is not None
+            kinds = {t.task_type for t in detail.executed_tasks}
+            for task in detail.workflow_definition.tasks if "subworkflow" in kinds else []:
+                if task.type == "subworkflow":
+                    reference = task.dump()["parameters"]["subworkflow"]
+                    assert set(reference) == {"workflowExternalId", "version"}
+            seen["subworkflow"] |= "subworkflow" in kinds
+            seen["over"] |= len({t.external_id for t in detail.executed_tasks}) > 200
+        assert seen == {"subworkflow": True, "over": True}

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
 import polars as pl
+import pytest
 
-from cdf_simulator import Shapes, Simulator
+from cdf_simulator import Shapes, Simulator, create_app
 from cdf_simulator.world import ExecutionFilter
-from tests.conftest import small_sim_config
+from tests.conftest import cdf_config_for, small_sim_config
+from tests.ingest.helpers import ingest
+from tests.simulator.conftest import API
 from warehouse.flatten import FlatBatch, flatten_details
+from warehouse.store import Warehouse
 from warehouse.wire import DetailAnswer
 
 ALL_DYNAMIC = Shapes(dispatch_only=1.0, unlinked_children=1.0, uuid_children=1.0)
@@ -111,3 +118,135 @@ def test_records_posted_to_the_control_endpoint_are_served_first_then_the_world(
         assert len(ids) == len(set(ids)) == sim.world.count_visible(sim.clock.now_ms())
         body = client.get(f"{API}/workflows/executions/{detail['id']}").content
         assert orjson.loads(body) == detail
+
+
+# Subworkflows by reference, recordStream triggers and a rare execution over the 200-task limit,
+# all on in one small world, read over HTTP (in-process ASGI) and ingested into a warehouse.
+RARE = replace(Shapes.none(), subworkflow_reference=1.0, record_stream=1.0, over_task_limit=0.1)
+
+
+async def _read_over_http(sim: Simulator) -> dict[str, Any]:
+    from tests.simulator.test_api import authed, list_all
+
+    async with authed(sim) as client:
+        items = await list_all(client, {}, 1000)
+        details = [
+            (await client.get(f"{API}/workflows/executions/{i['id']}")).json() for i in items
+        ]
+        triggers = (await client.get(f"{API}/workflows/triggers", params={"limit": 1000})).json()
+        history = {
+            t["externalId"]: (
+                await client.get(
+                    f"{API}/workflows/triggers/{t['externalId']}/history", params={"limit": 1000}
+                )
+            ).json()["items"]
+            for t in triggers["items"]
+        }
+    return {"details": details, "triggers": triggers["items"], "history": history}
+
+
+@pytest.fixture(scope="module")
+def rare_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    sim = Simulator(small_sim_config(shapes=RARE, history_days=20, project="demo"))
+    http = asyncio.run(_read_over_http(sim))
+    directory = tmp_path_factory.mktemp("rare") / "wh"
+    ingest(
+        cdf_config_for("http://127.0.0.1", project="demo"),
+        directory,
+        httpx.ASGITransport(app=create_app(sim)),
+    )
+    return http, directory
+
+
+def _query(directory: Path, sql: str) -> list[tuple[Any, ...]]:
+    with Warehouse(directory, read_only=True) as wh:
+        return wh.connection.execute(sql).fetchall()
+
+
+def test_subworkflows_by_reference_run_their_children(
+    rare_world: tuple[dict[str, Any], Path],
+) -> None:
+    http, directory = rare_world
+    referenced = 0
+    for detail in http["details"]:
+        tasks = detail["workflowDefinition"]["tasks"]
+        for task in (t for t in tasks if t["type"] == "subworkflow"):
+            assert set(task["parameters"]["subworkflow"]) == {"workflowExternalId", "version"}
+            children = [
+                r
+                for r in detail["executedTasks"]
+                if r.get("parentTaskExternalId") == task["externalId"]
+            ]
+            # The children are the referenced workflow's tasks: not in this definition.
+            assert not {c["externalId"] for c in children} & {t["externalId"] for t in tasks}
+            referenced += bool(children)
+    assert referenced > 10
+    stored = _query(
+        directory,
+        "SELECT count(*) FROM task_definitions WHERE task_type = 'subworkflow' AND "
+        "json_extract_string(parameters, '$.subworkflow.workflowExternalId') IS NOT NULL",
+    )[0][0]
+    children = _query(
+        directory,
+        "SELECT count(*) FROM task_executions c JOIN task_executions p USING (execution_id) "
+        "WHERE c.parent_task_external_id = p.task_external_id AND p.task_type = 'subworkflow'",
+    )[0][0]
+    assert stored > 0 and children >= referenced
+    assert _query(directory, "SELECT count(*) FROM rejected_records")[0][0] == 0
+
+
+def test_record_stream_triggers_fire_like_the_others(
+    rare_world: tuple[dict[str, Any], Path],
+) -> None:
+    http, directory = rare_world
+    streams = [t for t in http["triggers"] if t["triggerRule"]["triggerType"] == "recordStream"]
+    assert streams
+    others = [t for t in http["triggers"] if t not in streams]
+    for trigger in streams:
+        runs = http["history"][trigger["externalId"]]
+        assert runs and all(r["status"] in ("success", "failed") for r in runs)
+        # A history row has the same fields whatever fired it.
+        sample = http["history"][others[0]["externalId"]][0]
+        assert {k for k in runs[0] if k != "reasonForFailure"} <= set(sample) | {
+            "workflowExecutionId"
+        }
+    rows = dict(
+        _query(
+            directory,
+            "SELECT trigger_external_id, trigger_type FROM workflow_triggers "
+            "WHERE trigger_type = 'recordStream'",
+        )
+    )
+    assert set(rows) == {t["externalId"] for t in streams}
+    fired = _query(
+        directory,
+        "SELECT count(*) FROM trigger_runs r JOIN workflow_triggers t USING (trigger_external_id)"
+        " WHERE t.trigger_type = 'recordStream'",
+    )[0][0]
+    assert fired == sum(len(http["history"][t["externalId"]]) for t in streams)
+
+
+def test_executions_over_the_task_limit_are_kept_and_flagged(
+    rare_world: tuple[dict[str, Any], Path],
+) -> None:
+    http, directory = rare_world
+    over = {
+        d["id"]: len(d["executedTasks"])
+        for d in http["details"]
+        if len({r["externalId"] for r in d["executedTasks"]}) > 200
+    }
+    # Rare: a tenth of the runs that have a dynamic task.
+    assert 0 < len(over) < len(http["details"]) // 5
+    for detail in http["details"]:
+        rows = detail["executedTasks"]
+        assert len({r["id"] for r in rows}) == len(rows)
+    flagged = dict(
+        _query(
+            directory,
+            "SELECT e.execution_id, count(t.task_execution_id) FROM workflow_executions e "
+            "JOIN task_executions t USING (execution_id) "
+            "WHERE list_contains(e.quality_flags, 'over_task_limit') GROUP BY 1",
+        )
+    )
+    assert flagged == over
+    assert _query(directory, "SELECT count(*) FROM rejected_records")[0][0] == 0
