@@ -345,7 +345,8 @@ WORKFLOW_TRIGGERS = Table(
             "trigger_type",
             "VARCHAR",
             pl.String,
-            "`triggerRule.triggerType`: `schedule`, `dataModeling` (unknown types kept).",
+            "`triggerRule.triggerType`: `schedule`, `dataModeling`, `recordStream` "
+            "(unknown types kept).",
         ),
         _c("cron_expression", "VARCHAR", pl.String, "`triggerRule.cronExpression` (schedules)."),
         _c(
