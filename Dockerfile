@@ -12,7 +12,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
-    WAREHOUSE_DIR=/var/lib/workflow-analytics/warehouse \
+    WAREHOUSE_DIR=/var/lib/workflow-analytics/warehouse ingest alerts \
     DAGSTER_HOME=/var/lib/workflow-analytics/dagster_home
 
 WORKDIR /app
@@ -31,11 +31,13 @@ COPY config/ config/
 COPY cdf_client/ cdf_client/
 COPY cdf_simulator/ cdf_simulator/
 COPY warehouse/ warehouse/
+COPY ingest/ ingest/
+COPY alerts/ alerts/
 COPY workflow_analytics/ workflow_analytics/
 COPY assets/ assets/
 COPY pipelines/ pipelines/
 RUN /opt/venv/bin/uv pip install --no-cache --python /opt/venv/bin/python --no-deps -e . \
-    && /opt/venv/bin/python -m compileall -q cdf_client cdf_simulator warehouse \
+    && /opt/venv/bin/python -m compileall -q cdf_client cdf_simulator warehouse ingest alerts \
         workflow_analytics assets pipelines
 
 # The data directory (mount a persistent volume there): the warehouse and DAGSTER_HOME with the

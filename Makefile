@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8765
 
-PACKAGES := cdf_client cdf_simulator warehouse workflow_analytics assets pipelines
+PACKAGES := cdf_client cdf_simulator warehouse ingest alerts workflow_analytics assets pipelines
 
 .PHONY: install demo test lint format bench clean chromium
 

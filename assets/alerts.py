@@ -3,16 +3,16 @@
 A step of the job rather than a run-status sensor: `workflow-analytics ingest` materialises the
 nightly selection in-process, where no sensor daemon runs, and asset dependencies already
 order this step after the views it reads; a sensor would add a second job and a cursor for
-what the ``alerts_sent`` table records anyway. The logic is `workflow_analytics.alerts`.
+what the ``alerts_sent`` table records anyway. The logic is `alerts`.
 """
 
 import dagster as dg
 
+from alerts import AlertsConfigError, read_alerts_config, run_alerts
 from assets.common import OWNERS, WAREHOUSE_POOL
 from assets.freshness import NIGHTLY_FRESHNESS
-from pipelines.resources import WarehouseResource
+from assets.resources import WarehouseResource
 from warehouse.store import Warehouse
-from workflow_analytics.alerts import AlertsConfigError, read_alerts_config, run_alerts
 
 ALERTS_ASSET = "workflow_alerts"
 DELIVERED_CHECK = "alerts_delivered"

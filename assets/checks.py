@@ -22,12 +22,12 @@ from typing import Any
 
 import dagster as dg
 
-from pipelines.resources import WarehouseResource
+from assets.resources import WarehouseResource
+from ingest.executions import LAST_RUN_KEY
 from warehouse.consistency import parquet_mismatches
+from warehouse.inspection import markdown_table
 from warehouse.sqlfiles import sql_header
 from warehouse.store import CHECKS_DUCKDB_MEMORY, Warehouse, duckdb_memory_limit
-from workflow_analytics.ingest import LAST_RUN_KEY
-from workflow_analytics.inspect import markdown_table
 
 # Our clock and CDF's may differ a little: only times further ahead than this are "future".
 TIME_TOLERANCE_MS = 5_000

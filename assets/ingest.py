@@ -1,6 +1,6 @@
 """Ingest assets: the nightly incremental load and the per-day history backfill.
 
-Both stream executions from CDF into the warehouse tables (see `workflow_analytics.ingest` for
+Both stream executions from CDF into the warehouse tables (see `ingest.executions` for
 the incremental policy: a 30 h lookback behind the high-water mark, details fetched only for
 new or changed executions, idempotent upserts committed with the state). The
 assets only orchestrate: build settings, call `run_ingest_projects` (every configured CDF
@@ -23,9 +23,13 @@ from assets.common import (
     column_schema,
 )
 from assets.freshness import NIGHTLY_FRESHNESS
+from assets.partitions import daily_history
+from assets.resources import CdfResource, WarehouseResource
 from cdf_client.errors import CdfError, SourceUnavailableError
-from pipelines.partitions import daily_history
-from pipelines.resources import CdfResource, WarehouseResource
+from ingest.executions import IngestReport, IngestSettings
+from ingest.progress import progress_line
+from ingest.runner import ProjectsFailedError, ProjectsOutcome, run_ingest_projects
+from warehouse.inspection import markdown_table
 from warehouse.lock import WarehouseBusyError
 from warehouse.schema import (
     REJECTED_RECORDS,
@@ -36,10 +40,6 @@ from warehouse.schema import (
     WORKFLOW_EXECUTIONS,
     WORKFLOW_TRIGGERS,
 )
-from workflow_analytics.ingest import IngestReport, IngestSettings
-from workflow_analytics.inspect import markdown_table
-from workflow_analytics.progress import progress_line
-from workflow_analytics.runner import ProjectsFailedError, ProjectsOutcome, run_ingest_projects
 
 INGEST_TABLES = (
     WORKFLOW_EXECUTIONS,
@@ -52,7 +52,7 @@ INGEST_TABLES = (
 )
 INGEST_TABLE_KEYS = [dg.AssetKey(t.name) for t in INGEST_TABLES]
 GROUP = "cdf_warehouse"
-progress_log = logging.getLogger("workflow_analytics.progress")
+progress_log = logging.getLogger("ingest.progress")
 
 
 def _ms_to_iso(ms: int | None) -> str | None:

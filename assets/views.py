@@ -2,7 +2,7 @@
 
 Materialising a view asset (re)creates the views from the shipped SQL and reports each view's
 columns, and its row count and a preview when computing them fits a memory budget (see
-`workflow_analytics.inspect.view_summary`). Lineage comes from each file's ``Depends:`` header.
+`warehouse.inspection.view_summary`). Lineage comes from each file's ``Depends:`` header.
 """
 
 import re
@@ -12,12 +12,12 @@ from typing import Any
 import dagster as dg
 
 from assets.common import OWNERS, WAREHOUSE_POOL
-from pipelines.resources import WarehouseResource
+from assets.resources import WarehouseResource
+from warehouse.inspection import markdown_table, view_summary
 from warehouse.schema import EXPORTED_TABLES
 from warehouse.sla_targets import SlaTargetsError, install_sla, sla_view_files
 from warehouse.sqlfiles import sql_header, view_files
 from warehouse.store import Warehouse
-from workflow_analytics.inspect import markdown_table, view_summary
 
 GROUP = "analytics"
 _VIEW_NAME = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)

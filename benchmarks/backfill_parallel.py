@@ -26,8 +26,8 @@ CHILD = """
 import sys
 from pathlib import Path
 from cdf_client.config import CdfConfig
-from workflow_analytics.ingest import IngestSettings
-from workflow_analytics.runner import run_ingest
+from ingest.executions import IngestSettings
+from ingest.runner import run_ingest
 start = int(sys.argv[2])
 report = run_ingest(CdfConfig.from_env(), Path(sys.argv[1]),
                     IngestSettings(window_start_ms=start, window_end_ms=start + 86_400_000))

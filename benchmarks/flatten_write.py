@@ -22,12 +22,12 @@ from typing import Any
 from benchmarks.harness import HISTORY_DAYS, NOW_MS, PROJECT, size_world
 from cdf_simulator import Simulator, SimulatorConfig
 from cdf_simulator.config import RETENTION_MS
+from ingest.executions import IngestSettings
+from ingest.gc_tuning import tuned_for_ingest
 from warehouse.flatten import flatten_details
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.store import Warehouse
 from warehouse.wire import DetailAnswer
-from workflow_analytics.gc_tuning import tuned_for_ingest
-from workflow_analytics.ingest import IngestSettings
 
 
 def details(executions: int) -> list[DetailAnswer]:

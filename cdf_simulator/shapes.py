@@ -14,7 +14,7 @@ Per workflow (so every run of it looks alike):
   (``{"subworkflow": {"workflowExternalId", "version"}}``) instead of listing tasks inline; the
   executed children (that workflow's tasks) stay in ``executedTasks``.
 * ``record_stream``: an ad-hoc workflow is triggered by a ``recordStream`` trigger instead of a
-  ``dataModeling`` one (applied when the triggers are built, see ``cdf_simulator.triggers``).
+  ``dataModeling`` one (applied when the triggers are built, see ``cdf_simulator.trigger_fires``).
 
 Per execution:
 

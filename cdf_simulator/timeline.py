@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from .catalog import HOUR_MS, Workflow
 from .config import DAY_MS
 from .rng import hash_ints, unit
-from .triggers import Trigger
+from .trigger_fires import Trigger
 
 SLOT_BITS = 32
 MEMBER_BITS = 16

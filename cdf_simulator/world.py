@@ -28,7 +28,7 @@ from .timeline import (
     slot_lag_ms,
     workflow_fires,
 )
-from .triggers import Trigger, build_triggers
+from .trigger_fires import Trigger, build_triggers
 
 JSON = dict
 

@@ -16,8 +16,8 @@ app = marimo.App(width="medium")
 def _():
     import marimo as mo
 
+    from ingest.settings import warehouse_dir
     from workflow_analytics import report as charts
-    from workflow_analytics.settings import warehouse_dir
 
     return charts, mo, warehouse_dir
 

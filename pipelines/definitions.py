@@ -1,6 +1,6 @@
 """The Dagster code location: `dagster dev` in the repository root loads `defs` from here.
 
-Resources read the contract's environment variables at run time (see `pipelines.resources`);
+Resources read the contract's environment variables at run time (see `assets.resources`);
 set them in the environment of the Dagster daemon and webserver, or override fields here with
 ``dg.EnvVar`` for secrets managed elsewhere.
 """
@@ -12,9 +12,9 @@ import dagster as dg
 from assets.alerts import workflow_alerts
 from assets.checks import ALL_CHECKS
 from assets.ingest import cdf_incremental_ingest, history_backfill
+from assets.resources import CdfResource, WarehouseResource
 from assets.views import analytics_views
 from pipelines.jobs import history_backfill_job, nightly_ingest_job
-from pipelines.resources import CdfResource, WarehouseResource
 from pipelines.schedules import nightly_ingest_schedule
 
 defs = dg.Definitions(

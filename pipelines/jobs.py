@@ -6,8 +6,8 @@ import dagster as dg
 
 from assets.alerts import ALERTS_ASSET
 from assets.ingest import INGEST_TABLE_KEYS, history_backfill
+from assets.partitions import daily_history
 from assets.views import VIEW_KEYS
-from pipelines.partitions import daily_history
 
 NIGHTLY_SELECTION = dg.AssetSelection.assets(*INGEST_TABLE_KEYS, *VIEW_KEYS, ALERTS_ASSET)
 

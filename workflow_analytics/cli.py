@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from ingest.settings import parquet_uri, warehouse_dir
 from workflow_analytics.cli_output import process_started_at
-from workflow_analytics.settings import parquet_uri, warehouse_dir
 
 if TYPE_CHECKING:
     from cdf_client.config import CdfConfig
@@ -72,13 +72,13 @@ def _check_config(*, started: Callable[[list[CdfConfig]], object] | None = None)
     """Configuration errors before Dagster is imported: the project settings first (cheap;
     ``started`` is called with them), then the ingest's own switches."""
     from cdf_client.errors import CdfError
-    from workflow_analytics.projects import load_projects
+    from ingest.projects import load_projects
 
     try:
         configs = load_projects()
         if started is not None:
             started(configs)
-        from workflow_analytics.ingest import IngestSettings
+        from ingest.executions import IngestSettings
 
         IngestSettings.from_env()
     except CdfError as exc:

@@ -1,7 +1,7 @@
 """The running ingest on the command line: a live progress bar on a terminal, plain lines
 otherwise.
 
-The ingest asset sends its report to the ``workflow_analytics.progress`` logger on every list
+The ingest asset sends its report to the ``ingest.progress`` logger on every list
 page and written batch (as the record's ``ingest_report``); the command line runs the job
 in-process, so a handler here sees the very object the ingest updates and reads it a few times a
 second. Nothing is printed for a run that fails before its first progress report, so a
@@ -25,7 +25,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-PROGRESS_LOGGER = "workflow_analytics.progress"
+PROGRESS_LOGGER = "ingest.progress"
 PLAIN_EVERY_S = 10.0
 
 

@@ -329,7 +329,7 @@ def report(
     ] = None,
 ) -> None:
     """Write a self-contained static HTML report of the warehouse's analytics."""
-    from workflow_analytics.settings import warehouse_dir
+    from ingest.settings import warehouse_dir
 
     directory = warehouse_dir()
     target = output if output is not None else directory / "report.html"

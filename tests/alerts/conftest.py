@@ -13,12 +13,12 @@ import httpx
 import pytest
 
 from cdf_simulator import Simulator, create_app
+from ingest.executions import IngestSettings
+from ingest.runner import run_ingest
 from tests.alerts.receiver import Receiver, receiver
 from tests.conftest import SIM_NOW_MS, cdf_config_for, small_sim_config
 from warehouse.sla_targets import install_sla
 from warehouse.store import Warehouse
-from workflow_analytics.ingest import IngestSettings
-from workflow_analytics.runner import run_ingest
 
 NOW = datetime.fromtimestamp(SIM_NOW_MS / 1000, UTC)
 SLA_CSV = "workflow_external_id,max_duration_minutes,deadline_utc,note\n*,60,,\n"

@@ -11,19 +11,19 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.alerts.conftest import NOW, ingest
-from tests.alerts.receiver import Receiver, receiver
-from warehouse.store import Warehouse
-from workflow_analytics.alerts.config import (
+from alerts.config import (
     AlertsConfig,
     AlertsConfigError,
     parse_alerts_config,
     read_alerts_config,
 )
-from workflow_analytics.alerts.events import query_events
-from workflow_analytics.alerts.render import SCHEMA
-from workflow_analytics.alerts.run import run_alerts
-from workflow_analytics.ingest import IngestSettings
+from alerts.events import query_events
+from alerts.render import SCHEMA
+from alerts.run import run_alerts
+from ingest.executions import IngestSettings
+from tests.alerts.conftest import NOW, ingest
+from tests.alerts.receiver import Receiver, receiver
+from warehouse.store import Warehouse
 
 DAY_MS = 86_400_000
 UI = "https://cdf-ui.example/{project}/workflows/{workflow}/executions/{execution_id}"

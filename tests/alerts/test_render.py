@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from workflow_analytics.alerts.events import AlertEvent, Routed
-from workflow_analytics.alerts.render import (
+from alerts.events import AlertEvent, Routed
+from alerts.render import (
     execution_link,
     human_ms,
     slack_body,

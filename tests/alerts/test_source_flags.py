@@ -17,22 +17,22 @@ import duckdb
 import httpx
 import pytest
 
+from alerts.config import (
+    AlertsConfig,
+    AlertsConfigError,
+    parse_alerts_config,
+)
+from alerts.events import query_events
+from alerts.run import run_alerts
 from cdf_simulator import Simulator, create_app
 from cdf_simulator.shapes import Shapes
+from ingest.runner import run_ingest
 from tests.alerts.conftest import NOW, install_views
 from tests.alerts.receiver import Receiver
 from tests.conftest import SIM_NOW_MS, cdf_config_for, small_sim_config
 from warehouse.fixtures import execution, task_execution
 from warehouse.quality import MAX_METADATA_PAIRS
 from warehouse.store import Warehouse
-from workflow_analytics.alerts.config import (
-    AlertsConfig,
-    AlertsConfigError,
-    parse_alerts_config,
-)
-from workflow_analytics.alerts.events import query_events
-from workflow_analytics.alerts.run import run_alerts
-from workflow_analytics.runner import run_ingest
 
 HOUR_MS = 3_600_000
 # Runs created yesterday afternoon (simulated clock), well inside the 48 h lookback.

@@ -10,11 +10,11 @@ import httpx
 import pytest
 
 from cdf_simulator import Simulator, create_app
+from ingest.executions import IngestReport, IngestSettings, ProgressCallback
+from ingest.runner import run_ingest
 from tests.conftest import SIM_NOW_MS, cdf_config_for, small_sim_config
 from tests.ingest.helpers import parquet_matches_duckdb, snapshot
 from warehouse.lock import WarehouseBusyError, WriterLock
-from workflow_analytics.ingest import IngestReport, IngestSettings, ProgressCallback
-from workflow_analytics.runner import run_ingest
 
 DAY_MS = 86_400_000
 FIRST_DAY = (SIM_NOW_MS // DAY_MS - 6) * DAY_MS  # a UTC midnight six days before the clock

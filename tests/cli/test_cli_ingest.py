@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from cdf_simulator import Simulator, run_server
+from ingest.executions import IngestReport
 from tests.conftest import small_sim_config
 from workflow_analytics.cli_progress import plain_line
-from workflow_analytics.ingest import IngestReport
 
 CLI = Path(sys.executable).parent / "workflow-analytics"
 DAGSTER_CHATTER = ("Welcome to Dagster", "Telemetry", "telemetry", "No dagster instance", "Slack")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.resources import CdfResource, WarehouseResource
+from assets.resources import CdfResource, WarehouseResource
 
 
 def resources_for(

@@ -13,14 +13,14 @@ import pytest
 
 from assets.checks import ALL_CHECKS
 from assets.ingest import cdf_incremental_ingest, history_backfill
+from assets.resources import WarehouseResource
 from assets.views import analytics_views
 from cdf_simulator import Simulator, create_app
-from pipelines.resources import WarehouseResource
+from ingest.runner import run_ingest
 from tests.conftest import cdf_config_for, small_sim_config
 from tests.dagster.helpers import resources_for
 from tests.ingest.helpers import snapshot
 from warehouse.store import Warehouse
-from workflow_analytics.runner import run_ingest
 
 ALL = [cdf_incremental_ingest, history_backfill, analytics_views, *ALL_CHECKS]
 

@@ -9,9 +9,9 @@ import duckdb
 import httpx
 
 from cdf_client.config import CdfConfig
+from ingest.executions import IngestReport, IngestSettings
+from ingest.runner import run_ingest
 from warehouse.store import Warehouse
-from workflow_analytics.ingest import IngestReport, IngestSettings
-from workflow_analytics.runner import run_ingest
 
 # Columns that record when a row was written, not what CDF said: they differ between two
 # otherwise identical warehouses.

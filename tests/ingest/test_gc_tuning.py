@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from workflow_analytics.gc_tuning import INGEST_THRESHOLDS, tuned_for_ingest
+from ingest.gc_tuning import INGEST_THRESHOLDS, tuned_for_ingest
 
 
 def test_tuning_applies_inside_and_is_undone_after() -> None:
@@ -34,6 +34,6 @@ def test_cycles_made_during_the_ingest_are_still_freed() -> None:
 def test_free_memory_is_handed_back_on_linux() -> None:
     import sys
 
-    from workflow_analytics.gc_tuning import release_free_memory
+    from ingest.gc_tuning import release_free_memory
 
     assert release_free_memory() is sys.platform.startswith("linux")

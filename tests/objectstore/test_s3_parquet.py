@@ -16,6 +16,7 @@ from moto.server import ThreadedMotoServer
 
 from cdf_client.config import CdfConfig
 from cdf_simulator import Simulator
+from ingest.runner import run_ingest
 from tests.conftest import HOUR_MS, small_sim_config
 from warehouse.consistency import parquet_mismatches
 from warehouse.fixtures import execution
@@ -23,7 +24,6 @@ from warehouse.flatten import flatten_details
 from warehouse.objectstore import s3_filesystem
 from warehouse.schema import EXPORTED_TABLES, quote_identifier
 from warehouse.store import Warehouse
-from workflow_analytics.runner import run_ingest
 
 KEY, SECRET = "test-key", "test-secret"
 

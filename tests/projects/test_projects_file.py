@@ -11,12 +11,12 @@ import dagster as dg
 import pytest
 
 from assets.ingest import cdf_incremental_ingest
+from assets.resources import CdfResource, WarehouseResource
 from cdf_client.errors import ConfigError
 from cdf_simulator import Simulator, run_server
-from pipelines.resources import CdfResource, WarehouseResource
+from ingest.projects import load_projects
 from tests.conftest import small_sim_config
 from warehouse.store import Warehouse
-from workflow_analytics.projects import load_projects
 
 ENV = {"ACME_SECRET": "s3cr3t-value", "ACME_DEV_ID": "dev-client", "ACME_DEV_SECRET": "dev-s3cr3t"}
 

@@ -16,12 +16,12 @@ import pytest
 from cdf_client.config import CdfConfig
 from cdf_client.errors import AuthError
 from cdf_simulator import Simulator, create_app
+from ingest.executions import HIGH_WATER_KEY, LAST_RUN_KEY
+from ingest.runner import ProjectsFailedError, run_ingest, run_ingest_projects
 from tests.conftest import HOUR_MS, cdf_config_for, small_sim_config
 from tests.ingest.helpers import parquet_matches_duckdb
 from warehouse.schema import ALL_TABLES, DATA_TABLES, quote_identifier
 from warehouse.store import Warehouse
-from workflow_analytics.ingest import HIGH_WATER_KEY, LAST_RUN_KEY
-from workflow_analytics.runner import ProjectsFailedError, run_ingest, run_ingest_projects
 
 # Small worlds: a few dozen executions each, enough for every table.
 WORLD = {"workflows": 4, "executions_per_day": 6.0, "history_days": 4}

@@ -81,9 +81,9 @@ def _hook(
 def install(point: str) -> None:
     import pyarrow.parquet as pq
 
+    import ingest.runner
     import warehouse.parquet
     import warehouse.store
-    import workflow_analytics.runner
     from cdf_client.client import WorkflowsClient
     from warehouse.store import Warehouse
 
@@ -119,16 +119,16 @@ def install(point: str) -> None:
     elif point == "last-run-record":
         _hook(Warehouse, "write_state", point, nth=1, after=False)
     elif point == "triggers":
-        _hook(workflow_analytics.runner, "ingest_triggers", point, nth=1, after=False)
+        _hook(ingest.runner, "ingest_triggers", point, nth=1, after=False)
     elif point != "none":
         raise SystemExit(f"unknown kill point {point!r}")
 
 
 def main() -> None:
     url, directory, point = sys.argv[1:4]
+    from ingest.executions import IngestSettings
+    from ingest.runner import run_ingest
     from tests.conftest import cdf_config_for
-    from workflow_analytics.ingest import IngestSettings
-    from workflow_analytics.runner import run_ingest
 
     install(point)
     settings = IngestSettings(batch_size=BATCH_SIZE, page_size=PAGE_SIZE)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from cdf_client.client import MalformedDetail, WorkflowsClient
 from cdf_client.errors import CdfApiError
 from cdf_simulator import create_app
+from ingest.executions import _valid_summary
 from tests.conftest import SIM_NOW_MS
 from tests.ingest.helpers import ingest, parquet_matches_duckdb, snapshot
 from tests.reliability.conftest import PAGE_SIZE, config_for, data_fingerprint, tiny_sim
@@ -32,7 +33,6 @@ from warehouse.quality import (
     MAX_TASKS,
 )
 from warehouse.store import Warehouse
-from workflow_analytics.ingest import _valid_summary
 
 DAY_MS = 86_400_000
 T = SIM_NOW_MS - DAY_MS  # yesterday in the simulated world

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from cdf_simulator import FaultConfig, run_server
+from ingest.executions import IngestReport, IngestSettings
+from ingest.runner import run_ingest
 from tests.conftest import SIM_NOW_MS
 from tests.ingest.helpers import parquet_matches_duckdb, snapshot
 from tests.reliability.conftest import PAGE_SIZE, config_for, fingerprint, tiny_sim
 from tests.reliability.test_crash import REPO
 from warehouse.lock import WarehouseBusyError, WriterLock
-from workflow_analytics.ingest import IngestReport, IngestSettings
-from workflow_analytics.runner import run_ingest
 
 DAY_MS = 86_400_000
 

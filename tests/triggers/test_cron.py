@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from warehouse.triggers import CronError, expected_fire_times, expected_fires_frame
+from warehouse.trigger_tables import CronError, expected_fire_times, expected_fires_frame
 
 
 def utc(text: str) -> datetime:

@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 
 from cdf_simulator import Simulator, create_app
-from cdf_simulator.triggers import Trigger
+from cdf_simulator.trigger_fires import Trigger
 from tests.conftest import cdf_config_for, small_sim_config
 from tests.ingest.helpers import ingest
 from warehouse.store import Warehouse
-from warehouse.triggers import datetime_to_ms
+from warehouse.trigger_tables import datetime_to_ms
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS

@@ -28,7 +28,7 @@ from warehouse.flatten import flatten_details
 from warehouse.schema import TRIGGER_EXPECTED_FIRES
 from warehouse.sla_targets import install_sla
 from warehouse.store import Warehouse
-from warehouse.triggers import (
+from warehouse.trigger_tables import (
     expected_fires_frame,
     flatten_trigger_runs,
     flatten_triggers,

@@ -299,7 +299,7 @@ def test_both_decode_paths_flag_alike(fast: bool) -> None:
 
 
 def test_trigger_fire_time_is_range_checked_like_execution_times() -> None:
-    from warehouse.triggers import flatten_trigger_runs
+    from warehouse.trigger_tables import flatten_trigger_runs
 
     runs, rejected = flatten_trigger_runs(
         [

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from workflow_analytics.alerts.events import AlertEvent, Routed
+from alerts.events import AlertEvent, Routed
 
 SCHEMA = "cdf-workflow-analytics/alerts/v1"
 

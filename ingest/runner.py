@@ -14,12 +14,12 @@ import httpx
 from cdf_client.client import RequestStats, WorkflowsClient
 from cdf_client.config import CdfConfig
 from cdf_client.errors import CdfError, ConfigError, SourceUnavailableError
+from ingest.executions import IngestReport, IngestSettings, ProgressCallback, ingest
+from ingest.staging import merge_staged, scratch_directory
+from ingest.trigger_ingest import fetch_trigger_sources, ingest_triggers
 from warehouse.lock import WriterLock
 from warehouse.schema import TRIGGER_TABLES
 from warehouse.store import INGEST_DUCKDB_MEMORY, Warehouse, duckdb_memory_limit
-from workflow_analytics.ingest import IngestReport, IngestSettings, ProgressCallback, ingest
-from workflow_analytics.staging import merge_staged, scratch_directory
-from workflow_analytics.triggers import fetch_trigger_sources, ingest_triggers
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def _staged_backfill(
     lock_timeout_s: float,
 ) -> IngestReport:
     """Fetch a backfill window without the lock, then merge it under the lock
-    (see :mod:`workflow_analytics.staging`)."""
+    (see :mod:`ingest.staging`)."""
     with scratch_directory() as scratch:
         report = asyncio.run(
             _ingest_project(cdf, Path(scratch), settings, transport, progress, stats)

@@ -13,8 +13,8 @@ from pathlib import Path
 import dagster as dg
 
 from cdf_client.config import CdfConfig
-from workflow_analytics.projects import PROJECTS_FILE_VARIABLE, read_projects_file
-from workflow_analytics.settings import parquet_uri, warehouse_dir
+from ingest.projects import PROJECTS_FILE_VARIABLE, read_projects_file
+from ingest.settings import parquet_uri, warehouse_dir
 
 
 class CdfResource(dg.ConfigurableResource):

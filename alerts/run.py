@@ -18,13 +18,13 @@ from typing import Any
 import duckdb
 import httpx
 
+from alerts.config import AlertsConfig, Destination
+from alerts.events import Routed, query_events, route_events
+from alerts.render import slack_body, webhook_body
+from alerts.senders import Sender, SendResult
 from warehouse.alerts import alerts_sql, ensure_alerts_table
-from workflow_analytics.alerts.config import AlertsConfig, Destination
-from workflow_analytics.alerts.events import Routed, query_events, route_events
-from workflow_analytics.alerts.render import slack_body, webhook_body
-from workflow_analytics.alerts.senders import Sender, SendResult
 
-log = logging.getLogger("workflow_analytics.alerts")
+log = logging.getLogger("alerts")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

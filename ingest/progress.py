@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow_analytics.ingest import IngestReport
+from ingest.executions import IngestReport
 
 
 def progress_line(r: IngestReport) -> str:

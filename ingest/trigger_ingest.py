@@ -9,13 +9,13 @@ Policy:
   (24 h by default) are written, upserted by (trigger, fireTime). A run the warehouse already
   holds is therefore rewritten at most during one lookback, and runs that aged out of CDF stay.
 * Expected fires of every schedule trigger are expanded from its cron in its time zone
-  (:mod:`warehouse.triggers`), from where the previous run stopped up to an "as of" instant: the
-  newest evidence the source gave (latest fire listed, or the execution high-water mark), less
-  a grace period for late fires, and never past the wall clock. The first run starts them at
-  the trigger's creation or 90 days (less an hour) before the newest evidence (CDF's history
-  retention), whichever is later, and that start is kept so later runs never reach further
-  back. A trigger whose cron or zone
-  changed has its expected fires recomputed from its ``lastUpdatedTime``.
+  (:mod:`warehouse.trigger_tables`), from where the previous run stopped up to an "as of"
+  instant: the newest evidence the source gave (latest fire listed, or the execution high-water
+  mark), less a grace period for late fires, and never past the wall clock. The first run
+  starts them at the trigger's creation or 90 days (less an hour) before the newest evidence
+  (CDF's history retention), whichever is later, and that start is kept so later runs never
+  reach further back. A trigger whose cron or zone changed has its expected fires recomputed
+  from its ``lastUpdatedTime``.
 * Reading touches no warehouse (:func:`fetch_trigger_sources`), so the nightly run reads the
   lists and histories while the executions load, under the client's shared request limiter;
   writing waits for the executions, whose high-water mark bounds which fires are due.
@@ -40,7 +40,7 @@ from cdf_client.errors import CdfApiError
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.schema import TRIGGER_EXPECTED_FIRES
 from warehouse.store import Warehouse
-from warehouse.triggers import (
+from warehouse.trigger_tables import (
     CronError,
     datetime_to_ms,
     expected_fires_frame,

@@ -6,7 +6,7 @@ Plain Python below the Dagster assets: ``config`` reads the analysts' ``config/a
 table so that each event reaches each destination once.
 """
 
-from workflow_analytics.alerts.config import AlertsConfig, AlertsConfigError, read_alerts_config
-from workflow_analytics.alerts.run import AlertsReport, run_alerts
+from alerts.config import AlertsConfig, AlertsConfigError, read_alerts_config
+from alerts.run import AlertsReport, run_alerts
 
 __all__ = ["AlertsConfig", "AlertsConfigError", "AlertsReport", "read_alerts_config", "run_alerts"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.settings import REPO_ROOT
 from warehouse.quality import (
     END_BEFORE_START,
     FLAGS,
@@ -22,7 +23,6 @@ from warehouse.quality import (
     PAYLOAD_OVER_LIMIT,
     TASK_AFTER_EXECUTION_END,
 )
-from workflow_analytics.settings import REPO_ROOT
 
 DEFAULT_ALERTS_FILE = REPO_ROOT / "config" / "alerts.toml"
 ALERTS_FILE_VARIABLE = "ALERTS_FILE"

@@ -37,6 +37,7 @@ import orjson
 
 from cdf_client.client import WorkflowsClient
 from cdf_client.errors import ConfigError
+from ingest.gc_tuning import tuned_for_ingest
 from warehouse.flatten import (
     MAX_TIME_MS,
     MIN_TIME_MS,
@@ -44,11 +45,10 @@ from warehouse.flatten import (
     flatten_details,
     rejected_frame,
 )
+from warehouse.inspection import recent_executions
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.store import Warehouse
 from warehouse.wire import DetailAnswer
-from workflow_analytics.gc_tuning import tuned_for_ingest
-from workflow_analytics.inspect import recent_executions
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class IngestReport:
     requests: dict[str, Any] = field(default_factory=dict)
     table_counts: dict[str, int] = field(default_factory=dict)
     recent: list[dict[str, Any]] = field(default_factory=list)
-    # What the trigger ingest that followed did (workflow_analytics.triggers.TriggerReport).
+    # What the trigger ingest that followed did (ingest.trigger_ingest.TriggerReport).
     triggers: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from typing import Any
 
 import duckdb
 
+from alerts.config import AlertsConfig, Route
 from warehouse.alerts import EVENT_COLUMNS, alerts_sql, event_query_names
-from workflow_analytics.alerts.config import AlertsConfig, Route
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
-from workflow_analytics.alerts.config import Destination
+from alerts.config import Destination
 
 USER_AGENT = "cdf-workflow-analytics-alerts/1"
 TIMEOUT = httpx.Timeout(10.0, read=20.0)

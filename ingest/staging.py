@@ -17,13 +17,13 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.executions import IngestReport
 from warehouse.flatten import FlatBatch
+from warehouse.inspection import recent_executions
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.schema import REJECTED_RECORDS, TASK_DEFINITIONS, TASK_EXECUTIONS, Table
 from warehouse.schema import WORKFLOW_EXECUTIONS as EXECUTIONS
 from warehouse.store import Warehouse
-from workflow_analytics.ingest import IngestReport
-from workflow_analytics.inspect import recent_executions
 
 
 def _source_frame(staged: Warehouse, table: Table) -> pl.DataFrame:

@@ -1,0 +1,1 @@
+"""The ingest layer: incremental reads from CDF into the warehouse, settings and projects."""
