@@ -39,7 +39,7 @@ chromium:
 	@scripts/need-chromium
 
 lint: install
-	@$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	@$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports --no-cache --no-logo
 
 format: install
 	@$(BIN)/ruff check --fix . && $(BIN)/ruff format .

@@ -21,8 +21,8 @@ from alerts.events import query_events
 from alerts.render import SCHEMA
 from alerts.run import run_alerts
 from ingest.executions import IngestSettings
-from tests.alerts.conftest import NOW, ingest
-from tests.alerts.receiver import Receiver, receiver
+from tests.support.alerts_world import NOW, ingest
+from tests.support.receiver import Receiver, receiver
 from warehouse.store import Warehouse
 
 DAY_MS = 86_400_000

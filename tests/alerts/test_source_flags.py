@@ -27,9 +27,9 @@ from alerts.run import run_alerts
 from cdf_simulator import Simulator, create_app
 from cdf_simulator.shapes import Shapes
 from ingest.runner import run_ingest
-from tests.alerts.conftest import NOW, install_views
-from tests.alerts.receiver import Receiver
-from tests.conftest import SIM_NOW_MS, cdf_config_for, small_sim_config
+from tests.support.alerts_world import NOW, install_views
+from tests.support.receiver import Receiver
+from tests.support.sim import SIM_NOW_MS, cdf_config_for, small_sim_config
 from warehouse.fixtures import execution, task_execution
 from warehouse.quality import MAX_METADATA_PAIRS
 from warehouse.store import Warehouse

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.analytics.world import NOW, SLA_CSV, build_world
+from tests.support.analytics_world import NOW, SLA_CSV, build_world
 from warehouse.sla_targets import install_sla
 from warehouse.store import Warehouse
 
@@ -35,19 +34,6 @@ def empty_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory / "workflows.duckdb"
 
 
-@contextmanager
-def rolled_back(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection inside a transaction that is never committed: the next example starts from
-    the same empty warehouse."""
-    connection = duckdb.connect(str(database))
-    try:
-        connection.execute("SET TimeZone = 'UTC'")
-        connection.execute("BEGIN TRANSACTION")
-        yield connection
-    finally:
-        connection.close()  # closing without a commit rolls the transaction back
-
-
 @pytest.fixture
 def con(world_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection with "now" pinned to the world's reference time."""
@@ -58,7 +44,3 @@ def con(world_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield connection
     finally:
         connection.close()
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> list:
-    return con.execute(sql, params or []).fetchall()

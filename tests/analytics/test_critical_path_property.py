@@ -9,8 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.analytics.conftest import rolled_back
-from tests.analytics.world import definition, execution, task
+from tests.support.analytics_world import definition, execution, rolled_back, task
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 

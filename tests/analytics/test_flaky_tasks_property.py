@@ -12,8 +12,7 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.analytics.conftest import rolled_back
-from tests.analytics.world import execution, task
+from tests.support.analytics_world import execution, rolled_back, task
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 STATUSES = ("COMPLETED", "FAILED", "TIMED_OUT", "SKIPPED", "IN_PROGRESS")

@@ -8,8 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.analytics.conftest import rolled_back
-from tests.analytics.world import execution
+from tests.support.analytics_world import execution, rolled_back
 from warehouse.schema import TERMINAL_EXECUTION_STATUSES
 
 T = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)

@@ -18,8 +18,7 @@ from typing import Any
 
 import duckdb
 
-from tests.analytics.conftest import rows
-from tests.analytics.world import D1, t
+from tests.support.analytics_world import D1, rows, t
 from warehouse.sla_targets import install_sla
 from warehouse.store import Warehouse
 

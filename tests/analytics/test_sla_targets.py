@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.analytics.world import execution
+from tests.support.analytics_world import execution
 from warehouse.sla_targets import (
     DEFAULT_SLA_TARGETS_FILE,
     SlaTargetsError,

@@ -9,8 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.analytics.conftest import rolled_back
-from tests.analytics.world import execution, task
+from tests.support.analytics_world import execution, rolled_back, task
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 FAILED = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT", "COMPLETED_WITH_ERRORS")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from workflow_analytics import inspect
+from warehouse import inspection as inspect
 
 
 def test_small_view_gets_columns_count_and_preview() -> None:

@@ -7,8 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from tests.analytics.conftest import rows
-from tests.analytics.world import D1, D2, PROJECT, t
+from tests.support.analytics_world import D1, D2, PROJECT, rows, t
 
 DAY1 = date(2024, 5, 1)
 DAY2 = date(2024, 5, 2)

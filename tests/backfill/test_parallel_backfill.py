@@ -12,8 +12,8 @@ import pytest
 from cdf_simulator import Simulator, create_app
 from ingest.executions import IngestReport, IngestSettings, ProgressCallback
 from ingest.runner import run_ingest
-from tests.conftest import SIM_NOW_MS, cdf_config_for, small_sim_config
-from tests.ingest.helpers import parquet_matches_duckdb, snapshot
+from tests.support.ingest import parquet_matches_duckdb, snapshot
+from tests.support.sim import SIM_NOW_MS, cdf_config_for, small_sim_config
 from warehouse.lock import WarehouseBusyError, WriterLock
 
 DAY_MS = 86_400_000

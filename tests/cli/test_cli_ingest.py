@@ -15,7 +15,7 @@ import pytest
 
 from cdf_simulator import Simulator, run_server
 from ingest.executions import IngestReport
-from tests.conftest import small_sim_config
+from tests.support.sim import small_sim_config
 from workflow_analytics.cli_progress import plain_line
 
 CLI = Path(sys.executable).parent / "workflow-analytics"

@@ -18,7 +18,7 @@ from cdf_client.config import CdfConfig
 from cdf_client.errors import AccessError, AuthError, SourceUnavailableError
 from cdf_simulator import FaultConfig, Simulator
 from cdf_simulator.auth import TokenStore
-from tests.conftest import SIM_NOW_MS, cdf_config_for
+from tests.support.sim import SIM_NOW_MS, cdf_config_for
 
 
 async def _list_all(client: WorkflowsClient, **kwargs: Any) -> list[dict[str, Any]]:

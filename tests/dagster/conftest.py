@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dagster.helpers import resources_for
+from tests.support.dagster import resources_for
 
 
 @pytest.fixture

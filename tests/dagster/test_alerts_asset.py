@@ -20,7 +20,7 @@ from assets.alerts import ALERTS_ASSET, DELIVERED_CHECK, workflow_alerts
 from assets.ingest import INGEST_TABLE_KEYS, cdf_incremental_ingest
 from assets.views import analytics_views
 from pipelines.definitions import defs
-from tests.alerts.receiver import receiver
+from tests.support.receiver import receiver
 
 SECRET_PATH = "/services/T1/B2/dagster-s3cr3t"
 

@@ -9,8 +9,8 @@ import httpx
 
 from cdf_client.config import CdfConfig
 from cdf_simulator import FaultConfig, Simulator, create_app
-from tests.conftest import HOUR_MS, cdf_config_for, small_sim_config
-from tests.ingest.helpers import ingest, parquet_matches_duckdb, snapshot
+from tests.support.ingest import ingest, parquet_matches_duckdb, snapshot
+from tests.support.sim import HOUR_MS, cdf_config_for, small_sim_config
 from warehouse.store import Warehouse
 
 

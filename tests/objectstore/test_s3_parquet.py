@@ -17,7 +17,7 @@ from moto.server import ThreadedMotoServer
 from cdf_client.config import CdfConfig
 from cdf_simulator import Simulator
 from ingest.runner import run_ingest
-from tests.conftest import HOUR_MS, small_sim_config
+from tests.support.sim import HOUR_MS, small_sim_config
 from warehouse.consistency import parquet_mismatches
 from warehouse.fixtures import execution
 from warehouse.flatten import flatten_details

@@ -15,7 +15,7 @@ from assets.resources import CdfResource, WarehouseResource
 from cdf_client.errors import ConfigError
 from cdf_simulator import Simulator, run_server
 from ingest.projects import load_projects
-from tests.conftest import small_sim_config
+from tests.support.sim import small_sim_config
 from warehouse.store import Warehouse
 
 ENV = {"ACME_SECRET": "s3cr3t-value", "ACME_DEV_ID": "dev-client", "ACME_DEV_SECRET": "dev-s3cr3t"}

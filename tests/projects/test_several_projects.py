@@ -18,8 +18,8 @@ from cdf_client.errors import AuthError
 from cdf_simulator import Simulator, create_app
 from ingest.executions import HIGH_WATER_KEY, LAST_RUN_KEY
 from ingest.runner import ProjectsFailedError, run_ingest, run_ingest_projects
-from tests.conftest import HOUR_MS, cdf_config_for, small_sim_config
-from tests.ingest.helpers import parquet_matches_duckdb
+from tests.support.ingest import parquet_matches_duckdb
+from tests.support.sim import HOUR_MS, cdf_config_for, small_sim_config
 from warehouse.schema import ALL_TABLES, DATA_TABLES, quote_identifier
 from warehouse.store import Warehouse
 

@@ -18,8 +18,8 @@ import orjson
 import pytest
 
 from cdf_simulator import Simulator, create_app
-from tests.conftest import cdf_config_for, small_sim_config
-from tests.ingest.helpers import ingest, parquet_matches_duckdb
+from tests.support.ingest import ingest, parquet_matches_duckdb
+from tests.support.sim import cdf_config_for, small_sim_config
 from warehouse.sqlfiles import view_files
 
 REPO = Path(__file__).resolve().parents[2]

@@ -128,7 +128,7 @@ def main() -> None:
     url, directory, point = sys.argv[1:4]
     from ingest.executions import IngestSettings
     from ingest.runner import run_ingest
-    from tests.conftest import cdf_config_for
+    from tests.support.sim import cdf_config_for
 
     install(point)
     settings = IngestSettings(batch_size=BATCH_SIZE, page_size=PAGE_SIZE)

@@ -16,10 +16,9 @@ import pytest
 from cdf_simulator import FaultConfig, run_server
 from ingest.executions import IngestReport, IngestSettings
 from ingest.runner import run_ingest
-from tests.conftest import SIM_NOW_MS
-from tests.ingest.helpers import parquet_matches_duckdb, snapshot
-from tests.reliability.conftest import PAGE_SIZE, config_for, fingerprint, tiny_sim
-from tests.reliability.test_crash import REPO
+from tests.support.ingest import parquet_matches_duckdb, snapshot
+from tests.support.reliability import PAGE_SIZE, REPO, config_for, fingerprint, tiny_sim
+from tests.support.sim import SIM_NOW_MS
 from warehouse.lock import WarehouseBusyError, WriterLock
 
 DAY_MS = 86_400_000

@@ -26,7 +26,7 @@ import pytest
 from cdf_client.client import WorkflowsClient
 from cdf_client.config import CdfConfig
 from cdf_simulator import FaultConfig, Simulator, run_server
-from tests.reliability.conftest import tiny_sim
+from tests.support.reliability import tiny_sim
 
 CLI = Path(sys.executable).parent / "workflow-analytics"
 CLIENT_ID = "reliability-client"

@@ -22,12 +22,18 @@ import pyarrow.parquet as pq
 import pytest
 
 from cdf_simulator import FaultConfig, Simulator, run_server
-from tests.conftest import HOUR_MS
-from tests.ingest.helpers import ingest, parquet_matches_duckdb, snapshot
-from tests.reliability.conftest import PAGE_SIZE, config_for, inprocess, tiny_sim, visible_parquet
+from tests.support.ingest import ingest, parquet_matches_duckdb, snapshot
+from tests.support.reliability import (
+    PAGE_SIZE,
+    REPO,
+    config_for,
+    inprocess,
+    tiny_sim,
+    visible_parquet,
+)
+from tests.support.sim import HOUR_MS
 from warehouse.parquet import DATA_FILE, TMP_PREFIX
 
-REPO = Path(__file__).resolve().parents[2]
 KILL_POINTS = [
     "listing",
     "fetching",

@@ -12,8 +12,8 @@ import pytest
 
 from cdf_client.errors import SourceUnavailableError
 from cdf_simulator import FaultConfig, Simulator, run_server
-from tests.ingest.helpers import ingest, parquet_matches_duckdb, snapshot
-from tests.reliability.conftest import (
+from tests.support.ingest import ingest, parquet_matches_duckdb, snapshot
+from tests.support.reliability import (
     PAGE_SIZE,
     config_for,
     data_fingerprint,

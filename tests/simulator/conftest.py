@@ -7,37 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from cdf_simulator import Simulator, SimulatorConfig, run_server
-
-# A fixed instant keeps every test independent of the real date.
-NOW_MS = 1_750_000_000_000
-PROJECT = "demo"
-API = f"/api/v1/projects/{PROJECT}"
-
-
-def small_config(**overrides: object) -> SimulatorConfig:
-    values: dict[str, object] = {
-        "seed": 7,
-        "now_ms": NOW_MS,
-        "workflows": 12,
-        "executions_per_day": 30.0,
-    }
-    values.update(overrides)
-    return SimulatorConfig(**values)  # type: ignore[arg-type]
-
-
-def get_token(client: httpx.Client) -> str:
-    response = client.post(
-        "/oauth2/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "x",
-            "client_secret": "y",
-            "scope": "sim/.default",
-        },
-    )
-    response.raise_for_status()
-    return response.json()["access_token"]
+from cdf_simulator import Simulator, run_server
+from tests.support.simulator_api import get_token, small_config
 
 
 @pytest.fixture(scope="module")

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 
-from cdf_simulator import FaultConfig, Simulator, create_app
+from cdf_simulator import FaultConfig, Simulator
 from cdf_simulator.config import DAY_MS, RETENTION_MS
-
-from .conftest import API, NOW_MS, small_config
+from tests.support.simulator_api import (
+    API,
+    NOW_MS,
+    authed,
+    list_all,
+    make_client,
+    small_config,
+    token,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -24,49 +28,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-async def token(client: httpx.AsyncClient) -> str:
-    response = await client.post(
-        "/oauth2/token",
-        data={"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"},
-    )
-    assert response.status_code == 200
-    body = response.json()
-    assert body["token_type"] == "Bearer" and body["expires_in"] > 0
-    return body["access_token"]
-
-
-def make_client(sim: Simulator) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(sim)), base_url="http://sim"
-    )
-
-
-@contextlib.asynccontextmanager
-async def authed(sim: Simulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client(sim) as client:
-        client.headers["Authorization"] = f"Bearer {await token(client)}"
-        yield client
-
-
-async def list_all(
-    client: httpx.AsyncClient, body_filter: dict[str, Any], limit: int
-) -> list[dict]:
-    items: list[dict] = []
-    cursor = None
-    while True:
-        body: dict[str, Any] = {"filter": body_filter, "limit": limit}
-        if cursor:
-            body["cursor"] = cursor
-        response = await client.post(f"{API}/workflows/executions/list", json=body)
-        assert response.status_code == 200, response.text
-        page = response.json()
-        assert len(page["items"]) <= limit
-        items += page["items"]
-        cursor = page.get("nextCursor")
-        if not cursor:
-            return items
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,7 @@ import pytest
 
 from cdf_simulator import FaultConfig, Simulator, create_app, run_server
 from cdf_simulator.faults import FaultInjector
-
-from .conftest import API, get_token, small_config
+from tests.support.simulator_api import API, get_token, small_config
 
 pytestmark = pytest.mark.integration
 

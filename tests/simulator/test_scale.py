@@ -6,8 +6,7 @@ import time
 
 from cdf_simulator import SimulatorConfig, World
 from cdf_simulator.world import ExecutionFilter
-
-from .conftest import NOW_MS
+from tests.support.simulator_api import NOW_MS
 
 
 def test_million_execution_world() -> None:

@@ -10,8 +10,7 @@ from cognite.client import ClientConfig, CogniteClient
 from cognite.client.credentials import OAuthClientCredentials
 
 from cdf_simulator import Simulator
-
-from .conftest import NOW_MS, PROJECT
+from tests.support.simulator_api import NOW_MS, PROJECT
 
 pytestmark = pytest.mark.integration
 
@@ -164,8 +163,7 @@ def test_sdk_reads_the_rarer_real_shapes() -> None:
     from dataclasses import replace
 
     from cdf_simulator import Shapes, run_server
-
-    from .conftest import small_config
+    from tests.support.simulator_api import small_config
 
     shapes = replace(
         Shapes.none(), subworkflow_reference=1.0, record_stream=1.0, over_task_limit=1.0

@@ -15,9 +15,9 @@ import pytest
 
 from cdf_simulator import Shapes, Simulator, create_app
 from cdf_simulator.world import ExecutionFilter
-from tests.conftest import cdf_config_for, small_sim_config
-from tests.ingest.helpers import ingest
-from tests.simulator.conftest import API
+from tests.support.ingest import ingest
+from tests.support.sim import cdf_config_for, small_sim_config
+from tests.support.simulator_api import API
 from warehouse.flatten import FlatBatch, flatten_details
 from warehouse.store import Warehouse
 from warehouse.wire import DetailAnswer
@@ -84,7 +84,7 @@ def test_skews_and_limits_are_flagged_not_rejected() -> None:
 
 def test_records_posted_to_the_control_endpoint_are_served_first_then_the_world() -> None:
     from cdf_simulator import run_server
-    from tests.simulator.conftest import API, get_token, small_config
+    from tests.support.simulator_api import API, get_token, small_config
 
     sim = Simulator(small_config(executions_per_day=2.0, history_days=2))
     detail = {
@@ -126,7 +126,7 @@ RARE = replace(Shapes.none(), subworkflow_reference=1.0, record_stream=1.0, over
 
 
 async def _read_over_http(sim: Simulator) -> dict[str, Any]:
-    from tests.simulator.test_api import authed, list_all
+    from tests.support.simulator_api import authed, list_all
 
     async with authed(sim) as client:
         items = await list_all(client, {}, 1000)

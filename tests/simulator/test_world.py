@@ -12,8 +12,7 @@ import pytest
 from cdf_simulator import Simulator, SimulatorConfig, World
 from cdf_simulator.config import DAY_MS, RETENTION_MS
 from cdf_simulator.world import ExecutionFilter
-
-from .conftest import NOW_MS, small_config
+from tests.support.simulator_api import NOW_MS, small_config
 
 SDK_TYPED_TASKS = {"function", "transformation", "cdf", "simulation"}
 

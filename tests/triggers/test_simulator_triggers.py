@@ -17,7 +17,7 @@ from cognite.client.data_classes.workflows import (
 from cdf_simulator import Simulator, create_app, run_server
 from cdf_simulator.config import RETENTION_MS
 from cdf_simulator.timeline import key_member, key_workflow
-from tests.conftest import SIM_NOW_MS, small_sim_config
+from tests.support.sim import SIM_NOW_MS, small_sim_config
 
 PROJECT = "test-project"
 

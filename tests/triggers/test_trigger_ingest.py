@@ -10,8 +10,8 @@ import httpx
 
 from cdf_simulator import Simulator, create_app
 from cdf_simulator.trigger_fires import Trigger
-from tests.conftest import cdf_config_for, small_sim_config
-from tests.ingest.helpers import ingest
+from tests.support.ingest import ingest
+from tests.support.sim import cdf_config_for, small_sim_config
 from warehouse.store import Warehouse
 from warehouse.trigger_tables import datetime_to_ms
 

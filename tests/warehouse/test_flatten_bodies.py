@@ -12,7 +12,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.warehouse.test_flatten_properties import batches
+from tests.support.flatten_strategies import batches
 from warehouse.fixtures import execution, ms, task_definition, task_execution
 from warehouse.flatten import FlatBatch, _parse_wire, flatten_details
 from warehouse.wire import DetailAnswer

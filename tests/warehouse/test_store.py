@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.warehouse.conftest import NOW, assert_parquet_matches, partition_dates
+from tests.support.parquet import NOW, assert_parquet_matches, partition_dates
 from warehouse.fixtures import execution, ms, synthetic_details, task_definition, task_execution
 from warehouse.flatten import FlatBatch, flatten_details
 from warehouse.parquet import export_all, flush_dirty_partitions

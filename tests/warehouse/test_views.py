@@ -5,7 +5,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from tests.warehouse.conftest import NOW
+from tests.support.parquet import NOW
 from warehouse.fixtures import execution, ms
 from warehouse.flatten import flatten_details
 from warehouse.sqlfiles import create_views, store_sql, view_files

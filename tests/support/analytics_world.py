@@ -29,7 +29,10 @@ Workflow ``bulk``: B1 COMPLETED D1 20:00 -> 20:05 with 200 tasks (CDF's cap).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -231,3 +234,20 @@ SLA_CSV = """workflow_external_id,max_duration_minutes,deadline_utc,note
 etl,,01:15,max duration inherited from *
 report,0.5,,
 """
+
+
+@contextmanager
+def rolled_back(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection inside a transaction that is never committed: the next example starts from
+    the same empty warehouse."""
+    connection = duckdb.connect(str(database))
+    try:
+        connection.execute("SET TimeZone = 'UTC'")
+        connection.execute("BEGIN TRANSACTION")
+        yield connection
+    finally:
+        connection.close()  # closing without a commit rolls the transaction back
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> list:
+    return con.execute(sql, params or []).fetchall()
