@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import psutil
 
+from benchmarks.processes import REPO, simulator_env
 from cdf_simulator import Simulator, SimulatorConfig
 
-REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PROJECT = "bench"
 # A fixed clock: the same world, the same visible executions, on every run and machine.
@@ -167,14 +167,7 @@ class SimulatorProcess:
 
     def client_env(self) -> dict[str, str]:
         """The contract's environment variables for a client of this simulator."""
-        return {
-            "CDF_URL": self.base_url,
-            "CDF_PROJECT": PROJECT,
-            "IDP_TOKEN_URL": f"{self.base_url}/oauth2/token",
-            "IDP_CLIENT_ID": "bench-client",
-            "IDP_CLIENT_SECRET": "bench-secret",
-            "IDP_SCOPES": f"{self.base_url}/.default",
-        }
+        return simulator_env(self.base_url, PROJECT, "bench-client")
 
     def cpu_seconds(self) -> float:
         t = psutil.Process(self.pid).cpu_times()

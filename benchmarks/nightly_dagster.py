@@ -11,32 +11,22 @@ again with nothing new. Wall and CPU seconds of each process.
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from benchmarks.processes import REPO, clean_env, simulator_env, timed
 from cdf_simulator import Simulator, SimulatorConfig, run_server
 
-REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
 def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = usage.ru_utime + usage.ru_stime
-    start = time.perf_counter()
-    proc = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"{command} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    first_line = (proc.stdout.splitlines() or [""])[0]
-    return wall, usage.ru_utime + usage.ru_stime - cpu, first_line
+    run = timed(command, env)
+    if run.returncode != 0:
+        raise SystemExit(f"{command} failed:\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}")
+    return run.wall_s, run.cpu_s, (run.stdout.splitlines() or [""])[0]
 
 
 def main() -> None:
@@ -45,16 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     sim = Simulator(SimulatorConfig(seed=args.seed, project="demo"))
     with tempfile.TemporaryDirectory(prefix="nightly-bench-") as tmp, run_server(sim) as url:
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("CDF_", "IDP_"))}
-        base.pop("DAGSTER_HOME", None)
-        base.update(
-            CDF_URL=url,
-            CDF_PROJECT="demo",
-            IDP_TOKEN_URL=f"{url}/oauth2/token",
-            IDP_CLIENT_ID="bench",
-            IDP_CLIENT_SECRET="bench-secret",
-            IDP_SCOPES=f"{url}/.default",
-        )
+        base = {**clean_env(), **simulator_env(url, "demo", "bench")}
         home = Path(tmp) / "dagster_home"
         home.mkdir()
         shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -32,23 +31,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.processes import REPO, children_cpu, clean_env, simulator_env, timed
 from cdf_simulator import Simulator, SimulatorConfig, run_server
 
-REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CLI = str(BIN / "workflow-analytics")
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    cpu = _children_cpu()
-    start = time.perf_counter()
-    proc = subprocess.run(command, env=env, cwd=REPO, capture_output=True, check=False)
-    return time.perf_counter() - start, _children_cpu() - cpu, proc.returncode
+    run = timed(command, env)
+    return run.wall_s, run.cpu_s, run.returncode
 
 
 def _process_cpu(pid: int) -> float | None:
@@ -87,7 +79,7 @@ class _Requests:
 
 
 def _ingest(env: dict[str, str], seen: _Requests) -> dict[str, float]:
-    cpu = _children_cpu()
+    cpu = children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(
         [CLI, "ingest", "--quiet"],
@@ -110,7 +102,7 @@ def _ingest(env: dict[str, str], seen: _Requests) -> dict[str, float]:
         "cpu_to_first_request_s": seen.cpu_at_first or 0.0,
         "to_run_first_request_s": run_start - start,
         "wall_s": end - start,
-        "cpu_s": _children_cpu() - cpu,
+        "cpu_s": children_cpu() - cpu,
     }
 
 
@@ -178,8 +170,7 @@ def main() -> None:
         raise SystemExit(problem)
 
     with tempfile.TemporaryDirectory(prefix="startup-bench-") as tmp:
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("CDF_", "IDP_"))}
-        base.pop("DAGSTER_HOME", None)
+        base = clean_env()
         base["WAREHOUSE_DIR"] = str(Path(tmp) / "warehouse")
         if args.no_bytecode:
             empty = Path(tmp) / "no-pycache"
@@ -206,15 +197,7 @@ def main() -> None:
         )
         seen = _Requests(sim)
         with run_server(sim) as url:
-            env = dict(
-                base,
-                CDF_URL=url,
-                CDF_PROJECT="demo",
-                IDP_TOKEN_URL=f"{url}/oauth2/token",
-                IDP_CLIENT_ID="startup",
-                IDP_CLIENT_SECRET="startup-secret",
-                IDP_SCOPES=f"{url}/.default",
-            )
+            env = {**base, **simulator_env(url, "demo", "startup")}
             results["first_load"] = _median([_ingest(env, seen)])
             print("first_load", results["first_load"], flush=True)
             home = Path(tmp) / "dagster_home"
