@@ -25,9 +25,9 @@ from assets.checks import ALL_CHECKS
 from assets.ingest import cdf_incremental_ingest
 from assets.views import analytics_views
 from cdf_simulator import Simulator, create_app
-from tests.dagster.helpers import resources_for
 from tests.reliability.conftest import tiny_sim
 from tests.reliability.tamper import Tamper, serve_asgi
+from tests.support.dagster import resources_for
 from warehouse.schema import TERMINAL_EXECUTION_STATUSES
 from warehouse.store import Warehouse
 

@@ -18,8 +18,8 @@ from assets.views import analytics_views
 from cdf_simulator import Simulator, create_app
 from ingest.runner import run_ingest
 from tests.conftest import cdf_config_for, small_sim_config
-from tests.dagster.helpers import resources_for
 from tests.ingest.helpers import snapshot
+from tests.support.dagster import resources_for
 from warehouse.store import Warehouse
 
 ALL = [cdf_incremental_ingest, history_backfill, analytics_views, *ALL_CHECKS]

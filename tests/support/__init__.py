@@ -1,0 +1,2 @@
+"""Builders and helpers the tests share. Tests import them from here, never from a conftest
+or another test module."""
