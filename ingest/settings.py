@@ -24,7 +24,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cdf_client.config import CdfConfig
@@ -84,7 +91,7 @@ class _Settings(BaseSettings):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _blank_is_unset(cls, value: Any, info: Any) -> Any:
+    def _blank_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
         # Secrets are taken as given; every other text is trimmed, and blank means unset.
         if isinstance(value, str) and info.field_name not in _SECRETS:
             return value.strip() or None
@@ -136,8 +143,8 @@ class CdfSettings(_Settings):
 
     @field_validator("concurrency", "max_attempts", mode="before")
     @classmethod
-    def _integer(cls, value: Any, info: Any) -> Any:
-        return _number(int, cls.variable(info.field_name), value)
+    def _integer(cls, value: Any, info: ValidationInfo) -> Any:
+        return _number(int, cls.variable(str(info.field_name)), value)
 
     @field_validator("max_retry_seconds", mode="before")
     @classmethod
