@@ -1,13 +1,13 @@
 """The alert routing file that analysts edit next to ``config/sla_targets.csv``.
 
-``config/alerts.toml`` by default, or ``$ALERTS_FILE``. Destinations name the environment
+``config/alerts.toml`` by default, or ``$ALERTS_FILE`` (read by the settings layer,
+:class:`ingest.settings.AlertsSettings`, and passed in). Destinations name the environment
 variables that hold their URLs and tokens; the file itself never holds a secret, and a URL or
 token written into it is refused. See docs/analytics.md ("Alerts") for the format.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,10 +25,6 @@ from warehouse.quality import (
 )
 
 DEFAULT_ALERTS_FILE = REPO_ROOT / "config" / "alerts.toml"
-ALERTS_FILE_VARIABLE = "ALERTS_FILE"
-# A template of the link to an execution in CDF's UI, e.g.
-# https://fusion.cognite.com/{project}/...{execution_id}; no link when unset.
-UI_URL_VARIABLE = "CDF_UI_EXECUTION_URL"
 
 EVENT_KINDS = (
     "duration",
@@ -102,13 +98,6 @@ class AlertsConfig:
     @property
     def enabled(self) -> bool:
         return bool(self.routes)
-
-
-def alerts_file(env: Mapping[str, str] | None = None) -> Path:
-    """``$ALERTS_FILE`` when set, else the file shipped in the repository."""
-    env = os.environ if env is None else env
-    configured = env.get(ALERTS_FILE_VARIABLE, "").strip()
-    return Path(configured).expanduser() if configured else DEFAULT_ALERTS_FILE
 
 
 def _strings(value: Any, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -194,10 +183,11 @@ def _anomaly_flags(value: Any, where: str) -> tuple[str, ...]:
 
 
 def parse_alerts_config(
-    data: Mapping[str, Any], where: str, env: Mapping[str, str] | None = None
+    data: Mapping[str, Any], where: str, ui_execution_url: str | None = None
 ) -> AlertsConfig:
-    """Validate the file's contents (already parsed TOML)."""
-    env = os.environ if env is None else env
+    """Validate the file's contents (already parsed TOML). ``ui_execution_url``: the template of
+    the link to an execution in CDF's UI (``CDF_UI_EXECUTION_URL``), e.g.
+    ``https://fusion.cognite.com/{project}/...{execution_id}``; no link when None."""
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise AlertsConfigError(f"{where}: [settings] must be a table")
@@ -258,23 +248,23 @@ def parse_alerts_config(
         anomaly_flags=flags,
         anomaly_min_flagged=min_flagged,
         anomaly_min_skew_ms=min_skew,
-        ui_execution_url=env.get(UI_URL_VARIABLE, "").strip() or None,
+        ui_execution_url=ui_execution_url,
     )
 
 
 def read_alerts_config(
-    path: Path | None = None, env: Mapping[str, str] | None = None
+    path: Path | None = None, *, ui_execution_url: str | None = None
 ) -> AlertsConfig:
-    """Read and validate the alerts file (``alerts_file()`` when no path is given). A missing
-    default file means no alerts; a missing file named by ``$ALERTS_FILE`` is an error."""
-    env = os.environ if env is None else env
-    target = alerts_file(env) if path is None else Path(path)
-    if not target.exists() and path is None and target == DEFAULT_ALERTS_FILE:
-        return AlertsConfig(ui_execution_url=env.get(UI_URL_VARIABLE, "").strip() or None)
+    """Read and validate the alerts file at ``path`` (``$ALERTS_FILE``), else the one the
+    repository ships. A missing default file means no alerts; a missing named file is an
+    error."""
+    target = DEFAULT_ALERTS_FILE if path is None else Path(path)
+    if not target.exists() and path is None:
+        return AlertsConfig(ui_execution_url=ui_execution_url)
     try:
         data = tomllib.loads(target.read_text(encoding="utf-8"))
     except OSError as exc:
         raise AlertsConfigError(f"cannot read alerts file {target}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise AlertsConfigError(f"{target}: not valid TOML: {exc}") from None
-    return parse_alerts_config(data, str(target), env)
+    return parse_alerts_config(data, str(target), ui_execution_url)

@@ -12,7 +12,8 @@ from alerts import AlertsConfigError, read_alerts_config, run_alerts
 from assets.common import OWNERS, WAREHOUSE_POOL
 from assets.freshness import NIGHTLY_FRESHNESS
 from assets.resources import WarehouseResource
-from warehouse.store import Warehouse
+from cdf_client.errors import ConfigError
+from ingest.settings import AlertsSettings
 
 ALERTS_ASSET = "workflow_alerts"
 DELIVERED_CHECK = "alerts_delivered"
@@ -46,10 +47,13 @@ def workflow_alerts(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     try:
-        config = read_alerts_config()
-    except AlertsConfigError as exc:
+        settings = AlertsSettings.load()
+        config = read_alerts_config(
+            settings.alerts_file, ui_execution_url=settings.ui_execution_url
+        )
+    except (AlertsConfigError, ConfigError) as exc:
         raise dg.Failure(description=f"alerts file: {exc}", allow_retries=False) from None
-    with Warehouse(warehouse.path()) as wh:
+    with warehouse.open() as wh:
         report = run_alerts(wh.connection, config)
     if not config.enabled:
         context.log.info("no alert routes configured (config/alerts.toml or ALERTS_FILE)")

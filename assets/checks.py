@@ -16,6 +16,7 @@ every check and why it has its severity is in docs/reliability.md.
 """
 
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -27,7 +28,7 @@ from ingest.executions import LAST_RUN_KEY
 from warehouse.consistency import parquet_mismatches
 from warehouse.inspection import markdown_table
 from warehouse.sqlfiles import sql_header
-from warehouse.store import CHECKS_DUCKDB_MEMORY, Warehouse, duckdb_memory_limit
+from warehouse.store import CHECKS_DUCKDB_MEMORY, DATABASE_FILE, Warehouse
 
 # Our clock and CDF's may differ a little: only times further ahead than this are "future".
 TIME_TOLERANCE_MS = 5_000
@@ -122,13 +123,8 @@ def _result(
     return dg.AssetCheckResult(passed=passed, severity=severity, metadata=meta)
 
 
-def _read_only(warehouse: WarehouseResource) -> Warehouse:
-    return Warehouse(
-        warehouse.path(),
-        read_only=True,
-        parquet_uri=warehouse.parquet_location(),
-        memory_limit=duckdb_memory_limit(CHECKS_DUCKDB_MEMORY),
-    )
+def _read_only(warehouse: WarehouseResource) -> AbstractContextManager[Warehouse]:
+    return warehouse.open(read_only=True, memory_limit=CHECKS_DUCKDB_MEMORY)
 
 
 def _sql_check_def(check: SqlCheck) -> dg.AssetChecksDefinition:
@@ -176,10 +172,9 @@ def parquet_matches_duckdb(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 def _last_runs(warehouse: WarehouseResource) -> dict[str, dict[str, Any]]:
     """The record of the last incremental ingest of each CDF project in the warehouse."""
-    path = warehouse.path()
-    if not (path / "workflows.duckdb").exists():
+    if not (warehouse.path() / DATABASE_FILE).exists():
         return {}
-    with Warehouse(path, read_only=True) as wh:
+    with warehouse.open(read_only=True) as wh:
         values = wh.read_state_all_projects(LAST_RUN_KEY)
     return {project: v for project, v in values.items() if isinstance(v, dict)}
 

@@ -29,6 +29,7 @@ from cdf_client.errors import CdfError, SourceUnavailableError
 from ingest.executions import IngestReport, IngestSettings
 from ingest.progress import progress_line
 from ingest.runner import ProjectsFailedError, ProjectsOutcome, run_ingest_projects
+from ingest.settings import RunSettings
 from warehouse.inspection import markdown_table
 from warehouse.lock import WarehouseBusyError
 from warehouse.schema import (
@@ -85,12 +86,15 @@ def _run(
         raise dg.Failure(description=f"CDF configuration: {exc}", allow_retries=False) from None
     retry = context.run.tags.get(STEP_RETRIES_TAG, "true") != "false"
     try:
+        place = warehouse.settings()
         outcome = run_ingest_projects(
             configs,
-            warehouse.path(),
+            place.path,
             settings,
+            transports=cdf.transports(),
             progress=progress,
-            parquet_uri=warehouse.parquet_location(),
+            parquet_uri=place.parquet_uri,
+            duckdb_memory=place.duckdb_memory,
             check_access=context.run.tags.get(ACCESS_CHECKED_TAG) != "true",
         )
         return outcome, None
@@ -237,7 +241,11 @@ def _table_spec(table: Any) -> dg.AssetSpec:
 def cdf_incremental_ingest(
     context: dg.AssetExecutionContext, cdf: CdfResource, warehouse: WarehouseResource
 ) -> Any:
-    outcome, failure = _run(context, cdf, warehouse, IngestSettings.from_env())
+    try:
+        settings = IngestSettings(refetch_open=RunSettings.load().refetch_open)
+    except CdfError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    outcome, failure = _run(context, cdf, warehouse, settings)
     # Projects that loaded are reported even when another failed; then the step fails.
     yield from _materializations(outcome)
     if failure is not None:

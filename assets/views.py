@@ -17,7 +17,6 @@ from warehouse.inspection import markdown_table, view_summary
 from warehouse.schema import EXPORTED_TABLES
 from warehouse.sla_targets import SlaTargetsError, install_sla, sla_view_files
 from warehouse.sqlfiles import sql_header, view_files
-from warehouse.store import Warehouse
 
 GROUP = "analytics"
 _VIEW_NAME = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
@@ -91,13 +90,13 @@ def _spec(view: ViewFile) -> dg.AssetSpec:
 )
 def analytics_views(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Any:
     selected = {key.path[-1] for key in context.selected_asset_keys}
-    with Warehouse(warehouse.path()) as wh:
+    with warehouse.open() as wh:
         wh.ensure_schema()
         con = wh.connection
         sla_error: str | None = None
         if any(v.sla and v.name in selected for v in VIEWS):
             try:
-                targets = install_sla(con)
+                targets = install_sla(con, warehouse.settings().sla_targets_file)
                 context.log.info(f"loaded {targets} SLA target rows")
             except SlaTargetsError as exc:
                 sla_error = str(exc)

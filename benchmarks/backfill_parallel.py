@@ -25,11 +25,11 @@ DAY_MS = 86_400_000
 CHILD = """
 import sys
 from pathlib import Path
-from cdf_client.config import CdfConfig
 from ingest.executions import IngestSettings
 from ingest.runner import run_ingest
+from ingest.settings import CdfSettings
 start = int(sys.argv[2])
-report = run_ingest(CdfConfig.from_env(), Path(sys.argv[1]),
+report = run_ingest(CdfSettings.load().cdf_config(), Path(sys.argv[1]),
                     IngestSettings(window_start_ms=start, window_end_ms=start + 86_400_000))
 print(report.listed)
 """

@@ -1,10 +1,13 @@
-"""Connection settings for a CDF project, read from the Cognite environment variables."""
+"""Connection settings for a CDF project: a plain typed object the client takes.
+
+The settings layer (``ingest.settings``) builds it from the Cognite environment variables or
+the projects file; the checks here speak of those variables because that is where users fix
+them.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -43,7 +46,7 @@ class CdfConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     # Retry budget for transient failures: whichever runs out first (CDF_MAX_ATTEMPTS and
-    # CDF_MAX_RETRY_SECONDS in the environment).
+    # CDF_MAX_RETRY_SECONDS).
     max_attempts: int = 8
     max_retry_seconds: float = 300.0
     max_backoff_seconds: float = 30.0
@@ -93,48 +96,3 @@ class CdfConfig:
     @property
     def api_root(self) -> str:
         return f"{self.base_url.rstrip('/')}/api/v1/projects/{self.project}"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> CdfConfig:
-        """Read ``CDF_URL``/``CDF_CLUSTER``, ``CDF_PROJECT``, ``IDP_*`` and ``CDF_TOKEN``, and the
-        optional tuning ``CDF_CONCURRENCY``, ``CDF_MAX_ATTEMPTS``, ``CDF_MAX_RETRY_SECONDS``."""
-        env = os.environ if env is None else env
-        base_url = env.get("CDF_URL", "").strip()
-        cluster = env.get("CDF_CLUSTER", "").strip()
-        if not base_url:
-            if not cluster:
-                raise ConfigError(
-                    "set CDF_URL (e.g. https://westeurope-1.cognitedata.com) "
-                    "or CDF_CLUSTER (e.g. westeurope-1)"
-                )
-            base_url = f"https://{cluster}.cognitedata.com"
-        base_url = base_url.rstrip("/")
-        scopes_text = env.get("IDP_SCOPES", "").strip()
-        scopes = tuple(scopes_text.split()) if scopes_text else (f"{base_url}/.default",)
-        token_url = env.get("IDP_TOKEN_URL", "").strip() or None
-        tenant = env.get("IDP_TENANT_ID", "").strip()
-        if token_url is None and tenant:
-            token_url = f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
-        values: dict[str, object] = {
-            "base_url": base_url,
-            "project": env.get("CDF_PROJECT", "").strip(),
-            "token_url": token_url,
-            "client_id": env.get("IDP_CLIENT_ID", "").strip() or None,
-            "client_secret": env.get("IDP_CLIENT_SECRET") or None,
-            "scopes": scopes,
-            "token": env.get("CDF_TOKEN") or None,
-        }
-        for name, key, kind in (
-            ("CDF_CONCURRENCY", "concurrency", int),
-            ("CDF_MAX_ATTEMPTS", "max_attempts", int),
-            ("CDF_MAX_RETRY_SECONDS", "max_retry_seconds", float),
-        ):
-            text = env.get(name, "").strip()
-            if text:
-                try:
-                    values[key] = kind(text)
-                except ValueError:
-                    noun = "an integer" if kind is int else "a number"
-                    raise ConfigError(f"{name} must be {noun}, got {text!r}") from None
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]

@@ -25,10 +25,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +35,6 @@ from typing import Any
 import orjson
 
 from cdf_client.client import WorkflowsClient
-from cdf_client.errors import ConfigError
 from ingest.gc_tuning import tuned_for_ingest
 from warehouse.flatten import (
     MAX_TIME_MS,
@@ -60,16 +58,6 @@ HOUR_MS = 3_600_000
 # (and would end up in URLs, logs and file listings).
 MAX_ID_LENGTH = 255
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-REFETCH_OPEN_VARIABLE = "INGEST_REFETCH_OPEN"
-_BOOLEAN_WORDS = {
-    "": False,
-    "0": False,
-    "false": False,
-    "no": False,
-    "1": True,
-    "true": True,
-    "yes": True,
-}
 # A createdTime this far past our own clock is garbage; it must not become the high-water mark,
 # or every later run would list a window in the future and see nothing.
 FUTURE_TOLERANCE_MS = 24 * HOUR_MS
@@ -103,18 +91,6 @@ class IngestSettings:
     @property
     def is_backfill(self) -> bool:
         return self.window_start_ms is not None or self.window_end_ms is not None
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> IngestSettings:
-        """The nightly run's settings: defaults, and ``INGEST_REFETCH_OPEN`` (``1``/``true``:
-        re-fetch still-running executions on every run)."""
-        env = os.environ if env is None else env
-        raw = env.get(REFETCH_OPEN_VARIABLE, "").strip().lower()
-        if raw not in _BOOLEAN_WORDS:
-            raise ConfigError(
-                f"{REFETCH_OPEN_VARIABLE} must be one of 1, 0, true, false, yes, no; got {raw!r}"
-            )
-        return cls(refetch_open=_BOOLEAN_WORDS[raw])
 
 
 @dataclass

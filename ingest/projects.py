@@ -20,11 +20,12 @@ holding its secrets, never the secrets themselves::
     scopes = ["https://api.cognitedata.com/.default"]
     concurrency = 8
 
-Each project becomes a :class:`~cdf_client.config.CdfConfig` through ``CdfConfig.from_env``, so
-the same validation (https only, credentials complete, ...) applies as for the variables. The
-retry budget (``CDF_MAX_ATTEMPTS``, ``CDF_MAX_RETRY_SECONDS``) comes from the environment for all
-projects. Without ``CDF_PROJECTS_FILE`` the single project of ``CDF_URL``/``CDF_PROJECT``/
-``IDP_*`` is loaded, as always.
+Each project fills the same typed settings as the variables
+(:class:`~ingest.settings.CdfSettings`), so the same validation (https only, credentials
+complete, ...) applies to both. The retry budget (``CDF_MAX_ATTEMPTS``,
+``CDF_MAX_RETRY_SECONDS``) comes from the environment for all projects. Without
+``CDF_PROJECTS_FILE`` the single project of ``CDF_URL``/``CDF_PROJECT``/``IDP_*`` is loaded, as
+always.
 """
 
 from __future__ import annotations
@@ -37,46 +38,34 @@ from typing import Any
 
 from cdf_client.config import CdfConfig
 from cdf_client.errors import ConfigError
+from ingest.settings import PROJECTS_FILE_VARIABLE, CdfSettings
 
-PROJECTS_FILE_VARIABLE = "CDF_PROJECTS_FILE"
-
-# File key -> the Cognite variable it stands for (plain values).
-_PLAIN = {
-    "base_url": "CDF_URL",
-    "cluster": "CDF_CLUSTER",
-    "token_url": "IDP_TOKEN_URL",
-    "tenant_id": "IDP_TENANT_ID",
-    "client_id": "IDP_CLIENT_ID",
-    "concurrency": "CDF_CONCURRENCY",
-}
-# File key naming an environment variable -> the Cognite variable its value stands for.
+# File keys holding plain values: the CdfSettings field of the same name.
+_PLAIN = ("base_url", "cluster", "token_url", "tenant_id", "client_id", "concurrency", "scopes")
+# File key naming an environment variable -> the CdfSettings field its value fills.
 _FROM_ENV = {
-    "client_id_env": "IDP_CLIENT_ID",
-    "client_secret_env": "IDP_CLIENT_SECRET",
-    "token_env": "CDF_TOKEN",
+    "client_id_env": "client_id",
+    "client_secret_env": "client_secret",
+    "token_env": "token",
 }
 _SECRET_KEYS = {"client_secret", "token", "secret", "password", "cdf_token"}
-# Shared by every project: the retry budget is a property of the run, not of a project.
-_SHARED = ("CDF_MAX_ATTEMPTS", "CDF_MAX_RETRY_SECONDS")
-_KNOWN = {*_PLAIN, *_FROM_ENV, "scopes"}
-
-
-def projects_file(env: Mapping[str, str] | None = None) -> Path | None:
-    env = os.environ if env is None else env
-    text = env.get(PROJECTS_FILE_VARIABLE, "").strip()
-    return Path(text).expanduser() if text else None
+_KNOWN = {*_PLAIN, *_FROM_ENV}
 
 
 def load_projects(env: Mapping[str, str] | None = None) -> list[CdfConfig]:
     """The configured projects, in file order (or the single project of the environment)."""
+    settings = CdfSettings.load(env)
+    if settings.projects_file is None:
+        return [settings.cdf_config()]
+    return read_projects_file(settings.projects_file, settings, env)
+
+
+def read_projects_file(
+    path: Path, shared: CdfSettings, env: Mapping[str, str] | None = None
+) -> list[CdfConfig]:
+    """The projects of the file at ``path``; ``shared`` gives the retry budget for all of them,
+    ``env`` the variables the file names for secrets (default: the process environment)."""
     env = os.environ if env is None else env
-    path = projects_file(env)
-    if path is None:
-        return [CdfConfig.from_env(env)]
-    return read_projects_file(path, env)
-
-
-def read_projects_file(path: Path, env: Mapping[str, str]) -> list[CdfConfig]:
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -97,7 +86,7 @@ def read_projects_file(path: Path, env: Mapping[str, str]) -> list[CdfConfig]:
             raise ConfigError(f"{path}: projects.{name} must be a table")
         _check_keys(path, f"projects.{name}", settings)
         merged = {**defaults, **settings}
-        configs.append(_project_config(path, name, merged, env))
+        configs.append(_project_config(path, name, merged, shared, env))
     return configs
 
 
@@ -116,13 +105,14 @@ def _check_keys(path: Path, where: str, settings: dict[str, Any]) -> None:
 
 
 def _project_config(
-    path: Path, name: str, settings: dict[str, Any], env: Mapping[str, str]
+    path: Path,
+    name: str,
+    settings: dict[str, Any],
+    shared: CdfSettings,
+    env: Mapping[str, str],
 ) -> CdfConfig:
-    values: dict[str, str] = {"CDF_PROJECT": name}
-    for key, variable in _PLAIN.items():
-        if key in settings:
-            values[variable] = str(settings[key])
-    for key, variable in _FROM_ENV.items():
+    values: dict[str, Any] = {key: settings[key] for key in _PLAIN if key in settings}
+    for key, field in _FROM_ENV.items():
         if key in settings:
             source = str(settings[key])
             value = env.get(source)
@@ -131,17 +121,23 @@ def _project_config(
                     f"project {name!r}: the environment variable {source} ({key} in {path}) "
                     "is not set"
                 )
-            values[variable] = value
-    scopes = settings.get("scopes")
-    if scopes is not None:
-        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-            raise ConfigError(f"{path}: projects.{name}.scopes must be a list of strings")
-        values["IDP_SCOPES"] = " ".join(scopes)
-    for variable in _SHARED:
-        if env.get(variable):
-            values[variable] = env[variable]
+            values[field] = value
+    scopes = values.get("scopes")
+    if scopes is not None and (
+        not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes)
+    ):
+        raise ConfigError(f"{path}: projects.{name}.scopes must be a list of strings")
+    if "concurrency" in values:
+        values["concurrency"] = str(values["concurrency"])
     try:
-        return CdfConfig.from_env(values)
+        project = CdfSettings.load(
+            {},
+            project=name,
+            max_attempts=shared.max_attempts,
+            max_retry_seconds=shared.max_retry_seconds,
+            **values,
+        )
+        return project.cdf_config()
     except ConfigError as exc:
-        # from_env speaks of the Cognite variables; say which project and file they stand for.
+        # The checks speak of the Cognite variables; say which project and file they stand for.
         raise ConfigError(f"project {name!r} in {path}: {exc}") from None

@@ -19,7 +19,7 @@ from ingest.staging import merge_staged, scratch_directory
 from ingest.trigger_ingest import fetch_trigger_sources, ingest_triggers
 from warehouse.lock import WriterLock
 from warehouse.schema import TRIGGER_TABLES
-from warehouse.store import INGEST_DUCKDB_MEMORY, Warehouse, duckdb_memory_limit
+from warehouse.store import INGEST_DUCKDB_MEMORY, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,15 @@ def run_ingest(
     progress: ProgressCallback | None = None,
     lock_timeout_s: float = 600.0,
     parquet_uri: str | None = None,
+    duckdb_memory: str | None = None,
     check_access: bool = True,
 ) -> IngestReport:
     """Take the single-writer lock, open the client and the warehouse, run one ingest.
 
     ``parquet_uri``: an ``s3://bucket/prefix`` for the Parquet tree (default: under
-    ``warehouse_dir``). ``check_access=False``: the caller has just checked it.
+    ``warehouse_dir``). ``duckdb_memory``: the operator's DuckDB memory cap (default: the
+    ingest's own, ``INGEST_DUCKDB_MEMORY``). ``check_access=False``: the caller has just
+    checked it.
     """
 
     stats = RequestStats()  # the preflight's requests and retries count in the run's report
@@ -48,11 +51,28 @@ def run_ingest(
         asyncio.run(_preflight(cdf, transport, stats))
     if settings is not None and settings.is_backfill:
         return _staged_backfill(
-            cdf, warehouse_dir, settings, transport, progress, stats, parquet_uri, lock_timeout_s
+            cdf,
+            warehouse_dir,
+            settings,
+            transport,
+            progress,
+            stats,
+            parquet_uri,
+            lock_timeout_s,
+            duckdb_memory,
         )
     with WriterLock(warehouse_dir, timeout_s=lock_timeout_s):
         return asyncio.run(
-            _ingest_project(cdf, warehouse_dir, settings, transport, progress, stats, parquet_uri)
+            _ingest_project(
+                cdf,
+                warehouse_dir,
+                settings,
+                transport,
+                progress,
+                stats,
+                parquet_uri,
+                duckdb_memory,
+            )
         )
 
 
@@ -65,16 +85,24 @@ def _staged_backfill(
     stats: RequestStats,
     parquet_uri: str | None,
     lock_timeout_s: float,
+    duckdb_memory: str | None = None,
 ) -> IngestReport:
     """Fetch a backfill window without the lock, then merge it under the lock
     (see :mod:`ingest.staging`)."""
     with scratch_directory() as scratch:
         report = asyncio.run(
-            _ingest_project(cdf, Path(scratch), settings, transport, progress, stats)
+            _ingest_project(
+                cdf, Path(scratch), settings, transport, progress, stats, None, duckdb_memory
+            )
         )
         with (
             WriterLock(warehouse_dir, timeout_s=lock_timeout_s),
-            Warehouse(warehouse_dir, project=cdf.project, parquet_uri=parquet_uri) as warehouse,
+            Warehouse(
+                warehouse_dir,
+                project=cdf.project,
+                parquet_uri=parquet_uri,
+                memory_limit=duckdb_memory,
+            ) as warehouse,
         ):
             warehouse.ensure_schema()
             merge_staged(Path(scratch), warehouse, report)
@@ -96,13 +124,14 @@ async def _ingest_project(
     progress: ProgressCallback | None,
     stats: RequestStats,
     parquet_uri: str | None = None,
+    duckdb_memory: str | None = None,
 ) -> IngestReport:
     async with WorkflowsClient(cdf, transport=transport, stats=stats) as client:
         with Warehouse(
             warehouse_dir,
             project=cdf.project,
             parquet_uri=parquet_uri,
-            memory_limit=duckdb_memory_limit(INGEST_DUCKDB_MEMORY),
+            memory_limit=duckdb_memory or INGEST_DUCKDB_MEMORY,
         ) as warehouse:
             warehouse.ensure_schema()
             if settings is not None and settings.is_backfill:
@@ -215,6 +244,7 @@ def run_ingest_projects(
     progress: ProgressCallback | None = None,
     lock_timeout_s: float = 600.0,
     parquet_uri: str | None = None,
+    duckdb_memory: str | None = None,
     check_access: bool = True,
 ) -> ProjectsOutcome:
     """One ingest of each configured project into one warehouse, one project after the other.
@@ -238,6 +268,7 @@ def run_ingest_projects(
             progress=progress,
             lock_timeout_s=lock_timeout_s,
             parquet_uri=parquet_uri,
+            duckdb_memory=duckdb_memory,
             check_access=check_access,
         )
         return ProjectsOutcome(reports={cdf.project: report})
@@ -265,6 +296,7 @@ def run_ingest_projects(
                 stats,
                 parquet_uri,
                 lock_timeout_s,
+                duckdb_memory,
             ),
         )
     elif ready:
@@ -281,6 +313,7 @@ def run_ingest_projects(
                         progress,
                         stats,
                         parquet_uri,
+                        duckdb_memory,
                     )
                 ),
             )

@@ -1,7 +1,8 @@
 """SLA targets that analysts edit as a CSV file, loaded into the ``sla_targets`` table.
 
-The file (``config/sla_targets.csv`` by default, or ``$SLA_TARGETS_FILE``) has one row per
-workflow and a ``*`` row that applies to every workflow without its own value:
+The file (``config/sla_targets.csv`` by default, or ``$SLA_TARGETS_FILE`` through the settings
+layer) has one row per workflow and a ``*`` row that applies to every workflow without its own
+value:
 
     workflow_external_id,max_duration_minutes,deadline_utc,note
     *,60,,every run within an hour
@@ -19,9 +20,7 @@ columns are ignored.
 from __future__ import annotations
 
 import csv
-import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from importlib import resources
@@ -61,13 +60,6 @@ class SlaTarget:
     note: str | None
     # 0.95 for ``p95``: the budget is that quantile of the workflow's own completed runs.
     duration_percentile: float | None = None
-
-
-def sla_targets_file(env: Mapping[str, str] | None = None) -> Path:
-    """``$SLA_TARGETS_FILE`` when set, else the file shipped in the repository."""
-    env = os.environ if env is None else env
-    configured = env.get("SLA_TARGETS_FILE", "").strip()
-    return Path(configured).expanduser() if configured else DEFAULT_SLA_TARGETS_FILE
 
 
 def _parse_percentile(text: str, where: str) -> float | None:
@@ -142,12 +134,14 @@ def ensure_sla_targets_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def load_sla_targets(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
-    """Replace the contents of ``sla_targets`` with the file's rows; returns the row count.
+    """Replace the contents of ``sla_targets`` with the rows of the file at ``path`` (default: the
+    one the repository ships; the settings layer gives ``SLA_TARGETS_FILE``); returns the row
+    count.
 
     The file is parsed fully before the table is touched, and the swap is one transaction, so a
     broken file leaves the previous targets in place.
     """
-    targets = read_sla_targets(sla_targets_file() if path is None else Path(path))
+    targets = read_sla_targets(DEFAULT_SLA_TARGETS_FILE if path is None else Path(path))
     ensure_sla_targets_table(con)
     con.execute("BEGIN TRANSACTION")
     try:

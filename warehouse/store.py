@@ -9,7 +9,6 @@ that process, readers use the Parquet files (or open the file read-only when no 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,12 +54,6 @@ _BATCH_VIEWS = {
     "task_definitions": "batch_task_definitions",
     "rejected": "batch_rejected",
 }
-
-
-def duckdb_memory_limit(default: str | None = None) -> str | None:
-    """DuckDB's memory cap from ``WAREHOUSE_DUCKDB_MEMORY`` (e.g. ``4GB``), else ``default``;
-    None keeps DuckDB's own default (80% of the machine's memory)."""
-    return os.environ.get("WAREHOUSE_DUCKDB_MEMORY", "").strip() or default
 
 
 # The ingest's DuckDB cap unless WAREHOUSE_DUCKDB_MEMORY says otherwise. The ingest only upserts
@@ -112,8 +105,9 @@ class Warehouse:
     ``parquet_uri``: where the Parquet tree goes when not under ``directory`` (an
     ``s3://bucket/prefix``, see :mod:`warehouse.objectstore`); the DuckDB file stays local.
     ``parquet_filesystem``: the fsspec filesystem for it (default: from the AWS variables).
-    ``memory_limit``: DuckDB's memory cap for this handle (default: ``WAREHOUSE_DUCKDB_MEMORY``,
-    else none).
+    ``memory_limit``: DuckDB's memory cap for this handle (e.g. ``4GB``; None keeps DuckDB's own
+    default, 80% of the machine's memory). The settings layer gives the operator's
+    ``WAREHOUSE_DUCKDB_MEMORY``.
     """
 
     def __init__(
@@ -135,7 +129,7 @@ class Warehouse:
         elif parquet_uri:
             raise ValueError(f"a Parquet URI must be s3://bucket/prefix, got {parquet_uri!r}")
         self._con: duckdb.DuckDBPyConnection | None = None
-        self.memory_limit = memory_limit or duckdb_memory_limit()
+        self.memory_limit = memory_limit
 
     @property
     def database_path(self) -> Path:

@@ -11,17 +11,16 @@ import gc
 import importlib
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from ingest.settings import parquet_uri, warehouse_dir
 from workflow_analytics.cli_output import process_started_at
 
 if TYPE_CHECKING:
     from cdf_client.config import CdfConfig
+    from ingest.settings import WarehouseSettings
     from workflow_analytics.dagster_run import JobOutcome
 
 STARTED_AT = process_started_at()
@@ -41,8 +40,20 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _summary(outcome: JobOutcome, directory: Path) -> None:
+def _warehouse_settings() -> WarehouseSettings:
+    """``WAREHOUSE_DIR`` and the rest of the warehouse's settings; a bad value exits with 2."""
+    from cdf_client.errors import ConfigError
+    from ingest.settings import WarehouseSettings
+
+    try:
+        return WarehouseSettings.load()
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
+
+
+def _summary(outcome: JobOutcome, place: WarehouseSettings) -> None:
     from warehouse.schema import EXPORTED_TABLES
+    from warehouse.store import DATABASE_FILE, PARQUET_DIR
     from workflow_analytics.cli_output import ingest_counts_line, timing_line
 
     meta = outcome.metadata
@@ -54,9 +65,10 @@ def _summary(outcome: JobOutcome, directory: Path) -> None:
     for table in EXPORTED_TABLES:
         rows = meta.get(table.name, {}).get("dagster/row_count", 0)
         out.print(f"  {table.name:<24} {rows:>10,} rows", highlight=False)
-    out.print(f"DuckDB:  {directory / 'workflows.duckdb'}", highlight=False, soft_wrap=True)
+    directory = place.path
+    out.print(f"DuckDB:  {directory / DATABASE_FILE}", highlight=False, soft_wrap=True)
     out.print(
-        f"Parquet: {parquet_uri() or directory / 'parquet'}/<table>/created_date=YYYY-MM-DD/",
+        f"Parquet: {place.parquet_uri or directory / PARQUET_DIR}/<table>/created_date=YYYY-MM-DD/",
         highlight=False,
         soft_wrap=True,
     )
@@ -73,14 +85,14 @@ def _check_config(*, started: Callable[[list[CdfConfig]], object] | None = None)
     ``started`` is called with them), then the ingest's own switches."""
     from cdf_client.errors import CdfError
     from ingest.projects import load_projects
+    from ingest.settings import RunSettings, WarehouseSettings
 
     try:
         configs = load_projects()
         if started is not None:
             started(configs)
-        from ingest.executions import IngestSettings
-
-        IngestSettings.from_env()
+        RunSettings.load()
+        WarehouseSettings.load()
     except CdfError as exc:
         raise fail(str(exc), 2) from None
 
@@ -124,7 +136,7 @@ def ingest(
     if problem is not None and not (retry_later and isinstance(problem, SourceUnavailableError)):
         raise fail(str(problem))
 
-    directory = warehouse_dir()
+    place = _warehouse_settings()
     # Checked just now: the run does not send the same two requests again.
     options = {"step_retries": retry_later, "access_checked": access is not None and not problem}
     try:
@@ -137,7 +149,7 @@ def ingest(
         raise fail("interrupted; the next run completes the warehouse", 130) from None
     if not outcome.success:
         raise fail(outcome.error or "the ingest failed")
-    _summary(outcome, directory)
+    _summary(outcome, place)
     _warn(outcome.warnings)
 
 
@@ -147,33 +159,35 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 1,
 ) -> None:
     """Start the local CDF simulator, ingest from it once, stop it, and print a summary."""
-    import os
-
+    from assets.resources import CdfResource, WarehouseResource
     from cdf_simulator import Simulator, SimulatorConfig, run_server
+    from warehouse.store import DATABASE_FILE
     from workflow_analytics.cli_progress import IngestProgress
     from workflow_analytics.dagster_run import run_nightly_job
 
-    directory = warehouse_dir()
+    place = _warehouse_settings()
+    directory = place.path
     sim = Simulator(SimulatorConfig(seed=seed, project="demo"))
     with run_server(sim, port=port) as base_url:
         err.print(f"simulator serving a CDF project 'demo' at {base_url}", highlight=False)
-        os.environ.update(
-            {
-                "CDF_URL": base_url,
-                "CDF_PROJECT": "demo",
-                "IDP_TOKEN_URL": f"{base_url}/oauth2/token",
-                "IDP_CLIENT_ID": "demo-client",
-                "IDP_CLIENT_SECRET": "demo-secret",
-                "IDP_SCOPES": f"{base_url}/.default",
-            }
+        # The simulator's connection goes to the run as resources; the environment is left as
+        # it was.
+        cdf = CdfResource(
+            base_url=base_url,
+            project="demo",
+            token_url=f"{base_url}/oauth2/token",
+            client_id="demo-client",
+            client_secret="demo-secret",
+            scopes=f"{base_url}/.default",
         )
+        warehouse = WarehouseResource(directory=str(directory))
         with IngestProgress(err):
-            outcome = run_nightly_job()
+            outcome = run_nightly_job(resources={"cdf": cdf, "warehouse": warehouse})
     if not outcome.success:
         raise fail(outcome.error or "the demo ingest failed")
-    _summary(outcome, directory)
+    _summary(outcome, place)
     _warn(outcome.warnings)
-    db = directory / "workflows.duckdb"
+    db = directory / DATABASE_FILE
     out.print(
         "\nQuery it:\n"
         "  .venv/bin/workflow-analytics sql "
@@ -209,16 +223,17 @@ def sql(
         raise fail(f"--format must be one of {', '.join(FORMATS)}; got {output_format!r}", 2)
     import duckdb
 
-    from warehouse.store import Warehouse
+    from warehouse.store import DATABASE_FILE, Warehouse
     from workflow_analytics.cli_output import render_csv, render_json, render_table
 
-    directory = warehouse_dir()
-    if not (directory / "workflows.duckdb").exists():
+    place = _warehouse_settings()
+    directory = place.path
+    if not (directory / DATABASE_FILE).exists():
         raise fail(f"no warehouse at {directory}: run `workflow-analytics ingest` first", 2)
     if limit is None:
         limit = 50 if output_format == "table" else 0
     try:
-        with Warehouse(directory, read_only=True) as wh:
+        with Warehouse(directory, read_only=True, memory_limit=place.duckdb_memory) as wh:
             relation = wh.connection.sql(query)
             if relation is None:
                 return

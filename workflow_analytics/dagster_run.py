@@ -11,6 +11,7 @@ notices stay out of the command's output.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,11 +99,16 @@ QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}
 
 
 def run_nightly_job(
-    *, verbose: bool = False, step_retries: bool = True, access_checked: bool = False
+    *,
+    verbose: bool = False,
+    step_retries: bool = True,
+    access_checked: bool = False,
+    resources: Mapping[str, object] | None = None,
 ) -> JobOutcome:
     """Run the nightly job in-process; ``step_retries=False`` fails at once when CDF stays down
     past the client's retry budget instead of retrying the step minutes later;
-    ``access_checked``: the caller has just checked access to the (single) CDF project."""
+    ``access_checked``: the caller has just checked access to the (single) CDF project;
+    ``resources``: resources to use instead of the code location's (``cdf``, ``warehouse``)."""
     from assets.common import ACCESS_CHECKED_TAG, STEP_RETRIES_TAG
     from pipelines.definitions import defs
 
@@ -111,6 +117,7 @@ def run_nightly_job(
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            resources=resources,
             run_config=None if verbose else QUIET_RUN_CONFIG,
             tags={
                 **({} if step_retries else {STEP_RETRIES_TAG: "false"}),

@@ -107,12 +107,14 @@ def _prepare(directory: Path, sla_targets: Path | None, notes: list[str]) -> boo
     Needs a writable connection for a moment. When an ingest holds the file, the report goes on
     read-only with whatever views the file already has.
     """
+    from ingest.settings import WarehouseSettings
     from warehouse.store import Warehouse
 
+    settings = WarehouseSettings.load()
     try:
-        with Warehouse(directory) as wh:
+        with Warehouse(directory, memory_limit=settings.duckdb_memory) as wh:
             wh.ensure_schema()
-            install_sla(wh.connection, sla_targets)
+            install_sla(wh.connection, sla_targets or settings.sla_targets_file)
         return True
     except SlaTargetsError as exc:
         raise ReportError(str(exc)) from None

@@ -39,7 +39,7 @@ def config(
         "destinations": destinations or {"ops": {"type": "webhook", "url_env": "OPS_URL"}},
         "routes": routes or [{"destinations": ["ops"], "owners": ["@oncall"]}],
     }
-    return parse_alerts_config(data, "test", {"CDF_UI_EXECUTION_URL": UI})
+    return parse_alerts_config(data, "test", UI)
 
 
 def events_in(con: duckdb.DuckDBPyConnection, hours: float = 48) -> list[Any]:
@@ -299,7 +299,7 @@ def test_the_file_refuses_secrets_and_unknown_names(tmp_path: Path) -> None:
     with pytest.raises(AlertsConfigError, match="unknown kind"):
         read_alerts_config(path)
     # The shipped file parses and sends nothing until a route is added.
-    assert not read_alerts_config(env={}).enabled
+    assert not read_alerts_config().enabled
 
 
 def test_a_route_can_ask_for_a_digest_on_its_own(

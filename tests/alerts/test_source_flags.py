@@ -103,7 +103,7 @@ def anomaly_config(**settings: Any) -> AlertsConfig:
         "destinations": {"ops": {"type": "webhook", "url_env": "OPS_URL"}},
         "routes": [{"destinations": ["ops"], "kinds": ["source_anomaly"]}],
     }
-    return parse_alerts_config(data, "test", {})
+    return parse_alerts_config(data, "test")
 
 
 def sent(hook: Receiver) -> list[dict[str, Any]]:

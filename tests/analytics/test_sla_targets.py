@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest.settings import WarehouseSettings
 from tests.support.analytics_world import execution
 from warehouse.sla_targets import (
     DEFAULT_SLA_TARGETS_FILE,
@@ -13,7 +14,6 @@ from warehouse.sla_targets import (
     install_sla,
     load_sla_targets,
     read_sla_targets,
-    sla_targets_file,
 )
 from warehouse.store import Warehouse
 
@@ -74,10 +74,14 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_path_from_environment_or_default(tmp_path: Path) -> None:
-    assert sla_targets_file({}) == DEFAULT_SLA_TARGETS_FILE
-    assert sla_targets_file({"SLA_TARGETS_FILE": str(tmp_path / "x.csv")}) == tmp_path / "x.csv"
-    # The shipped file parses and has the '*' default row.
-    assert "*" in {t.workflow_external_id for t in read_sla_targets(DEFAULT_SLA_TARGETS_FILE)}
+    assert WarehouseSettings.load({}).sla_targets_file is None
+    configured = WarehouseSettings.load({"SLA_TARGETS_FILE": str(tmp_path / "x.csv")})
+    assert configured.sla_targets_file == tmp_path / "x.csv"
+    # The shipped file parses, has the '*' default row, and is what no path loads.
+    shipped = read_sla_targets(DEFAULT_SLA_TARGETS_FILE)
+    assert "*" in {t.workflow_external_id for t in shipped}
+    con = duckdb.connect()
+    assert load_sla_targets(con, None) == len(shipped)
 
 
 def test_percentile_budget_is_each_workflows_own_nearest_rank_duration(tmp_path: Path) -> None:

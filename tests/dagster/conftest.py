@@ -1,4 +1,4 @@
-"""Dagster fixtures: resources pointing at a simulator on 127.0.0.1 and a temporary warehouse."""
+"""Dagster fixtures: resources for the simulator in this process and a temporary warehouse."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.dagster import resources_for
+from cdf_simulator import Simulator
+from tests.support.dagster import in_process_resources
 
 
 @pytest.fixture
-def dagster_resources(sim_url: str, warehouse_path: Path) -> dict[str, object]:
-    return dict(resources_for(sim_url, warehouse_path))
+def dagster_resources(sim: Simulator, warehouse_path: Path) -> dict[str, object]:
+    """HTTP itself is not under test here (tests that need it build `resources_for` a server)."""
+    return dict(in_process_resources(sim, warehouse_path))
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +31,13 @@ def _no_cdf_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "CDF_TOKEN",
         "WAREHOUSE_DIR",
         "CDF_PROJECTS_FILE",
+        "CDF_CONCURRENCY",
+        "CDF_MAX_ATTEMPTS",
+        "CDF_MAX_RETRY_SECONDS",
+        "IDP_TENANT_ID",
+        "WAREHOUSE_PARQUET_URI",
+        "WAREHOUSE_DUCKDB_MEMORY",
+        "INGEST_REFETCH_OPEN",
     ):
         monkeypatch.delenv(name, raising=False)
     yield

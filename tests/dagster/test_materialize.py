@@ -73,7 +73,7 @@ def test_nightly_selection_materialises_tables_views_and_passes_checks(
 
 
 def test_backfilled_days_next_to_the_nightly_run_equal_a_nightly_run_alone(
-    sim: Simulator, dagster_resources: dict[str, Any], sim_url: str, tmp_path: Path
+    sim: Simulator, dagster_resources: dict[str, Any], tmp_path: Path
 ) -> None:
     now = datetime.fromtimestamp(sim.clock.now_ms() / 1000, UTC)
     days = [(now.date().toordinal() - d) for d in (10, 9, 8)]
@@ -270,6 +270,7 @@ def test_a_failing_error_check_fails_the_run_and_stops_the_views(
 def test_no_access_fails_the_asset_at_once_with_one_clear_message(
     dagster_resources: dict[str, Any], sim_url: str, warehouse_path: Path
 ) -> None:
+    # Over real HTTP (uvicorn): the 403 travels through the network transport.
     resources = dict(dagster_resources)
     resources["cdf"] = resources_for(sim_url, warehouse_path, project="someone-elses")["cdf"]
     result = _materialize(resources, NIGHTLY)

@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cdf_client.client import WorkflowsClient
-from cdf_client.config import CdfConfig
 from cdf_simulator import FaultConfig, Simulator, run_server
+from ingest.settings import CdfSettings
 from tests.support.reliability import tiny_sim
 
 CLI = Path(sys.executable).parent / "workflow-analytics"
@@ -228,7 +228,7 @@ def test_no_secret_or_token_in_logs_metadata_or_errors_of_an_in_process_run(
 
 
 def test_tls_is_verified_by_default_and_no_variable_turns_it_off() -> None:
-    config = CdfConfig.from_env(
+    config = CdfSettings.load(
         {
             "CDF_CLUSTER": "westeurope-1",
             "CDF_PROJECT": "p",
@@ -238,7 +238,7 @@ def test_tls_is_verified_by_default_and_no_variable_turns_it_off() -> None:
             "CDF_VERIFY_TLS": "false",  # not a setting: ignored
             "SSL_VERIFY": "0",
         }
-    )
+    ).cdf_config()
     assert config.verify_tls is True
     assert config.base_url.startswith("https://")
     assert SECRET not in repr(config)

@@ -8,12 +8,13 @@ import duckdb
 import polars as pl
 import pytest
 
+from ingest.settings import WarehouseSettings
 from tests.support.parquet import NOW, assert_parquet_matches, partition_dates
 from warehouse.fixtures import execution, ms, synthetic_details, task_definition, task_execution
 from warehouse.flatten import FlatBatch, flatten_details
 from warehouse.parquet import export_all, flush_dirty_partitions
 from warehouse.schema import ALL_TABLES, DATA_TABLES
-from warehouse.store import INGEST_DUCKDB_MEMORY, Warehouse, duckdb_memory_limit
+from warehouse.store import INGEST_DUCKDB_MEMORY, Warehouse
 
 T0 = ms("2024-05-01T10:00:00")
 DAY = 86_400_000
@@ -354,7 +355,7 @@ def test_every_data_table_is_exported(wh: Warehouse) -> None:
         assert list((wh.parquet_root / table.name).glob("*=*/data.parquet")), table.name
 
 
-def test_memory_cap_from_the_handle_else_the_environment(
+def test_memory_cap_from_the_handle_and_the_operators_cap_from_the_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def limit(wh: Warehouse) -> str:
@@ -364,6 +365,10 @@ def test_memory_cap_from_the_handle_else_the_environment(
     with Warehouse(tmp_path, memory_limit=INGEST_DUCKDB_MEMORY) as wh:
         assert limit(wh) == "244.1 MiB"  # 256 MB as DuckDB prints it
     monkeypatch.setenv("WAREHOUSE_DUCKDB_MEMORY", "2GB")
-    assert duckdb_memory_limit(INGEST_DUCKDB_MEMORY) == "2GB"  # the operator's cap wins
-    with Warehouse(tmp_path) as wh:
+    cap = WarehouseSettings.load().memory_limit(INGEST_DUCKDB_MEMORY)
+    assert cap == "2GB"  # the operator's cap wins
+    with Warehouse(tmp_path, memory_limit=cap) as wh:
         assert limit(wh) == "1.8 GiB"
+    # The store takes its cap as a parameter, never from the environment.
+    with Warehouse(tmp_path) as wh:
+        assert limit(wh) != "1.8 GiB"
