@@ -71,3 +71,15 @@ def test_offline_export_references_nothing_online(notebook_env: Path) -> None:
     assert "<script" not in page and not ONLINE.search(page)
     assert "Showing workflow etl, executions created 2024-05-02 to the last day (UTC)" in page
     assert page.count('src="data:image/png;base64,') == 5
+
+
+def test_notebook_runs_as_a_plain_script(notebook_env: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(NOTEBOOK)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
