@@ -5,7 +5,8 @@
 Opens ``DIR/workflows.duckdb`` read-only (views are refreshed first only when it has none),
 runs each query ``--repeat`` times and prints a markdown table: query, fastest wall time in
 seconds, rows returned. Report queries run unfiltered (the heaviest case) with the report's
-own row limits. A query that fails is listed with its error instead of a time.
+own row limits, or with the notebook's filters given as ``--project``, ``--workflow``,
+``--since``, ``--until``. A query that fails is listed with its error instead of a time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +54,10 @@ def doc_queries(path: Path = DOCS) -> list[Query]:
     return queries
 
 
-def report_queries() -> list[Query]:
-    """Each file of warehouse/sql/report, bound as the unfiltered report binds it."""
+def report_queries(filters: report.Filters = report.ALL) -> list[Query]:
+    """Each file of warehouse/sql/report, bound as the report binds it."""
     values: dict[str, Any] = {
-        **report.Filters().params(),
+        **filters.params(),
         "top": report.TOP_ROWS,
         "source": "execution",
     }
@@ -83,7 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", type=Path, required=True, help="WAREHOUSE_DIR to query")
     parser.add_argument("--repeat", type=int, default=5, help="runs per query (fastest counts)")
+    parser.add_argument("--project", help="report queries: only this project")
+    parser.add_argument("--workflow", help="report queries: only this workflow")
+    parser.add_argument("--since", type=date.fromisoformat, help="report queries: first day")
+    parser.add_argument("--until", type=date.fromisoformat, help="report queries: last day")
     args = parser.parse_args(argv)
+    filters = report.Filters(args.project, args.workflow, args.since, args.until)
     database = args.warehouse / report.DATABASE_FILE
     if not database.is_file():
         parser.error(f"no warehouse at {database}")
@@ -94,11 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         con = duckdb.connect(str(database), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
     executions = con.sql("SELECT count(*) FROM workflow_executions").fetchall()[0][0]
-    print(f"{executions:,} executions in {database}; fastest of {args.repeat} runs\n")
+    shown = filters.describe() or "report queries unfiltered"
+    print(f"{executions:,} executions in {database}; fastest of {args.repeat} runs; {shown}\n")
     print("| query | seconds | rows |")
     print("|---|---:|---:|")
     slowest = 0.0
-    for query in doc_queries() + report_queries():
+    for query in doc_queries() + report_queries(filters):
         try:
             seconds, rows = fastest(con, query, args.repeat)
         except duckdb.Error as exc:
