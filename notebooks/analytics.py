@@ -39,25 +39,35 @@ def _(charts, warehouse_dir):
 def _(mo, options):
     import datetime as _dt
 
-    _everything = "(all)"
     _first = options["first_day"].min() or _dt.date.today()
     _last = options["last_day"].max() or _first
     project_filter = mo.ui.dropdown(
-        [_everything, *options["cdf_project"].unique().sort().to_list()],
-        value=_everything,
+        ["(all)", *options["cdf_project"].unique().sort().to_list()],
+        value="(all)",
         label="Project",
-    )
-    workflow_filter = mo.ui.dropdown(
-        [_everything, *options["workflow_external_id"].unique().sort().to_list()],
-        value=_everything,
-        label="Workflow",
-        searchable=True,
     )
     date_filter = mo.ui.date_range(
         start=_first, stop=_last, value=(_first, _last), label="Created (UTC days)"
     )
+    return date_filter, project_filter
+
+
+@app.cell
+def _(date_filter, mo, options, project_filter):
+    # The workflows of the chosen project only.
+    _names = (
+        options
+        if project_filter.value == "(all)"
+        else options.filter(options["cdf_project"] == project_filter.value)
+    )
+    workflow_filter = mo.ui.dropdown(
+        ["(all)", *_names["workflow_external_id"].unique().sort().to_list()],
+        value="(all)",
+        label="Workflow",
+        searchable=True,
+    )
     mo.hstack([project_filter, workflow_filter, date_filter], justify="start")
-    return date_filter, project_filter, workflow_filter
+    return (workflow_filter,)
 
 
 @app.cell

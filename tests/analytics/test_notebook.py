@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from matplotlib.figure import Figure
@@ -28,11 +29,16 @@ def notebook_env(world_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     return target
 
 
-def test_notebook_cells_run_and_build_every_chart(notebook_env: Path) -> None:
+def _load_notebook() -> Any:
     spec = importlib.util.spec_from_file_location("analytics_notebook", NOTEBOOK)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_notebook_cells_run_and_build_every_chart(notebook_env: Path) -> None:
+    module = _load_notebook()
     _outputs, defs = module.app.run()
     assert defs["data"].total_executions == 14
     titles = {
@@ -49,6 +55,28 @@ def test_notebook_cells_run_and_build_every_chart(notebook_env: Path) -> None:
     assert defs["project_filter"].value == defs["workflow_filter"].value == "(all)"
     assert defs["date_filter"].value == (date(2024, 5, 1), date(2024, 5, 2))
     assert defs["data"].filters == Filters(since=date(2024, 5, 1), until=date(2024, 5, 2))
+
+
+def test_notebook_filters_narrow_every_section(notebook_env: Path) -> None:
+    import marimo as mo
+
+    module = _load_notebook()
+    _outputs, defs = module.app.run(
+        defs={
+            "project_filter": mo.ui.dropdown(["(all)", "analytics-world"], value="analytics-world"),
+            "date_filter": mo.ui.date_range(value=(date(2024, 5, 2), date(2024, 5, 2))),
+            "workflow_filter": mo.ui.dropdown(["(all)", "etl"], value="etl"),
+        }
+    )
+    data = defs["data"]
+    assert data.filters == Filters("analytics-world", "etl", date(2024, 5, 2), date(2024, 5, 2))
+    # etl has 7 executions, 4 of them created on 2024-05-02.
+    assert data.total_executions == 4
+    assert data.latest_sla_breaches is not None and data.latest_sla_breaches.height > 0
+    for frame in (data.workflow_summary, data.latest_sla_breaches, data.mttr_by_workflow):
+        assert set(frame["workflow"]) == {"etl"}
+    assert set(data.durations["workflow_external_id"]) == {"etl"}
+    assert set(data.capacity["day"]) == {date(2024, 5, 2)}
 
 
 def test_notebook_sections_are_titled_and_formatted(notebook_env: Path) -> None:
