@@ -7,7 +7,7 @@ PORT ?= 8765
 
 PACKAGES := cdf_client cdf_simulator warehouse ingest alerts workflow_analytics assets pipelines
 
-.PHONY: install demo test lint format bench clean chromium
+.PHONY: install demo test lint format bench clean chromium report
 
 install: $(STAMP)
 
@@ -30,6 +30,11 @@ $(STAMP): pyproject.toml requirements.lock Makefile
 
 demo: install
 	@$(BIN)/workflow-analytics demo
+
+# The static HTML report of WAREHOUSE_DIR: opens offline (no CDN, unlike `marimo export html`).
+# Filters: make report REPORT_ARGS="--workflow etl --since 2026-01-01".
+report: install
+	@$(BIN)/workflow-analytics report $(REPORT_ARGS)
 
 # Two tests render in headless Chromium: installed from Debian's package when apt-get is there.
 test: install chromium

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 
 from warehouse.store import Warehouse
 from workflow_analytics.cli import _register_commands, app
-from workflow_analytics.report import ReportError, build_report
+from workflow_analytics.report import Filters, ReportError, build_report, load_analytics
 
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 CHART_IDS = ("success-rate", "durations", "failure-reasons", "sla-breaches", "critical-paths")
@@ -126,3 +127,59 @@ def test_cli_report_command(
     monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "nowhere"))
     result = runner.invoke(app, ["report"])
     assert result.exit_code == 1
+
+
+def _column(text: str, table_caption: str) -> list[str]:
+    """The first column of the table titled ``table_caption``."""
+    found = re.search(rf"<caption>{re.escape(table_caption)}</caption>(.*?)</table>", text, re.S)
+    assert found, table_caption
+    return re.findall(r"<tr><td>([^<]*)</td>", found.group(1))
+
+
+def test_report_is_titled_and_formatted_for_people(
+    warehouse_copy: Path, tmp_path: Path, sla_env: None
+) -> None:
+    text = build_report(warehouse_copy, tmp_path / "r.html").read_text(encoding="utf-8")
+    # Every table has a title, every section a heading.
+    assert text.count("<table>") == text.count("<caption>") >= 8
+    assert text.count("<section") == text.count("<h2>") == 11
+    # Rates as percentages, durations in units, no raw fractions or millisecond columns.
+    assert re.search(r'<td class="num">\d{1,3}\.\d %</td>', text)
+    assert re.search(r'<td class="num">\d+(\.\d)? (ms|s|min|h)\b', text)
+    assert not re.search(r">0\.\d{4,}<", text)
+    assert "<th>p95 duration</th>" in text and "_ms</th>" not in text
+
+
+def test_filters_narrow_every_section(warehouse_copy: Path, tmp_path: Path, sla_env: None) -> None:
+    everything = build_report(warehouse_copy, tmp_path / "all.html").read_text(encoding="utf-8")
+    assert set(_column(everything, "Executions per workflow")) == {"etl", "report", "bulk", "tiny"}
+    only_etl = build_report(
+        warehouse_copy, tmp_path / "etl.html", Filters(workflow="etl")
+    ).read_text(encoding="utf-8")
+    assert "7 executions" in only_etl and "Showing workflow etl" in only_etl
+    for caption in ("Executions per workflow", "Latest SLA breaches", "Incidents per workflow"):
+        assert set(_column(only_etl, caption)) == {"etl"}, caption
+    later = load_analytics(warehouse_copy, filters=Filters(since=date(2024, 5, 2)))
+    assert later.total_executions == 7
+    assert set(later.workflow_summary["workflow"]) == {"etl", "report"}
+    assert min(later.capacity["day"]) == date(2024, 5, 2)
+    assert later.latest_sla_breaches is not None
+    assert all(t.date() >= date(2024, 5, 2) for t in later.latest_sla_breaches["created_time"])
+    nothing = load_analytics(warehouse_copy, filters=Filters(project="no-such-project"))
+    assert nothing.total_executions == 0 and nothing.workflow_summary.is_empty()
+
+
+def test_cli_report_filters(
+    warehouse_copy: Path, tmp_path: Path, sla_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _register_commands()
+    monkeypatch.setenv("WAREHOUSE_DIR", str(warehouse_copy))
+    target = tmp_path / "filtered.html"
+    result = CliRunner().invoke(
+        app,
+        ["report", "-o", str(target), "--workflow", "report", "--since", "2024-05-02"],
+    )
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert set(_column(text, "Executions per workflow")) == {"report"}
+    assert "executions created 2024-05-02 to the last day (UTC)" in text

@@ -1,4 +1,5 @@
--- Report: the ? most recent breaching executions.
+-- Report: the $top most recent breaching executions.
+--   Filters: $project, $workflow, $since, $until (NULL: all).
 SELECT
     workflow_external_id AS workflow,
     execution_id,
@@ -11,5 +12,9 @@ SELECT
     breached_duration,
     breached_deadline
 FROM sla_breaches
+WHERE ($project IS NULL OR cdf_project = $project)
+    AND ($workflow IS NULL OR workflow_external_id = $workflow)
+    AND ($since IS NULL OR day >= $since)
+    AND ($until IS NULL OR day <= $until)
 ORDER BY created_time DESC, execution_id
-LIMIT ?;
+LIMIT $top;

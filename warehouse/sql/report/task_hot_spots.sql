@@ -1,4 +1,5 @@
--- Report: the ? tasks that fail most (then slowest), own rows only.
+-- Report: the $top tasks that fail most (then slowest), own rows only.
+--   Filters: $project, $workflow (NULL: all). The view covers the whole history: no dates.
 SELECT
     workflow_external_id AS workflow,
     task_key AS task,
@@ -10,5 +11,7 @@ SELECT
     p95_duration_ms
 FROM task_hot_spots
 WHERE level = 'task'
+    AND ($project IS NULL OR cdf_project = $project)
+    AND ($workflow IS NULL OR workflow_external_id = $workflow)
 ORDER BY failure_rate DESC NULLS LAST, p95_duration_ms DESC NULLS LAST, workflow, task
-LIMIT ?;
+LIMIT $top;

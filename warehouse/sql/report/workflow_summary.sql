@@ -1,4 +1,5 @@
 -- Report: one line per workflow over the whole history.
+--   Filters: $project, $workflow, $since, $until (NULL: all).
 SELECT
     workflow_external_id AS workflow,
     count(*) AS executions,
@@ -12,5 +13,9 @@ SELECT
         AS p95_duration_ms,
     round(quantile_cont(queue_ms, 0.95))::BIGINT AS p95_queue_ms
 FROM execution_facts
+WHERE ($project IS NULL OR cdf_project = $project)
+    AND ($workflow IS NULL OR workflow_external_id = $workflow)
+    AND ($since IS NULL OR day >= $since)
+    AND ($until IS NULL OR day <= $until)
 GROUP BY workflow_external_id
 ORDER BY executions DESC, workflow;
