@@ -26,7 +26,7 @@ import orjson
 import polars as pl
 from croniter import croniter
 
-from warehouse.flatten import rejected_frame
+from warehouse.flatten.rejections import rejected_frame
 from warehouse.schema import TRIGGER_EXPECTED_FIRES, TRIGGER_RUNS, WORKFLOW_TRIGGERS
 from warehouse.sqlfiles import store_sql
 from warehouse.store import Warehouse

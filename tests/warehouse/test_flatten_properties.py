@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from warehouse.fixtures import execution, ms, task_definition, task_execution
-from warehouse.flatten import MAX_TIME_MS, MIN_TIME_MS, _raw_json, flatten_details
+from warehouse.flatten import MAX_TIME_MS, MIN_TIME_MS, flatten_details
+from warehouse.flatten.rejections import raw_json
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 T0 = ms("2024-05-01T00:00:00")
@@ -129,9 +130,9 @@ def test_flatten_never_crashes_and_every_record_lands_exactly_once(batch: list[A
             # ids are unique in these batches: each lands in exactly one of the two tables
             assert (rec_id in accepted_ids) != (rec_id in rejected_ids), rec
         else:
-            assert _raw_json(rec) in rejected_payloads, rec
+            assert raw_json(rec) in rejected_payloads, rec
     # and nothing else was produced
-    no_id = {_raw_json(r) for r in batch if not _has_id(r)}
+    no_id = {raw_json(r) for r in batch if not _has_id(r)}
     assert flat.executions.height + flat.rejected.height == len(no_id) + sum(map(_has_id, batch))
 
     # task rows only belong to accepted executions, keys unique, durations never negative
