@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from ingest.settings import parquet_uri, warehouse_dir
+from warehouse.layout import DATABASE_FILE
 from workflow_analytics.cli_output import process_started_at
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def _summary(outcome: JobOutcome, directory: Path) -> None:
     for table in EXPORTED_TABLES:
         rows = meta.get(table.name, {}).get("dagster/row_count", 0)
         out.print(f"  {table.name:<24} {rows:>10,} rows", highlight=False)
-    out.print(f"DuckDB:  {directory / 'workflows.duckdb'}", highlight=False, soft_wrap=True)
+    out.print(f"DuckDB:  {directory / DATABASE_FILE}", highlight=False, soft_wrap=True)
     out.print(
         f"Parquet: {parquet_uri() or directory / 'parquet'}/<table>/created_date=YYYY-MM-DD/",
         highlight=False,
@@ -173,7 +174,7 @@ def demo(
         raise fail(outcome.error or "the demo ingest failed")
     _summary(outcome, directory)
     _warn(outcome.warnings)
-    db = directory / "workflows.duckdb"
+    db = directory / DATABASE_FILE
     out.print(
         "\nQuery it:\n"
         "  .venv/bin/workflow-analytics sql "
@@ -213,7 +214,7 @@ def sql(
     from workflow_analytics.cli_output import render_csv, render_json, render_table
 
     directory = warehouse_dir()
-    if not (directory / "workflows.duckdb").exists():
+    if not (directory / DATABASE_FILE).exists():
         raise fail(f"no warehouse at {directory}: run `workflow-analytics ingest` first", 2)
     if limit is None:
         limit = 50 if output_format == "table" else 0

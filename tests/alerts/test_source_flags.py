@@ -30,7 +30,7 @@ from ingest.runner import run_ingest
 from tests.alerts.conftest import NOW, install_views
 from tests.alerts.receiver import Receiver
 from tests.conftest import SIM_NOW_MS, cdf_config_for, small_sim_config
-from warehouse.fixtures import execution, task_execution
+from tests.support.detail_records import execution, task_execution
 from warehouse.quality import MAX_METADATA_PAIRS
 from warehouse.store import Warehouse
 

@@ -23,7 +23,7 @@ from tests.conftest import SIM_NOW_MS
 from tests.ingest.helpers import ingest, parquet_matches_duckdb, snapshot
 from tests.reliability.conftest import PAGE_SIZE, config_for, data_fingerprint, tiny_sim
 from tests.reliability.tamper import Tamper
-from warehouse.fixtures import execution, task_execution
+from tests.support.detail_records import execution, task_execution
 from warehouse.quality import (
     MAX_INPUT_BYTES,
     MAX_METADATA_KEY,

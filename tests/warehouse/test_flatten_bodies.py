@@ -12,8 +12,8 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.detail_records import execution, ms, task_definition, task_execution
 from tests.warehouse.test_flatten_properties import batches
-from warehouse.fixtures import execution, ms, task_definition, task_execution
 from warehouse.flatten import FlatBatch, flatten_details
 from warehouse.flatten.decode import decode_answer
 from warehouse.wire import DetailAnswer

@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from warehouse.fixtures import execution, ms, task_definition, task_execution
+from tests.support.detail_records import execution, ms, task_definition, task_execution
 from warehouse.flatten import MAX_TIME_MS, MIN_TIME_MS, flatten_details
 from warehouse.flatten.rejections import raw_json
 
