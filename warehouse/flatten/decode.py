@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from warehouse.flatten.definitions import DefinitionCache, definition_of_body, execution_extra
+from warehouse.flatten.definitions import DefinitionCache, definition_of_body
 from warehouse.flatten.fields import Reject
 from warehouse.flatten.frames import not_utf8
 from warehouse.flatten.rows import NULL, Parsed, detail_rows
@@ -47,7 +47,7 @@ def _decode(answer: DetailAnswer, cache: DefinitionCache, check_utf8: bool) -> P
             return None
         definition = held
     # The struct allows no unknown execution field, so only the definition's own extras.
-    return detail_rows(d, answer, definition, execution_extra({}, definition))
+    return detail_rows(d, answer, definition, definition.extra if definition else None)
 
 
 def answer_as_record(answer: DetailAnswer) -> tuple[Any, str | None]:

@@ -134,8 +134,17 @@ def _read(wd: Mapping[str, Any]) -> Definition:
     """A non-empty definition object; raises Reject."""
     definition_hash = opt_str(wd, "hash", "workflowDefinition.")
     rows = _rows(wd, definition_hash) if definition_hash else []
-    rest = {k: v for k, v in wd.items() if k not in ("hash", "tasks")}
-    return Definition(definition_hash, rows, rest or None)
+    rest = {k: v for k, v in wd.items() if k not in ("hash", "tasks")} or None
+    return Definition(definition_hash, rows, rest, _rest_extra(rest))
+
+
+def _rest_extra(rest: dict[str, Any] | None) -> str | None:
+    # A body msgspec parsed is always JSON; a dict's rest that is not is rejected where the
+    # careful path checks `extra`, after every other field (execution_extra).
+    try:
+        return _extra({}, rest) if rest else None
+    except Reject:
+        return None
 
 
 def _cached(key: bytes, wd: Mapping[str, Any], cache: DefinitionCache) -> Definition | str:
@@ -173,10 +182,14 @@ def definition_of_dict(wd: Mapping[str, Any], cache: DefinitionCache) -> Definit
     return held
 
 
+def _extra(rec: Mapping[str, Any], rest: dict[str, Any] | None) -> str | None:
+    unknown = unknown_fields(rec, EXECUTION_KEYS)
+    if rest:
+        unknown["workflowDefinition"] = rest
+    return payload_json(unknown, "extra") if unknown else None
+
+
 def execution_extra(rec: Mapping[str, Any], definition: Definition | None) -> str | None:
     """The execution's ``extra``: its unknown fields, and the definition's own fields besides
     hash and tasks (its description, anything new), which have no column either."""
-    unknown = unknown_fields(rec, EXECUTION_KEYS)
-    if definition is not None and definition.rest:
-        unknown["workflowDefinition"] = definition.rest
-    return payload_json(unknown, "extra") if unknown else None
+    return _extra(rec, definition.rest if definition is not None else None)

@@ -69,11 +69,13 @@ class DefinitionRow(NamedTuple):
 
 class Definition(NamedTuple):
     """What a ``workflowDefinition`` body gives: its hash, its task rows, and its own fields
-    besides hash and tasks (kept in the execution's ``extra``)."""
+    besides hash and tasks (kept in the execution's ``extra``); ``extra`` is that ``extra`` for
+    an execution without unknown fields of its own (the fast path's), written once per body."""
 
     hash: str | None
     rows: list[DefinitionRow]
     rest: dict[str, Any] | None
+    extra: str | None = None
 
 
 @dataclass
