@@ -18,7 +18,6 @@ every check and why it has its severity is in docs/reliability.md.
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import dagster as dg
@@ -27,7 +26,7 @@ from assets.resources import WarehouseResource
 from ingest.executions import LAST_RUN_KEY
 from warehouse.consistency import parquet_mismatches
 from warehouse.inspection import markdown_table
-from warehouse.sqlfiles import sql_header
+from warehouse.sqlfiles import sql_files, sql_header
 from warehouse.store import CHECKS_DUCKDB_MEMORY, DATABASE_FILE, Warehouse
 
 # Our clock and CDF's may differ a little: only times further ahead than this are "future".
@@ -57,15 +56,11 @@ class SqlCheck:
 
 
 def sql_checks() -> list[SqlCheck]:
-    folder = resources.files("warehouse").joinpath("sql", "checks")
     checks = []
-    for entry in sorted(folder.iterdir(), key=lambda f: f.name):
-        if not entry.name.endswith(".sql"):
-            continue
-        text = entry.read_text()
+    for name, text in sql_files("checks"):
         severity = sql_header(text, "severity").lower()
         if severity not in SEVERITIES:
-            raise ValueError(f"warehouse/sql/checks/{entry.name}: severity must be warn or error")
+            raise ValueError(f"warehouse/sql/checks/{name}: severity must be warn or error")
         checks.append(
             SqlCheck(
                 name=sql_header(text, "check"),

@@ -44,6 +44,7 @@ import psutil
 
 from benchmarks.harness import BIN, REPO, SimulatorProcess, WorldSize, run_measured, size_world
 from benchmarks.startup import bytecode_missing, measure, startup_line
+from warehouse.layout import DATABASE_FILE
 
 LATENCY_MS = 40
 MAX_CONCURRENT = 16
@@ -88,7 +89,7 @@ def latency_bound_s(detail_requests: int, list_pages: int) -> float:
 
 
 def _last_run(warehouse_dir: Path) -> dict[str, Any]:
-    con = duckdb.connect(str(warehouse_dir / "workflows.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse_dir / DATABASE_FILE), read_only=True)
     try:
         rows = con.execute(
             "SELECT value::VARCHAR FROM _ingest_state WHERE key = 'executions.last_run'"

@@ -45,12 +45,12 @@ from warehouse.flatten import (
 )
 from warehouse.inspection import recent_executions
 from warehouse.parquet import flush_dirty_partitions
+from warehouse.schema import TERMINAL_EXECUTION_STATUSES
 from warehouse.store import Warehouse
 from warehouse.wire import DetailAnswer
 
 log = logging.getLogger(__name__)
 
-TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"})
 HIGH_WATER_KEY = "executions.high_water_created_ms"
 LAST_RUN_KEY = "executions.last_run"
 HOUR_MS = 3_600_000
@@ -221,7 +221,7 @@ class _Run:
                     r.new += 1
                 elif (old.status, old.start_time_ms, old.end_time_ms) != _summary_key(item):
                     r.changed += 1
-                elif s.refetch_open and old.status not in TERMINAL_STATUSES:
+                elif s.refetch_open and old.status not in TERMINAL_EXECUTION_STATUSES:
                     r.still_open += 1
                 else:
                     r.unchanged += 1

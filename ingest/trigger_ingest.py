@@ -39,6 +39,7 @@ from cdf_client.client import WorkflowsClient
 from cdf_client.errors import CdfApiError
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.schema import TRIGGER_EXPECTED_FIRES
+from warehouse.source_values import is_ms
 from warehouse.store import Warehouse
 from warehouse.trigger_tables import (
     CronError,
@@ -150,7 +151,7 @@ async def ingest_triggers(
         previous = state.get(xid, {}).get("runs_hwm_ms")
         cutoff = None if previous is None else previous - int(s.lookback_hours * HOUR_MS)
         fire_times = [
-            r["fireTime"] for r in runs if isinstance(r, dict) and _is_ms(r.get("fireTime"))
+            r["fireTime"] for r in runs if isinstance(r, dict) and is_ms(r.get("fireTime"))
         ]
         hwm = _max(previous, *fire_times)
         newest_fire = _max(newest_fire, *fire_times)
@@ -158,13 +159,13 @@ async def ingest_triggers(
         for run in runs:
             fire = run.get("fireTime") if isinstance(run, dict) else None
             # Unreadable runs pass through so that flattening records them as rejected.
-            if cutoff is None or not _is_ms(fire) or fire >= cutoff:
+            if cutoff is None or not is_ms(fire) or fire >= cutoff:
                 runs_kept.append(run)
     report.runs_in_window = len(runs_kept)
     runs, rejected_runs = flatten_trigger_runs(runs_kept, ingested_at=now)
 
     executions_hwm = await asyncio.to_thread(warehouse.read_state, EXECUTIONS_HIGH_WATER_KEY)
-    evidence = _max(newest_fire, executions_hwm if _is_ms(executions_hwm) else None)
+    evidence = _max(newest_fire, executions_hwm if is_ms(executions_hwm) else None)
     expected = TRIGGER_EXPECTED_FIRES.empty_frame()
     resets: list[tuple[str, datetime]] = []
     coverage = await asyncio.to_thread(warehouse.read_state, COVERAGE_KEY)
@@ -172,7 +173,7 @@ async def ingest_triggers(
     if evidence is not None:
         as_of = min(evidence, datetime_to_ms(now)) - int(s.grace_minutes * MINUTE_MS)
         report.as_of_ms = as_of
-        if not _is_ms(coverage):
+        if not is_ms(coverage):
             # The oldest fires CDF still shows are 90 days older than the newest evidence; an
             # hour of margin keeps a slot at that edge from counting as missed.
             coverage = evidence - HISTORY_RETENTION_MS + HOUR_MS
@@ -205,10 +206,6 @@ async def ingest_triggers(
     await asyncio.to_thread(flush_dirty_partitions, warehouse)
     report.seconds = round(time.monotonic() - started + sources.seconds, 3)
     return report
-
-
-def _is_ms(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 async def _read_histories(

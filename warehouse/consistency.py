@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 
-from warehouse.parquet import DATA_FILE
+from warehouse.layout import DATA_FILE
 from warehouse.schema import EXPORTED_TABLES, Table, quote_identifier
 
 if TYPE_CHECKING:

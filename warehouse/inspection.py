@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import duckdb
 
 from warehouse.schema import quote_identifier
+from warehouse.sqlfiles import sql_file
 from warehouse.store import Warehouse
 
 
-def _sql(name: str) -> str:
-    return resources.files("warehouse").joinpath("sql", "inspect", f"{name}.sql").read_text()
-
-
 def recent_executions(warehouse: Warehouse, limit: int = 10) -> list[dict[str, Any]]:
-    cursor = warehouse.connection.execute(_sql("recent_executions"), {"limit": limit})
+    cursor = warehouse.connection.execute(
+        sql_file("inspect", "recent_executions"), {"limit": limit}
+    )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 

@@ -2,28 +2,45 @@
 
 DuckDB allows a single writing process per database file and fails at once for a second one.
 This lock turns that into a queue: a second ingest or backfill waits (up to a timeout) for the
-first to finish, then stops with a message that says who holds the lock.
+first to finish, then stops with a message that says who holds the lock. The lock is
+:mod:`filelock`'s (``flock`` on one file that stays in place); the holder writes who it is into
+that file, so a waiter that gives up can name it.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 from pathlib import Path
-from types import TracebackType
+
+from filelock import FileLock, Timeout
+
+from warehouse.layout import LOCK_FILE
 
 
 class WarehouseBusyError(RuntimeError):
     """Another process kept the warehouse write lock past the timeout."""
 
 
+def _write_holder(fd: int) -> None:
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"pid {os.getpid()} since {since}".encode(), 0)
+
+
 class WriterLock:
     def __init__(self, directory: Path, *, timeout_s: float = 600.0, poll_s: float = 0.2) -> None:
-        self.path = directory / "workflows.duckdb.lock"
+        self.path = directory / LOCK_FILE
         self.timeout_s = timeout_s
-        self.poll_s = poll_s
-        self._fd: int | None = None
+        # Not thread-local and not shared: each WriterLock is its own holder, so two threads of
+        # one process queue on the file exactly as two processes do.
+        self._lock = FileLock(
+            self.path,
+            poll_interval=poll_s,
+            thread_local=False,
+            preserve_lock_file=True,
+            on_acquired=_write_holder,
+        )
 
     def _holder(self) -> str:
         try:
@@ -33,39 +50,22 @@ class WriterLock:
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + self.timeout_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise WarehouseBusyError(
-                        f"the warehouse at {self.path.parent} is being written by another run "
-                        f"({self._holder()}); waited {self.timeout_s:.0f} s, try again later"
-                    ) from None
-                time.sleep(self.poll_s)
-        os.ftruncate(fd, 0)
-        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        os.write(fd, f"pid {os.getpid()} since {since}".encode())
-        self._fd = fd
+        try:
+            self._lock.acquire(timeout=self.timeout_s)
+        except Timeout:
+            raise WarehouseBusyError(
+                f"the warehouse at {self.path.parent} is being written by another run "
+                f"({self._holder()}); waited {self.timeout_s:.0f} s, try again later"
+            ) from None
 
     def release(self) -> None:
-        if self._fd is not None:
-            # The lock goes with the descriptor; a killed process releases it too.
-            os.close(self._fd)
-            self._fd = None
+        # The lock goes with the descriptor; a killed process releases it too.
+        if self._lock.is_locked:
+            self._lock.release(force=True)
 
     def __enter__(self) -> WriterLock:
         self.acquire()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.release()

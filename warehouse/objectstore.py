@@ -26,9 +26,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from warehouse.layout import DATA_FILE
 from warehouse.schema import Table
 
-DATA_FILE = "data.parquet"
 PARQUET_URI_VARIABLE = "WAREHOUSE_PARQUET_URI"
 
 

@@ -18,21 +18,33 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from warehouse.schema import EXPORTED_TABLES, Table, quote_identifier, table
-from warehouse.sqlfiles import store_sql
+from warehouse.layout import DATA_FILE, TMP_PREFIX
+from warehouse.objectstore import S3ParquetStore
+from warehouse.schema import Table, table
+from warehouse.sqlfiles import store_sql, table_sql
 
-if TYPE_CHECKING:
-    from warehouse.store import Warehouse
-
-DATA_FILE = "data.parquet"
-TMP_PREFIX = ".data.parquet.tmp-"
 ONE_DAY = timedelta(days=1)
+
+
+class ParquetTarget(Protocol):
+    """What a flush needs of an open warehouse (:class:`warehouse.store.Warehouse` is one): the
+    DuckDB connection to read rows and dirty marks from, and where the files go."""
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection: ...
+
+    @property
+    def parquet_root(self) -> Path: ...
+
+    @property
+    def object_store(self) -> S3ParquetStore | None: ...
 
 
 @dataclass(frozen=True)
@@ -44,19 +56,6 @@ class FlushResult:
 
 def partition_dir(root: Path, tbl: Table, day: date) -> Path:
     return root / tbl.name / f"{tbl.partition_key}={day.isoformat()}"
-
-
-def _partition_query(tbl: Table) -> str:
-    # Identifiers come from schema.py through the quoting helper; the date is a parameter.
-    if tbl.partition_column is None:
-        raise ValueError(f"{tbl.name} is not exported to Parquet")
-    columns = ", ".join(quote_identifier(c) for c in tbl.stored_column_names)
-    order = ", ".join(quote_identifier(k) for k in tbl.stored_key)
-    part = quote_identifier(tbl.partition_column)
-    return (
-        f"SELECT {columns} FROM {quote_identifier(tbl.name)} "
-        f"WHERE ({part} AT TIME ZONE 'UTC')::DATE = $1 ORDER BY {order}"
-    )
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -74,19 +73,14 @@ def _remove_temporaries(directory: Path) -> None:
 
 
 def rewrite_partition(
-    warehouse: Warehouse, tbl: Table, day: date, data: pa.Table | None = None
+    root: Path, object_store: S3ParquetStore | None, tbl: Table, day: date, data: pa.Table
 ) -> int:
-    """Make the Parquet partition hold exactly DuckDB's rows; returns the row count (0: removed).
-
-    ``data``: the partition's rows when the caller already read them (see
-    :func:`flush_dirty_partitions`); otherwise they are queried here.
-    """
-    directory = partition_dir(warehouse.parquet_root, tbl, day)
-    if data is None:
-        data = warehouse.connection.sql(_partition_query(tbl), params=[day]).to_arrow_table()
-    if warehouse.object_store is not None:
+    """Make the Parquet partition hold exactly ``data`` (the partition's rows in DuckDB);
+    returns the row count (0: removed)."""
+    if object_store is not None:
         # S3: one PUT of the whole file replaces the object atomically (no rename there).
-        return warehouse.object_store.write_partition(tbl, day, data)
+        return object_store.write_partition(tbl, day, data)
+    directory = partition_dir(root, tbl, day)
     if data.num_rows == 0:
         if directory.exists():
             for path in directory.iterdir():
@@ -110,8 +104,8 @@ def rewrite_partition(
 
 
 # Rows read by one flush query at most: a first load marks every day dirty, and reading a whole
-# table at once would hold all of it in memory. (250,000 held 120 MiB of task rows per chunk at
-# the end of a 200k-execution first load; 100,000 costs a few more queries.)
+# table at once would hold all of it in memory; a smaller chunk only costs a few more queries
+# (measurements: benchmarks/RESULTS.md, "Measurements behind the warehouse's settings").
 FLUSH_ROWS_PER_QUERY = 100_000
 
 
@@ -136,30 +130,6 @@ def _utc_midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC)
 
 
-def _chunk_query(tbl: Table) -> str:
-    # A range on the raw column (not a per-day expression) lets DuckDB skip row groups by their
-    # min/max, and one query serves a run of days: per-day queries scanned the table once per
-    # partition, 19 ms each on a 10k-execution warehouse, 4 s of a first load's 7 s flush.
-    assert tbl.partition_column is not None
-    columns = ", ".join(quote_identifier(c) for c in tbl.stored_column_names)
-    order = ", ".join(quote_identifier(k) for k in tbl.stored_key)
-    part = quote_identifier(tbl.partition_column)
-    return (
-        f"SELECT {columns}, ({part} AT TIME ZONE 'UTC')::DATE AS __day "
-        f"FROM {quote_identifier(tbl.name)} WHERE {part} >= $1 AND {part} < $2 "
-        f"ORDER BY __day, {order}"
-    )
-
-
-def _count_query(tbl: Table) -> str:
-    assert tbl.partition_column is not None
-    part = quote_identifier(tbl.partition_column)
-    return (
-        f"SELECT ({part} AT TIME ZONE 'UTC')::DATE AS day, count(*) "
-        f"FROM {quote_identifier(tbl.name)} WHERE {part} >= $1 AND {part} < $2 GROUP BY day"
-    )
-
-
 def _split_by_day(data: pa.Table) -> dict[date, pa.Table]:
     """Slices of a table sorted by its ``__day`` column, one per day, without that column."""
     runs = pc.run_end_encode(data.column("__day").combine_chunks())
@@ -178,90 +148,50 @@ WRITER_THREADS = min(4, os.cpu_count() or 1)
 
 
 def _write_partitions(
-    warehouse: Warehouse, tbl: Table, parts: list[tuple[date, pa.Table]]
+    target: ParquetTarget, tbl: Table, parts: list[tuple[date, pa.Table]]
 ) -> list[int]:
     """:func:`rewrite_partition` for each (day, rows); every write has finished (or raised)
     when this returns, so the caller may clear the days' marks."""
+    root, object_store = target.parquet_root, target.object_store
 
     def write(part: tuple[date, pa.Table]) -> int:
-        return rewrite_partition(warehouse, tbl, part[0], part[1])
+        return rewrite_partition(root, object_store, tbl, part[0], part[1])
 
-    if warehouse.object_store is not None or WRITER_THREADS < 2 or len(parts) < 2:
+    if object_store is not None or WRITER_THREADS < 2 or len(parts) < 2:
         return [write(p) for p in parts]
     with ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="parquet-writer") as pool:
         return list(pool.map(write, parts))
 
 
-def flush_dirty_partitions(warehouse: Warehouse) -> FlushResult:
+def flush_dirty_partitions(target: ParquetTarget) -> FlushResult:
     """Rewrite every partition marked dirty, clearing the marks once their files are in place.
 
     The rows of a run of consecutive dirty days are read in one query, then each day's file is
     written on its own (atomic rename) and the run's marks are cleared together afterwards.
     """
-    con = warehouse.connection
+    con = target.connection
     written = removed = rows = 0
     clear = store_sql("clear_dirty_partitions")
     dirty: dict[str, list[date]] = {}
-    for table_name, day in warehouse.dirty_partitions():
+    for table_name, day in con.execute(store_sql("dirty_partitions")).fetchall():
         dirty.setdefault(table_name, []).append(day)
     for table_name, days in dirty.items():
         tbl = table(table_name)
         lo, hi = _utc_midnight(min(days)), _utc_midnight(max(days) + ONE_DAY)
-        counts = dict(con.execute(_count_query(tbl), [lo, hi]).fetchall())
+        counts = dict(con.execute(table_sql("partition_run_counts", tbl), [lo, hi]).fetchall())
         for chunk in _day_chunks(counts, days):
             lo, hi = _utc_midnight(chunk[0]), _utc_midnight(chunk[-1] + ONE_DAY)
-            data = con.sql(_chunk_query(tbl), params=[lo, hi]).to_arrow_table()
+            data = con.sql(table_sql("partition_run_rows", tbl), params=[lo, hi]).to_arrow_table()
             by_day = _split_by_day(data) if data.num_rows else {}
             empty = data.drop_columns(["__day"]).slice(0, 0)
             parts = [(day, by_day.get(day, empty)) for day in chunk]
-            for n in _write_partitions(warehouse, tbl, parts):
+            for n in _write_partitions(target, tbl, parts):
                 if n:
                     written += 1
                     rows += n
                 else:
                     removed += 1
             con.execute(clear, [table_name, chunk])
-            # Let this chunk go before the next one is read: two alive at once were 130 MiB
-            # more at the end of a 200k-execution first load.
+            # Let this chunk go before the next one is read: two alive at once raise the peak.
             del data, by_day, empty, parts
-    return FlushResult(written=written, removed=removed, rows=rows)
-
-
-def export_all(warehouse: Warehouse) -> FlushResult:
-    """Rebuild every partition of every table from DuckDB (repair tool), then clear the marks.
-
-    Partitions on disk that DuckDB has no row for are removed, so the tree ends up exactly the
-    tables' content whatever state it was in.
-    """
-    con = warehouse.connection
-    written = removed = rows = 0
-    for tbl in EXPORTED_TABLES:
-        assert tbl.partition_column is not None
-        part = quote_identifier(tbl.partition_column)
-        days = {
-            r[0]
-            for r in con.execute(
-                f"SELECT DISTINCT ({part} AT TIME ZONE 'UTC')::DATE "
-                f"FROM {quote_identifier(tbl.name)} WHERE {part} IS NOT NULL"
-            ).fetchall()
-        }
-        table_dir = warehouse.parquet_root / tbl.name
-        prefix = f"{tbl.partition_key}="
-        if warehouse.object_store is not None:
-            days |= warehouse.object_store.partition_days(tbl)
-        elif table_dir.is_dir():
-            for sub in table_dir.iterdir():
-                if sub.is_dir() and sub.name.startswith(prefix):
-                    try:
-                        days.add(date.fromisoformat(sub.name[len(prefix) :]))
-                    except ValueError:
-                        continue  # not ours: leave it alone
-        for day in sorted(days):
-            n = rewrite_partition(warehouse, tbl, day)
-            if n:
-                written += 1
-                rows += n
-            else:
-                removed += 1
-    con.execute(store_sql("clear_all_dirty_partitions"))
     return FlushResult(written=written, removed=removed, rows=rows)

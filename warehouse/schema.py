@@ -8,10 +8,13 @@ derived from these declarations, so a column is added in exactly one place.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-
 import polars as pl
+
+# The model is re-exported: every reader of the contract imports it from here.
+from warehouse.table_model import PROJECT_COLUMN as PROJECT_COLUMN
+from warehouse.table_model import Column as Column
+from warehouse.table_model import Table as Table
+from warehouse.table_model import quote_identifier as quote_identifier
 
 # DuckDB TIMESTAMPTZ has microsecond precision; using the same unit in polars means a value makes
 # the round trip polars -> DuckDB -> Parquet -> polars unchanged.
@@ -24,100 +27,11 @@ FLAG_LIST = pl.List(pl.String)
 TERMINAL_EXECUTION_STATUSES: tuple[str, ...] = ("COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED")
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    duckdb_type: str
-    polars_dtype: pl.DataType
-    description: str
-    nullable: bool = True
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    description: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-    # Column whose UTC date names the Parquet partition; None for internal tables that are not
-    # exported.
-    partition_column: str | None = None
-    # Name of the Hive partition directory key (``<partition_key>=YYYY-MM-DD``).
-    partition_key: str = "created_date"
-    internal: bool = False
-    # Whether DuckDB enforces the key with a PRIMARY KEY index. The index triples the cost of
-    # replacing task rows (an ART index over 200k random UUIDs per batch), so task_executions
-    # relies on apply_batch instead: it deletes before inserting and refuses a batch whose keys
-    # repeat.
-    enforce_key: bool = True
-    # Whether rows belong to one CDF project: the stored table then leads with `cdf_project`,
-    # which is also the first part of its key. `columns` and `key` are what the source gives
-    # (the flattener's frames); `stored_columns` and `stored_key` are what DuckDB and Parquet
-    # hold. The warehouse adds the project when it writes a batch.
-    project_scoped: bool = True
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        """The source columns (the flattener's frames), without `cdf_project`."""
-        return tuple(c.name for c in self.columns)
-
-    @property
-    def stored_columns(self) -> tuple[Column, ...]:
-        return (PROJECT_COLUMN, *self.columns) if self.project_scoped else self.columns
-
-    @property
-    def stored_column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.stored_columns)
-
-    @property
-    def stored_key(self) -> tuple[str, ...]:
-        return (PROJECT_COLUMN.name, *self.key) if self.project_scoped else self.key
-
-    def polars_schema(self) -> pl.Schema:
-        return pl.Schema({c.name: c.polars_dtype for c in self.columns})
-
-    def empty_frame(self) -> pl.DataFrame:
-        return pl.DataFrame(schema=self.polars_schema())
-
-    def create_sql(self) -> str:
-        """``CREATE TABLE IF NOT EXISTS`` for this table (identifiers quoted, no values)."""
-        lines = []
-        for c in self.stored_columns:
-            null = "" if c.nullable else " NOT NULL"
-            lines.append(f"    {quote_identifier(c.name)} {c.duckdb_type}{null}")
-        if self.enforce_key:
-            key = ", ".join(quote_identifier(k) for k in self.stored_key)
-            lines.append(f"    PRIMARY KEY ({key})")
-        body = ",\n".join(lines)
-        return f"CREATE TABLE IF NOT EXISTS {quote_identifier(self.name)} (\n{body}\n)"
-
-    def column(self, name: str) -> Column:
-        for c in self.stored_columns:
-            if c.name == name:
-                return c
-        raise KeyError(name)
-
-
-def quote_identifier(name: str) -> str:
-    """Quote a SQL identifier for DuckDB (the only way names enter SQL text)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _c(name: str, duckdb_type: str, dtype: pl.DataType, description: str, *, key: bool = False):
     return Column(name, duckdb_type, dtype, description, nullable=not key)
 
 
 _TS = "TIMESTAMPTZ"
-
-# Several CDF projects share one warehouse: every data row says which project it came from,
-# and ids (execution, task, trigger) are only unique within a project.
-PROJECT_COLUMN = Column(
-    "cdf_project",
-    "VARCHAR",
-    pl.String,
-    "CDF project the row was read from (first part of the key: ids are unique per project).",
-    nullable=False,
-)
 
 WORKFLOW_EXECUTIONS = Table(
     name="workflow_executions",
@@ -479,34 +393,3 @@ def table(name: str) -> Table:
 def dagster_columns(name: str) -> list[tuple[str, str, str]]:
     """(name, DuckDB type, description) per column, for a Dagster ``TableSchema``."""
     return [(c.name, c.duckdb_type, c.description) for c in table(name).stored_columns]
-
-
-def _markdown_lines() -> Iterator[str]:
-    for t in ALL_TABLES:
-        yield f"### `{t.name}`"
-        yield ""
-        yield t.description
-        yield ""
-        key = ", ".join(f"`{k}`" for k in t.stored_key)
-        key = f"({key})" if len(t.stored_key) > 1 else key
-        how = "" if t.enforce_key else " (kept unique by the writer, not by a DuckDB index)"
-        yield f"Key: {key}{how}."
-        if t.partition_column is not None:
-            yield (
-                f"Parquet partition: `{t.partition_key}=YYYY-MM-DD`, the UTC date of "
-                f"`{t.partition_column}`."
-            )
-        else:
-            yield "Internal: not exported to Parquet."
-        yield ""
-        yield "| column | type | description |"
-        yield "|---|---|---|"
-        for c in t.stored_columns:
-            desc = c.description.replace("|", "\\|")
-            yield f"| `{c.name}` | `{c.duckdb_type}` | {desc} |"
-        yield ""
-
-
-def tables_markdown() -> str:
-    """The column reference embedded in ``docs/warehouse.md``."""
-    return "\n".join(_markdown_lines()).rstrip() + "\n"

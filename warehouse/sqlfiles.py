@@ -1,8 +1,13 @@
-"""Access to the SQL files shipped in ``warehouse/sql``.
+"""The one loader of the SQL files shipped in ``warehouse/sql``.
 
 ``sql/*.sql``: analytics views, one ``CREATE OR REPLACE VIEW`` per file, run in file-name order
 (prefix a number when a view depends on another). ``sql/store/*.sql``: the statements the store
-runs, one per purpose. Every file starts with a header comment: description, depends, columns.
+runs, one per purpose; ``sql/checks/``, ``sql/inspect/``: the data checks and the previews.
+Every file starts with a header comment: description, depends, columns.
+
+Values are always bound as parameters. Names that cannot be bound (a table, its columns, its
+key) are written ``{table}``, ``{columns}``, ``{key}``, ``{partition}`` in a file and filled by
+:func:`table_sql` from the table's declaration in :mod:`warehouse.schema`, quoted.
 """
 
 from __future__ import annotations
@@ -15,21 +20,48 @@ from importlib.abc import Traversable
 
 import duckdb
 
+from warehouse.table_model import Table, quote_identifier
 
-def _sql_dir() -> Traversable:
-    return resources.files("warehouse").joinpath("sql")
+
+def _folder(*parts: str) -> Traversable:
+    return resources.files("warehouse").joinpath("sql", *parts)
 
 
 @cache
+def sql_file(*parts: str) -> str:
+    """The text of ``sql/<parts...>.sql``, e.g. ``sql_file("store", "read_state")``."""
+    *folders, name = parts
+    return _folder(*folders).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def sql_files(*folder: str) -> list[tuple[str, str]]:
+    """(file name, SQL text) of every ``.sql`` file in ``sql/<folder>``, sorted by file name."""
+    names = sorted(f.name for f in _folder(*folder).iterdir() if f.name.endswith(".sql"))
+    return [(name, sql_file(*folder, name.removesuffix(".sql"))) for name in names]
+
+
 def store_sql(name: str) -> str:
     """The text of ``sql/store/<name>.sql``."""
-    return _sql_dir().joinpath("store", f"{name}.sql").read_text(encoding="utf-8")
+    return sql_file("store", name)
+
+
+@cache
+def table_sql(name: str, table: Table) -> str:
+    """``sql/store/<name>.sql`` with the table's names filled in, each quoted: ``{table}``,
+    ``{columns}`` (as stored), ``{key}`` (as stored), ``{partition}`` (its partition column)
+    and ``{table_before_project}`` (its name while it is rebuilt with a project column)."""
+    return store_sql(name).format(
+        table=quote_identifier(table.name),
+        columns=", ".join(quote_identifier(c) for c in table.stored_column_names),
+        key=", ".join(quote_identifier(k) for k in table.stored_key),
+        partition=quote_identifier(table.partition_column or ""),
+        table_before_project=quote_identifier(f"{table.name}__before_cdf_project"),
+    )
 
 
 def view_files() -> list[tuple[str, str]]:
     """(file name, SQL text) of every view file, sorted by file name."""
-    files = [f for f in _sql_dir().iterdir() if f.is_file() and f.name.endswith(".sql")]
-    return [(f.name, f.read_text(encoding="utf-8")) for f in sorted(files, key=lambda f: f.name)]
+    return sql_files()
 
 
 def create_views(con: duckdb.DuckDBPyConnection, only: Iterable[str] | None = None) -> list[str]:

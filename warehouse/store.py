@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import duckdb
 import orjson
@@ -24,7 +24,9 @@ import polars as pl
 from warehouse.columns import add_missing_columns, present_columns
 from warehouse.dbfile import create_if_missing
 from warehouse.flatten import FlatBatch
+from warehouse.layout import DATABASE_FILE, PARQUET_DIR
 from warehouse.objectstore import S3ParquetStore, is_object_store_uri
+from warehouse.parquet import FlushResult, flush_dirty_partitions
 from warehouse.schema import (
     ALL_TABLES,
     DATA_TABLES,
@@ -33,16 +35,12 @@ from warehouse.schema import (
     TASK_EXECUTIONS,
     TERMINAL_EXECUTION_STATUSES,
     Table,
-    quote_identifier,
 )
-from warehouse.sqlfiles import create_views, store_sql
+from warehouse.sqlfiles import create_views, store_sql, table_sql
 from warehouse.task_keys import task_key_patterns
 
-if TYPE_CHECKING:
-    from warehouse.parquet import FlushResult
+__all__ = ["DATABASE_FILE", "PARQUET_DIR", "ApplyResult", "StoredSummary", "Warehouse"]
 
-DATABASE_FILE = "workflows.duckdb"
-PARQUET_DIR = "parquet"
 # The project a Warehouse writes and reads state for when none is named (hand-made batches in
 # tests and benchmarks); the ingest always names the CDF project it reads.
 DEFAULT_PROJECT = "default"
@@ -58,13 +56,12 @@ _BATCH_VIEWS = {
 
 # The ingest's DuckDB cap unless WAREHOUSE_DUCKDB_MEMORY says otherwise. The ingest only upserts
 # batches and rewrites partitions, which spill or stream; without a cap DuckDB keeps every block
-# it wrote cached (440 MiB of a 200k-execution first load). Analysts' queries and the views are
+# it wrote cached, which grows with the warehouse. Analysts' queries and the views are
 # not capped by default: some views cannot spill (recursive CTEs) and need gigabytes on a big
 # warehouse.
 INGEST_DUCKDB_MEMORY = "256MB"
-# The asset checks' cap: their scans and GROUP BYs spill (the key check alone took 520 MiB
-# uncapped at 200k executions). At 200k the task key check takes 0.42 s under 256 MB and 0.40 s
-# under 512 MB, but with 512 MB it took the process to 988 MiB.
+# The asset checks' cap: their scans and GROUP BYs spill, and a larger cap barely speeds them up
+# while it raises the process's peak (measurements: benchmarks/RESULTS.md).
 CHECKS_DUCKDB_MEMORY = "256MB"
 
 
@@ -153,9 +150,9 @@ class Warehouse:
             # can to disk (the ingest has a default cap: INGEST_DUCKDB_MEMORY).
             if self.memory_limit is not None:
                 con.execute("SET memory_limit = ?", [self.memory_limit])
-            # DuckDB's allocator keeps up to 128 MB per thread after a task by default; the
-            # ingest, the checks and the views run one after another in one process, and what
-            # one step kept raised the next one's peak (200k first load: 1,098 MiB in all).
+            # DuckDB's allocator keeps memory per thread after a task by default; the ingest,
+            # the checks and the views run one after another in one process, and what one step
+            # kept raised the next one's peak.
             con.execute("SET allocator_flush_threshold = '32MB'")
             con.execute("SET allocator_background_threads = true")
             self._con = con
@@ -222,26 +219,14 @@ class Warehouse:
         # and its rows copied with the project stamped, inside the caller's transaction (a
         # crash leaves the old table as it was).
         con = self.connection
-        old = quote_identifier(f"{table.name}__before_cdf_project")
-        con.execute(f"ALTER TABLE {quote_identifier(table.name)} RENAME TO {old}")
+        con.execute(table_sql("rename_table_before_project", table))
         con.execute(table.create_sql())
-        con.execute(
-            f"INSERT INTO {quote_identifier(table.name)} BY NAME "
-            f"SELECT *, $1::VARCHAR AS {quote_identifier(PROJECT_COLUMN.name)} FROM {old}",
-            [self.project],
-        )
-        con.execute(f"DROP TABLE {old}")
+        con.execute(table_sql("copy_rows_with_project", table), [self.project])
+        con.execute(table_sql("drop_table_before_project", table))
 
     def _mark_all_dirty(self, table: Table) -> None:
-        if table.partition_column is None:
-            return
-        part = quote_identifier(table.partition_column)
-        self.connection.execute(
-            f"INSERT OR IGNORE INTO _dirty_partitions (table_name, partition_date) "
-            f"SELECT DISTINCT $1, ({part} AT TIME ZONE 'UTC')::DATE "
-            f"FROM {quote_identifier(table.name)} WHERE {part} IS NOT NULL",
-            [table.name],
-        )
+        if table.partition_column is not None:
+            self.connection.execute(table_sql("mark_table_dirty", table), [table.name])
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -357,9 +342,7 @@ class Warehouse:
         """Row count per table (the data tables unless told otherwise)."""
         out = {}
         for table in tables:
-            rows = self.connection.execute(
-                f"SELECT count(*) FROM {quote_identifier(table.name)}"
-            ).fetchall()
+            rows = self.connection.execute(table_sql("count_rows", table)).fetchall()
             out[table.name] = int(rows[0][0])
         return out
 
@@ -370,18 +353,11 @@ class Warehouse:
     def frame(self, table_name: str) -> pl.DataFrame:
         """A whole table as polars (every project, ``cdf_project`` first), ordered by its key
         (for tests, checks and small tables)."""
-        table = next(t for t in ALL_TABLES if t.name == table_name)
-        columns = ", ".join(quote_identifier(c) for c in table.stored_column_names)
-        order = ", ".join(quote_identifier(k) for k in table.stored_key)
-        rel = self.connection.sql(
-            f"SELECT {columns} FROM {quote_identifier(table.name)} ORDER BY {order}"
-        )
+        rel = self.connection.sql(table_sql("table_rows", TABLES_BY_NAME[table_name]))
         return pl.from_arrow(rel.to_arrow_table())  # type: ignore[return-value]
 
     def flush(self) -> FlushResult:
         """Rewrite the dirty Parquet partitions; see :mod:`warehouse.parquet`."""
-        from warehouse.parquet import flush_dirty_partitions
-
         return flush_dirty_partitions(self)
 
 

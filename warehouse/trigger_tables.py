@@ -22,15 +22,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import orjson
 import polars as pl
 from croniter import croniter
 
-from warehouse.flatten import rejected_frame
+from warehouse.flatten.rejections import rejected_frame
 from warehouse.schema import TRIGGER_EXPECTED_FIRES, TRIGGER_RUNS, WORKFLOW_TRIGGERS
+from warehouse.source_values import json_text, time_problem, unknown_fields
 from warehouse.sqlfiles import store_sql
 from warehouse.store import Warehouse
-from warehouse.wire import MAX_TIME_MS, MIN_TIME_MS
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TRIGGER_FIELDS = frozenset(
@@ -69,26 +68,9 @@ def datetime_to_ms(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
-
-
 def _extra(record: dict[str, Any], known: frozenset[str]) -> str | None:
-    unknown = {k: v for k, v in record.items() if k not in known}
-    return _json(unknown) if unknown else None
-
-
-def _is_ms(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _time_problem(value: Any, what: str) -> str | None:
-    # The rule execution times follow (warehouse.wire): epoch ms within years 2000..2099.
-    if not _is_ms(value):
-        return f"{what} is not an integer"
-    if not MIN_TIME_MS <= value < MAX_TIME_MS:
-        return f"{what} {value} is outside years 2000..2099"
-    return None
+    unknown = unknown_fields(record, known)
+    return json_text(unknown) if unknown else None
 
 
 def _trigger_problem(rec: Any) -> str | None:
@@ -104,7 +86,7 @@ def _trigger_problem(rec: Any) -> str | None:
     if rule["triggerType"] == "schedule" and not isinstance(rule.get("cronExpression"), str):
         return "schedule trigger has no cronExpression"
     for name in ("createdTime", "lastUpdatedTime"):
-        problem = _time_problem(rec.get(name), f"trigger {name}")
+        problem = time_problem(rec.get(name), f"trigger {name}")
         if problem is not None:
             return problem
     return None
@@ -115,7 +97,7 @@ def _run_problem(rec: Any) -> str | None:
         return "trigger run is not a JSON object"
     if not isinstance(rec.get("externalId"), str):
         return "trigger run has no externalId"
-    problem = _time_problem(rec.get("fireTime"), "trigger run fireTime")
+    problem = time_problem(rec.get("fireTime"), "trigger run fireTime")
     if problem is not None:
         return problem
     if not isinstance(rec.get("status"), str):
@@ -145,9 +127,9 @@ def flatten_triggers(
             rule.get("cronExpression") if isinstance(rule.get("cronExpression"), str) else None,
             rule.get("timezone") if isinstance(rule.get("timezone"), str) else None,
             paused if isinstance(paused, bool) else None,
-            _json(rule),
-            _json(rec.get("input")),
-            _json(rec.get("metadata")),
+            json_text(rule),
+            json_text(rec.get("input")),
+            json_text(rec.get("metadata")),
             ms_to_datetime(rec["createdTime"]),
             ms_to_datetime(rec["lastUpdatedTime"]),
             _extra(rec, _TRIGGER_FIELDS),

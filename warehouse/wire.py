@@ -18,11 +18,7 @@ from typing import Annotated, Any, NamedTuple
 
 import msgspec
 
-# Epoch-ms bounds for a plausible timestamp. CDF did not exist before 2000 and nothing it reports
-# lies after 2100; outside that range the value is garbage, and accepting it would put rows into
-# absurd partitions (or overflow the microsecond conversion).
-MIN_TIME_MS = 946_684_800_000  # 2000-01-01T00:00:00Z
-MAX_TIME_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z
+from warehouse.source_values import MAX_TIME_MS, MIN_TIME_MS
 
 EpochMs = Annotated[int, msgspec.Meta(ge=MIN_TIME_MS, lt=MAX_TIME_MS)]
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
@@ -39,6 +35,8 @@ class DetailAnswer(NamedTuple):
 
 # gc=False: decoded from JSON, these hold only strings, numbers, raw bytes and lists of each
 # other, so they can never be part of a reference cycle; the collector need not track them.
+# Also the careful path's task record: a task it has validated from a plain dict is built as one
+# of these, so both paths feed the same column builder (warehouse.flatten.frames).
 class WireTask(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     id: NonEmpty
     externalId: NonEmpty

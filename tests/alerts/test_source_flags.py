@@ -28,9 +28,9 @@ from cdf_simulator import Simulator, create_app
 from cdf_simulator.shapes import Shapes
 from ingest.runner import run_ingest
 from tests.support.alerts_world import NOW, install_views
+from tests.support.detail_records import execution, task_execution
 from tests.support.receiver import Receiver
 from tests.support.sim import SIM_NOW_MS, cdf_config_for, small_sim_config
-from warehouse.fixtures import execution, task_execution
 from warehouse.quality import MAX_METADATA_PAIRS
 from warehouse.store import Warehouse
 

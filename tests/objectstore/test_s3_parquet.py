@@ -17,9 +17,9 @@ from moto.server import ThreadedMotoServer
 from cdf_client.config import CdfConfig
 from cdf_simulator import Simulator
 from ingest.runner import run_ingest
+from tests.support.detail_records import execution
 from tests.support.sim import HOUR_MS, small_sim_config
 from warehouse.consistency import parquet_mismatches
-from warehouse.fixtures import execution
 from warehouse.flatten import flatten_details
 from warehouse.objectstore import s3_filesystem
 from warehouse.schema import EXPORTED_TABLES, quote_identifier

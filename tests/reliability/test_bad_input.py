@@ -19,11 +19,11 @@ from cdf_client.client import MalformedDetail, WorkflowsClient
 from cdf_client.errors import CdfApiError
 from cdf_simulator import create_app
 from ingest.executions import _valid_summary
+from tests.support.detail_records import execution, task_execution
 from tests.support.ingest import ingest, parquet_matches_duckdb, snapshot
 from tests.support.reliability import PAGE_SIZE, config_for, data_fingerprint, tiny_sim
 from tests.support.sim import SIM_NOW_MS
 from tests.support.tamper import Tamper
-from warehouse.fixtures import execution, task_execution
 from warehouse.quality import (
     MAX_INPUT_BYTES,
     MAX_METADATA_KEY,

@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from warehouse.fixtures import execution, ms, task_definition, task_execution
+from tests.support.detail_records import execution, ms, task_definition, task_execution
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 T0 = ms("2024-05-01T00:00:00")

@@ -23,7 +23,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from warehouse.fixtures import execution, ms
+from tests.support.detail_records import execution, ms
 from warehouse.flatten import flatten_details
 from warehouse.schema import TRIGGER_EXPECTED_FIRES
 from warehouse.sla_targets import install_sla

@@ -6,7 +6,7 @@ import orjson
 import polars as pl
 import pytest
 
-from warehouse.fixtures import execution, ms, task_definition, task_execution
+from tests.support.detail_records import execution, ms, task_definition, task_execution
 from warehouse.flatten import FlatBatch, flatten_details, rejected_frame
 from warehouse.schema import (
     REJECTED_RECORDS,

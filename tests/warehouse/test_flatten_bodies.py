@@ -12,9 +12,10 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.detail_records import execution, ms, task_definition, task_execution
 from tests.support.flatten_strategies import batches
-from warehouse.fixtures import execution, ms, task_definition, task_execution
-from warehouse.flatten import FlatBatch, _parse_wire, flatten_details
+from warehouse.flatten import FlatBatch, flatten_details
+from warehouse.flatten.decode import decode_answer
 from warehouse.wire import DetailAnswer
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -76,7 +77,7 @@ def _clean_record(execution_id: str = "exec-1") -> dict[str, Any]:
 def test_a_clean_body_takes_the_fast_path_and_keeps_payloads_as_sent() -> None:
     rec = _clean_record()
     answer = _answer(rec, "exec-1")
-    assert _parse_wire(answer, {}) is not None  # decoded straight into rows, no dict built
+    assert decode_answer(answer, {}) is not None  # decoded straight into rows, no dict built
     flat = flatten_details([answer], ingested_at=NOW)
     assert flat.executions["input"].to_list() == [orjson.dumps(rec["input"]).decode()]
     outputs = flat.task_executions.sort("task_execution_id")["output"].to_list()
@@ -91,7 +92,7 @@ def test_unusual_bodies_take_the_careful_path_with_the_same_result() -> None:
     unknown["executedTasks"][0]["newField"] = {"kept": True}  # kept in the task's extra
     for rec in (float_time, unknown):
         answer = _answer(rec, rec["id"])
-        assert _parse_wire(answer, {}) is None
+        assert decode_answer(answer, {}) is None
         _same(flatten_details([answer], ingested_at=NOW), flatten_details([rec], ingested_at=NOW))
     flat = flatten_details([_answer(unknown, "exec-u")], ingested_at=NOW)
     extras = flat.task_executions["extra"].drop_nulls().to_list()

@@ -9,7 +9,8 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 
 from tests.support.flatten_strategies import NOW, batches, json_values
-from warehouse.flatten import MAX_TIME_MS, MIN_TIME_MS, _raw_json, flatten_details
+from warehouse.flatten import MAX_TIME_MS, MIN_TIME_MS, flatten_details
+from warehouse.flatten.rejections import raw_json
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -31,9 +32,9 @@ def test_flatten_never_crashes_and_every_record_lands_exactly_once(batch: list[A
             # ids are unique in these batches: each lands in exactly one of the two tables
             assert (rec_id in accepted_ids) != (rec_id in rejected_ids), rec
         else:
-            assert _raw_json(rec) in rejected_payloads, rec
+            assert raw_json(rec) in rejected_payloads, rec
     # and nothing else was produced
-    no_id = {_raw_json(r) for r in batch if not _has_id(r)}
+    no_id = {raw_json(r) for r in batch if not _has_id(r)}
     assert flat.executions.height + flat.rejected.height == len(no_id) + sum(map(_has_id, batch))
 
     # task rows only belong to accepted executions, keys unique, durations never negative

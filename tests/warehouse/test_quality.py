@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from warehouse.fixtures import execution, ms, task_definition, task_execution
+from tests.support.detail_records import execution, ms, task_definition, task_execution
 from warehouse.flatten import FlatBatch, flatten_details
 from warehouse.quality import (
     FLAGS,

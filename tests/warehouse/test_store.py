@@ -9,10 +9,16 @@ import polars as pl
 import pytest
 
 from ingest.settings import WarehouseSettings
+from tests.support.detail_records import (
+    execution,
+    ms,
+    synthetic_details,
+    task_definition,
+    task_execution,
+)
 from tests.support.parquet import NOW, assert_parquet_matches, partition_dates
-from warehouse.fixtures import execution, ms, synthetic_details, task_definition, task_execution
 from warehouse.flatten import FlatBatch, flatten_details
-from warehouse.parquet import export_all, flush_dirty_partitions
+from warehouse.parquet import flush_dirty_partitions
 from warehouse.schema import ALL_TABLES, DATA_TABLES
 from warehouse.store import INGEST_DUCKDB_MEMORY, Warehouse
 
@@ -321,22 +327,6 @@ def test_crash_during_a_write_leaves_only_a_hidden_temporary_that_readers_skip(
     wh.apply_batch(batch_of(execution(execution_id="e2", created=T0 + 1)))
     wh.flush()
     assert not tmp.exists()  # cleaned up by the next rewrite of that partition
-    assert_parquet_matches(wh)
-
-
-def test_export_all_rebuilds_a_damaged_tree(wh: Warehouse) -> None:
-    wh.apply_batch(batch_of(*synthetic_details(12, tasks_per_execution=3, start=T0, seed=1)))
-    wh.flush()
-    victim = next(wh.parquet_root.glob("task_executions/*/data.parquet"))
-    victim.unlink()
-    ghost = wh.parquet_root / "workflow_executions" / "created_date=2001-01-01"
-    ghost.mkdir()
-    (ghost / "data.parquet").write_bytes(
-        next(wh.parquet_root.glob("workflow_executions/*/data.parquet")).read_bytes()
-    )
-    result = export_all(wh)
-    assert result.removed == 1
-    assert not ghost.exists()
     assert_parquet_matches(wh)
 
 

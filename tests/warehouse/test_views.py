@@ -5,8 +5,8 @@ from datetime import date
 import duckdb
 import pytest
 
+from tests.support.detail_records import execution, ms
 from tests.support.parquet import NOW
-from warehouse.fixtures import execution, ms
 from warehouse.flatten import flatten_details
 from warehouse.sqlfiles import create_views, store_sql, view_files
 from warehouse.store import Warehouse
@@ -109,7 +109,7 @@ def test_view_files_run_in_name_order_and_each_has_a_header() -> None:
         "summaries",
         "open_executions",
         "upsert_state",
-        "clear_dirty_partition",
+        "clear_dirty_partitions",
     ],
 )
 def test_store_statements_have_headers(name: str) -> None:
