@@ -276,7 +276,7 @@ class WorkflowsClient:
             if cursor:
                 body["cursor"] = cursor
             # Under the same limiter as the details: pages are listed while details are
-            # fetched, and a 17th request in flight is what a concurrency cap answers with 429.
+            # fetched, and a request past the server's concurrency cap is answered with 429.
             response = await self._request(
                 "list", "POST", "/workflows/executions/list", body, limiter=self.limiter
             )

@@ -39,10 +39,10 @@ class _AiohttpTransport(AiohttpTransport):
         # kept-alive connection drops. The client's retry policy does that itself, with backoff,
         # within its budget, and counts it in the run's retries: two layers of retries would
         # hide the faults, and the run's retry count would no longer match what the server saw
-        # (tests/reliability/test_faults.py checks that it does). aiohttp has no public switch
-        # for it; its maintainers chose a private attribute, which its own test client sets the
-        # same way (https://github.com/aio-libs/aiohttp/issues/9141). tests/client/
-        # test_transport.py fails if a new aiohttp stops reading it.
+        # (the reliability tests check that it does). aiohttp offers no public switch; its
+        # maintainers chose a private attribute, which aiohttp's own test client sets the same
+        # way (https://github.com/aio-libs/aiohttp/issues/9141). The transport tests fail if a
+        # new aiohttp stops reading it.
         session._retry_connection = False
         return session
 
