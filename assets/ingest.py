@@ -27,6 +27,7 @@ from assets.partitions import daily_history
 from assets.resources import CdfResource, WarehouseResource
 from cdf_client.errors import CdfError, SourceUnavailableError
 from ingest.executions import IngestReport, IngestSettings
+from ingest.gc_tuning import tuned_for_ingest
 from ingest.progress import progress_line
 from ingest.runner import ProjectsFailedError, ProjectsOutcome, run_ingest_projects
 from ingest.settings import RunSettings
@@ -86,17 +87,20 @@ def _run(
         raise dg.Failure(description=f"CDF configuration: {exc}", allow_retries=False) from None
     retry = context.run.tags.get(STEP_RETRIES_TAG, "true") != "false"
     try:
+        # The step is this process's work: the collector is tuned for it here, at the entry
+        # point, not inside the library (see ingest.gc_tuning).
         place = warehouse.settings()
-        outcome = run_ingest_projects(
-            configs,
-            place.path,
-            settings,
-            transports=cdf.transports(),
-            progress=progress,
-            parquet_uri=place.parquet_uri,
-            duckdb_memory=place.duckdb_memory,
-            check_access=context.run.tags.get(ACCESS_CHECKED_TAG) != "true",
-        )
+        with tuned_for_ingest():
+            outcome = run_ingest_projects(
+                configs,
+                place.path,
+                settings,
+                transports=cdf.transports(),
+                progress=progress,
+                parquet_uri=place.parquet_uri,
+                duckdb_memory=place.duckdb_memory,
+                check_access=context.run.tags.get(ACCESS_CHECKED_TAG) != "true",
+            )
         return outcome, None
     except ProjectsFailedError as exc:
         failure = dg.Failure(description=str(exc), allow_retries=retry and exc.transient)
@@ -130,6 +134,12 @@ def _report_metadata(report: IngestReport, outcome: ProjectsOutcome) -> dict[str
         "api_retries": requests.get("retries", 0),
         "api_throttled": requests.get("throttled", 0),
         "run_seconds": report.seconds,
+        # When the run first asked CDF: the command line's summary counts start-up until then.
+        **(
+            {"first_request_at": dg.MetadataValue.timestamp(report.first_request_at)}
+            if report.first_request_at is not None
+            else {}
+        ),
     }
 
 

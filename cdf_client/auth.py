@@ -9,7 +9,7 @@ from typing import Protocol
 import httpx
 import orjson
 
-from cdf_client.errors import AuthError, RetryableError
+from cdf_client.errors import RETRYABLE_STATUSES, AuthError, RetryableError
 
 # Refresh this many seconds before the token expires, as the official SDK does.
 REFRESH_MARGIN_S = 30.0
@@ -48,7 +48,6 @@ class ClientCredentials:
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
-        self.fetches = 0
 
     def __repr__(self) -> str:
         return f"ClientCredentials(token_url={self._token_url!r}, client_id={self._client_id!r})"
@@ -81,7 +80,7 @@ class ClientCredentials:
             raise RetryableError(
                 f"token request to {self._token_url} failed: {type(exc).__name__}"
             ) from None
-        if response.status_code in (429, 500, 502, 503, 504):
+        if response.status_code in RETRYABLE_STATUSES:
             raise RetryableError(
                 f"token endpoint answered {response.status_code}", status=response.status_code
             )
@@ -98,7 +97,6 @@ class ClientCredentials:
             raise AuthError(
                 f"the identity provider at {self._token_url} sent no usable access_token"
             ) from None
-        self.fetches += 1
         self._token = str(access_token)
         # Never wait until the last second; with a very short lifetime refresh at half-life.
         margin = min(REFRESH_MARGIN_S, expires_in / 2)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections import Counter
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -22,9 +21,11 @@ from tenacity import (
 )
 
 from cdf_client import __version__
+from cdf_client.answers import error_message, page_of, retry_after_seconds
 from cdf_client.auth import ClientCredentials, StaticToken, TokenProvider
 from cdf_client.config import CdfConfig
 from cdf_client.errors import (
+    RETRYABLE_STATUSES,
     AccessError,
     AuthError,
     CdfApiError,
@@ -32,70 +33,18 @@ from cdf_client.errors import (
     SourceUnavailableError,
 )
 from cdf_client.limiter import AdaptiveLimiter
+from cdf_client.stats import RequestStats
 from cdf_client.transport import network_transport
 
 log = logging.getLogger(__name__)
 
-# Our calls only read, so retrying a 500 is safe too (the SDK does not, for writes' sake).
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_PAGE_SIZE = 1000
 
 
-@dataclass
-class RequestStats:
-    """What the client did, for run metadata and for tests that count requests."""
-
-    requests: Counter[str] = field(default_factory=Counter)
-    retries: int = 0
-    throttled: int = 0
-    token_refreshes_on_401: int = 0
-    not_found: int = 0
-    statuses: Counter[int] = field(default_factory=Counter)
-
-    @property
-    def total_requests(self) -> int:
-        return sum(self.requests.values())
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "requests": dict(self.requests),
-            "total_requests": self.total_requests,
-            "retries": self.retries,
-            "throttled": self.throttled,
-            "token_refreshes_on_401": self.token_refreshes_on_401,
-            "not_found": self.not_found,
-            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-        }
-
-
-@dataclass(frozen=True)
-class MalformedDetail:
-    """A detail answer (200) whose body is not an execution: kept for the rejection record.
-
-    One bad record must not stop the run; the caller stores it as rejected and goes on.
-    """
-
-    raw: str
-    problem: str
-
-
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # An HTTP-date form: fall back to our own backoff.
-
-
-def _error_message(response: httpx.Response) -> str:
-    try:
-        body = orjson.loads(response.content)
-        message = body["error"]["message"]
-        return str(message)[:500]
-    except Exception:
-        return response.reason_phrase or "no error message"
+def _first_error(group: BaseExceptionGroup[Exception]) -> Exception:
+    """The error that ended a task group: the first one raised, as it was raised."""
+    first = group.exceptions[0]
+    return _first_error(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 class WorkflowsClient:
@@ -197,6 +146,8 @@ class WorkflowsClient:
         self, kind: str, method: str, url: str, body: dict[str, Any] | None
     ) -> httpx.Response:
         """One attempt; a 401 refreshes the token and tries once more within the attempt."""
+        if self.stats.first_request_at is None:
+            self.stats.first_request_at = time.time()
         for refreshed in (False, True):
             token = await self._auth.token(self._http)
             headers = {"Authorization": f"Bearer {token}"}
@@ -272,7 +223,7 @@ class WorkflowsClient:
             raise RetryableError(
                 f"{kind} answered {status}",
                 status=status,
-                retry_after=_retry_after_seconds(response),
+                retry_after=retry_after_seconds(response),
             )
         request_id = response.headers.get("x-request-id")
         if status == 401:
@@ -288,37 +239,7 @@ class WorkflowsClient:
         if allow_not_found and status in (400, 404):
             self.stats.not_found += 1
             return None
-        raise CdfApiError(status, _error_message(response), request_id=request_id)
-
-    @staticmethod
-    def _json(response: httpx.Response) -> Any:
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            raise CdfApiError(
-                response.status_code,
-                "answer is not valid JSON",
-                request_id=response.headers.get("x-request-id"),
-            ) from None
-
-    @classmethod
-    def _page(cls, response: httpx.Response, kind: str) -> tuple[list[Any], str | None]:
-        """A list answer's items and next cursor; anything else is a clear CdfApiError."""
-        page = cls._json(response)
-        request_id = response.headers.get("x-request-id")
-        items = page.get("items") if isinstance(page, dict) else None
-        if not isinstance(items, list):
-            raise CdfApiError(
-                response.status_code, f"{kind} answer has no items array", request_id=request_id
-            )
-        cursor = page.get("nextCursor")
-        if cursor is not None and not isinstance(cursor, str):
-            raise CdfApiError(
-                response.status_code,
-                f"{kind} answer has a nextCursor that is not a string",
-                request_id=request_id,
-            )
-        return items, cursor or None
+        raise CdfApiError(status, error_message(response), request_id=request_id)
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -329,15 +250,13 @@ class WorkflowsClient:
             "list", "POST", "/workflows/executions/list", {"filter": {}, "limit": 1}
         )
         assert response is not None
-        self._page(response, "list")
+        page_of(response, "list")
 
     async def list_executions(
         self,
         *,
         created_time_start: int | None = None,
         created_time_end: int | None = None,
-        statuses: Iterable[str] | None = None,
-        workflow_filters: Iterable[dict[str, str]] | None = None,
         page_size: int = MAX_PAGE_SIZE,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield pages of execution summaries, following ``nextCursor`` until it ends.
@@ -351,116 +270,95 @@ class WorkflowsClient:
             filter_["createdTimeStart"] = int(created_time_start)
         if created_time_end is not None:
             filter_["createdTimeEnd"] = int(created_time_end)
-        if statuses:
-            filter_["status"] = list(statuses)
-        if workflow_filters:
-            filter_["workflowFilters"] = list(workflow_filters)
         cursor: str | None = None
         while True:
             body: dict[str, Any] = {"filter": filter_, "limit": page_size}
             if cursor:
                 body["cursor"] = cursor
             # Under the same limiter as the details: pages are listed while details are
-            # fetched, and a 17th request in flight is what a concurrency cap answers with 429.
+            # fetched, and a request past the server's concurrency cap is answered with 429.
             response = await self._request(
                 "list", "POST", "/workflows/executions/list", body, limiter=self.limiter
             )
             assert response is not None
-            items, cursor = self._page(response, "list")
+            items, cursor = page_of(response, "list")
             yield items
             if not cursor:
                 return
 
-    async def retrieve_detailed(self, execution_id: str) -> Any:
-        """One execution in detail (the decoded JSON), None when CDF no longer has it (400/404),
-        or a :class:`MalformedDetail` when the answer is not JSON."""
-        return await self._retrieve(execution_id, None)
-
-    async def _retrieve(
-        self, execution_id: str, limiter: AdaptiveLimiter | None, decode: bool = True
-    ) -> Any:
+    async def _retrieve(self, execution_id: str) -> bytes | None:
         response = await self._request(
             "detail",
             "GET",
             # Ids come from the list answer: encoded, so no id can change the path it asks.
             f"/workflows/executions/{quote(execution_id, safe='')}",
-            limiter=limiter,
+            limiter=self.limiter,
             allow_not_found=True,
         )
-        if response is None:
-            return None
-        if not decode:
-            return response.content
-        try:
-            detail = orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            return MalformedDetail(response.content.decode("utf-8", "replace"), "not valid JSON")
-        if detail is None:
-            return MalformedDetail("null", "JSON null instead of an execution")
-        return detail  # type: ignore[no-any-return]
+        return None if response is None else response.content
 
     async def retrieve_detailed_many(
         self,
         execution_ids: Iterable[str] | AsyncIterable[str],
         *,
         buffer: int | None = None,
-        decode: bool = True,
-    ) -> AsyncIterator[tuple[str, Any]]:
-        """Yield ``(id, detail or None)`` as they arrive (not in input order).
+    ) -> AsyncIterator[tuple[str, bytes | None]]:
+        """Yield ``(id, body)`` as the answers arrive (not in input order): each execution's
+        detail as received, None when CDF no longer has it (400/404). The body is not decoded
+        here: the caller decodes it into its own types, and rejects what is not an execution.
 
-        ``decode=False`` yields each answer's body as received (bytes) instead of decoded JSON,
-        for a caller that decodes it faster into its own types (the ingest does).
-
-        ``execution_ids`` may be an async iterable, so listing and fetching overlap. At most
-        ``config.concurrency`` requests are in flight, fewer after 429 answers; at most
-        ``buffer`` results wait for the consumer, so memory stays bounded.
+        ``execution_ids`` may be an async iterable, so listing and fetching overlap. Each id is
+        fetched by a task of its own, at most ``config.concurrency`` at once; the adaptive
+        limiter keeps fewer requests in flight after 429 answers. At most ``buffer`` results
+        wait for the consumer, so memory stays bounded. The first error ends the fetch and is
+        raised here as it is.
         """
-        workers = self.config.concurrency
-        todo: asyncio.Queue[str | None] = asyncio.Queue(maxsize=workers * 2)
-        out: asyncio.Queue[tuple[str, Any] | Exception | None] = asyncio.Queue(
-            maxsize=buffer or workers * 4
+        width = self.config.concurrency
+        results: asyncio.Queue[tuple[str, bytes | None] | Exception | None] = asyncio.Queue(
+            maxsize=buffer or width * 4
         )
-        workers_left = workers
+        # Ids are read ahead of the fetches, so the next list page is asked for while the
+        # current one's details are still being fetched.
+        ids: asyncio.Queue[str | None] = asyncio.Queue(maxsize=width * 2)
+        slots = asyncio.Semaphore(width)
 
-        async def feed() -> None:
+        async def read_ids() -> None:
+            if isinstance(execution_ids, AsyncIterable):
+                async for execution_id in execution_ids:
+                    await ids.put(execution_id)
+            else:
+                for execution_id in execution_ids:
+                    await ids.put(execution_id)
+            await ids.put(None)
+
+        async def fetch(execution_id: str) -> None:
             try:
-                if isinstance(execution_ids, AsyncIterable):
-                    async for execution_id in execution_ids:
-                        await todo.put(execution_id)
-                else:
-                    for execution_id in execution_ids:
-                        await todo.put(execution_id)
-            except Exception as exc:
-                await out.put(exc)
-                raise
-            # Only a finished feed ends the workers; a cancelled one is torn down by the caller.
-            for _ in range(workers):
-                await todo.put(None)
+                await results.put((execution_id, await self._retrieve(execution_id)))
+            finally:
+                slots.release()
 
-        async def work() -> None:
-            nonlocal workers_left
+        async def fetch_all() -> None:
             try:
-                while (execution_id := await todo.get()) is not None:
-                    detail = await self._retrieve(execution_id, self.limiter, decode)
-                    await out.put((execution_id, detail))
-            except Exception as exc:
-                await out.put(exc)
-                raise
-            workers_left -= 1
-            if workers_left == 0:
-                await out.put(None)
+                async with asyncio.TaskGroup() as group:
+                    group.create_task(read_ids())
+                    while (execution_id := await ids.get()) is not None:
+                        await slots.acquire()
+                        group.create_task(fetch(execution_id))
+            except ExceptionGroup as failed:
+                await results.put(_first_error(failed))
+                return
+            await results.put(None)
 
-        tasks = [asyncio.create_task(feed())]
-        tasks += [asyncio.create_task(work()) for _ in range(workers)]
+        running = asyncio.create_task(fetch_all())
         try:
-            while (item := await out.get()) is not None:
+            while (item := await results.get()) is not None:
                 if isinstance(item, Exception):
                     raise item
                 yield item
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # The consumer stopped early or failed: the fetches still running are not wanted.
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
 
     async def _list_paged_get(self, kind: str, path: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -470,16 +368,13 @@ class WorkflowsClient:
                 f"&cursor={quote(cursor, safe='')}" if cursor else ""
             )
             # Under the same limiter as the details: trigger histories are read while the
-            # details are fetched (without it, 32 requests were in flight against a cap of 16).
+            # details are fetched, and together they must stay under the server's cap.
             response = await self._request(kind, "GET", path + query, limiter=self.limiter)
             assert response is not None
-            page_items, cursor = self._page(response, kind)
+            page_items, cursor = page_of(response, kind)
             items.extend(page_items)
             if not cursor:
                 return items
-
-    async def list_workflows(self) -> list[dict[str, Any]]:
-        return await self._list_paged_get("workflows", "/workflows")
 
     async def list_triggers(self) -> list[dict[str, Any]]:
         return await self._list_paged_get("triggers", "/workflows/triggers")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Answers worth another attempt, from CDF and from the identity provider alike. Our calls only
+# read, so retrying a 500 is safe too (the official SDK does not, for its writes' sake).
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
 
 class CdfError(Exception):
     """Base class of everything the client raises on purpose."""

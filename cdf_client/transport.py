@@ -2,9 +2,9 @@
 
 The client speaks httpx everywhere (requests, responses, errors, tests' ``ASGITransport``); only
 the connection layer below it is chosen here. For the network it is aiohttp's (through
-``httpx-aiohttp``): its C HTTP parser and connection pool cost a third less CPU per request
-than httpcore's, measured on a 10k-execution ingest (14.4 s of CPU instead of 22.5 s), and the
-ingest's event loop is CPU-bound once 16 requests are in flight.
+``httpx-aiohttp``): its C HTTP parser and connection pool cost clearly less CPU per request
+than httpcore's (benchmarks/RESULTS.md), and the ingest's event loop is CPU-bound once its
+requests in flight reach the concurrency cap.
 
 When the environment configures a proxy (``HTTPS_PROXY``, ``ALL_PROXY``...), httpx's own
 transport is kept: httpx resolves proxies and ``NO_PROXY`` per URL (the token endpoint is often
@@ -35,9 +35,14 @@ _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
 class _AiohttpTransport(AiohttpTransport):
     def get_client(self) -> aiohttp.ClientSession:
         session = super().get_client()
-        # aiohttp re-sends an idempotent request once, unseen, when a kept-alive connection
-        # drops. The client's retry policy does that itself, with backoff, within its budget,
-        # and counts it in the run's retries; two layers of retries would hide the faults.
+        # aiohttp re-sends an idempotent request (our detail GETs) once, unseen, when a
+        # kept-alive connection drops. The client's retry policy does that itself, with backoff,
+        # within its budget, and counts it in the run's retries: two layers of retries would
+        # hide the faults, and the run's retry count would no longer match what the server saw
+        # (the reliability tests check that it does). aiohttp offers no public switch; its
+        # maintainers chose a private attribute, which aiohttp's own test client sets the same
+        # way (https://github.com/aio-libs/aiohttp/issues/9141). The transport tests fail if a
+        # new aiohttp stops reading it.
         session._retry_connection = False
         return session
 

@@ -35,7 +35,6 @@ from typing import Any
 import orjson
 
 from cdf_client.client import WorkflowsClient
-from ingest.gc_tuning import tuned_for_ingest
 from warehouse.flatten import (
     MAX_TIME_MS,
     MIN_TIME_MS,
@@ -51,6 +50,7 @@ from warehouse.wire import DetailAnswer
 
 log = logging.getLogger(__name__)
 
+# The newest createdTime the ingest has listed (also what the trigger ingest takes as evidence).
 HIGH_WATER_KEY = "executions.high_water_created_ms"
 LAST_RUN_KEY = "executions.last_run"
 HOUR_MS = 3_600_000
@@ -72,15 +72,14 @@ class IngestSettings:
     """
 
     lookback_hours: float = 30.0
-    # Details per DuckDB transaction. Bodies wait as received (about 14 KB each), so 5,000 hold
-    # some 70 MB; a transaction of 1,000 paid a WAL write and a checkpoint for every 17k task
-    # rows, and 5,000 halve the write time of a first load (benchmarks/flatten_write.py).
-    # (Writing 1,000 whenever the writer was idle shortened the last write but slowed the
-    # fetch more: 0.3 s longer at 10k and 40 ms.)
+    # Details per DuckDB transaction. Each transaction pays a WAL write and a checkpoint, so
+    # fewer, larger ones write a first load faster (benchmarks/flatten_write.py); the bodies
+    # wait as received, so the batch's memory stays modest. Writing smaller batches whenever
+    # the writer was idle shortened the last write but slowed the fetch more.
     batch_size: int = 5000
-    # ...or fewer, once the waiting bodies reach this many bytes. The simulator's bodies are
-    # about 14 KB, but a real task's input and output may each hold 0.2 MB: 5,000 executions
-    # of heavy tasks would not fit in memory, while the batch's memory follows its bytes.
+    # ...or fewer, once the waiting bodies reach this many bytes: a real task's input and
+    # output may be large, and a batch of heavy executions must still fit in memory, so the
+    # batch's memory follows its bytes rather than its count.
     batch_bytes: int = 96 * 2**20
     page_size: int = 1000
     window_start_ms: int | None = None
@@ -117,7 +116,13 @@ class IngestReport:
     rejected: int = 0
     batches: int = 0
     partitions_written: int = 0
+    # How far the listing has got through its createdTime window, 0..1 (see
+    # listing_position): what lets a progress display give a total before the listing ends.
+    listing_position: float = 0.0
     seconds: float = 0.0
+    # When the run's first request to CDF was sent (epoch seconds): everything before it was
+    # the user waiting for the process and the run to start.
+    first_request_at: float | None = None
     requests: dict[str, Any] = field(default_factory=dict)
     table_counts: dict[str, int] = field(default_factory=dict)
     recent: list[dict[str, Any]] = field(default_factory=list)
@@ -130,6 +135,26 @@ class IngestReport:
 
 
 ProgressCallback = Callable[[IngestReport], None]
+
+
+def listing_position(
+    start_ms: int | None, end_ms: int, oldest_ms: int | None, newest_ms: int | None
+) -> float:
+    """How far a listing has got through its ``createdTime`` window, 0..1: the span between the
+    oldest and the newest execution listed so far, over the window's span.
+
+    CDF documents no order of the list, but its cursor walks the window in one direction, so the
+    span listed grows from one end. Without a window start (a first load, the whole history) the
+    window starts at the oldest execution listed, which is right when the pages come oldest
+    first (they do from the simulator); otherwise the position is an estimate, made exact when
+    the listing ends.
+    """
+    if oldest_ms is None or newest_ms is None:
+        return 0.0
+    start = oldest_ms if start_ms is None else min(start_ms, oldest_ms)
+    if end_ms <= start:
+        return 0.0
+    return min(1.0, max(0.0, (newest_ms - oldest_ms) / (end_ms - start)))
 
 
 def _summary_key(item: dict[str, Any]) -> tuple[Any, Any, Any]:
@@ -172,6 +197,7 @@ class _Run:
         self.report = IngestReport()
         self.seen: set[str] = set()
         self.max_created: int | None = None
+        self.min_created: int | None = None
         self.rejected_summaries: list[tuple[Any, str]] = []
         # DuckDB is used from worker threads (to keep the event loop fetching); one at a time.
         self.db_lock = asyncio.Lock()
@@ -188,6 +214,7 @@ class _Run:
 
     async def ids_to_fetch(self) -> AsyncIterator[str]:
         s, r = self.settings, self.report
+        window_end = r.window_end_ms if r.window_end_ms is not None else int(time.time() * 1000)
         async for page in self.client.list_executions(
             created_time_start=r.window_start_ms,
             created_time_end=r.window_end_ms,
@@ -208,7 +235,12 @@ class _Run:
                 created = item["createdTime"]
                 if self.max_created is None or created > self.max_created:
                     self.max_created = created
+                if self.min_created is None or created < self.min_created:
+                    self.min_created = created
             r.listed += len(fresh)
+            r.listing_position = listing_position(
+                r.window_start_ms, window_end, self.min_created, self.max_created
+            )
             self.seen.update(fresh)
             # Through its own cursor, without waiting for a batch being written (which held
             # the next page back for up to a second while the fetch workers ran dry). It sees
@@ -228,6 +260,7 @@ class _Run:
                     continue
                 yield execution_id
             self._tick()
+        r.listing_position = 1.0
         if not s.is_backfill:
             open_ids = await self.db(self.warehouse.open_execution_ids)
             for execution_id in open_ids:
@@ -244,8 +277,8 @@ class _Run:
             # Answers are decoded here, in the writer's thread: a body that is not JSON, is
             # null or is for another id is rejected by the flattener like any bad record.
             batch = flatten_details(details, ingested_at=now)
-            # The bodies (some 70 MB a batch) are not needed by the write: let them go before
-            # DuckDB takes its share.
+            # The bodies are not needed by the write: let them go before DuckDB takes its
+            # share of memory.
             details.clear()
             if rejected_summaries:
                 batch = batch.with_rejected(
@@ -264,8 +297,7 @@ class _Run:
 
     async def run(self) -> IngestReport:
         try:
-            with tuned_for_ingest():
-                return await self._run()
+            return await self._run()
         finally:
             self.reader.close()
 
@@ -283,10 +315,10 @@ class _Run:
         pending: list[DetailAnswer] = []
         pending_bytes = 0
         # A full batch is flattened and written in the background while the next one is
-        # fetched (one write at a time, at most one batch waiting): writing in line stalled the
-        # fetch workers for every batch, 4 s of a 10k-execution first load.
+        # fetched (one write at a time, at most one batch waiting): writing in line would stall
+        # the fetches for every batch.
         writing: asyncio.Task[None] | None = None
-        fetched = self.client.retrieve_detailed_many(self.ids_to_fetch(), decode=False)
+        fetched = self.client.retrieve_detailed_many(self.ids_to_fetch())
         try:
             async for execution_id, detail in fetched:
                 if detail is None:
@@ -326,6 +358,7 @@ class _Run:
         r.recent = await self.db(recent_executions, self.warehouse)
         r.seconds = round(time.monotonic() - started, 3)
         r.requests = self.client.stats.as_dict()
+        r.first_request_at = self.client.stats.first_request_at
         # A record of the run for freshness and rejection checks; the data is already safe.
         last_run = {**r.as_dict(), "finished_at_epoch_s": time.time()}
         await self.db(

@@ -1,16 +1,19 @@
-"""Python's cyclic garbage collector, tuned for the ingest.
+"""Process-wide memory tuning for the ingest; applied by the process's entry points.
 
-Each request leaves about 80 objects in reference cycles (httpx responses and tenacity's retry
-state), which only the collector frees, while the writer builds a row tuple per task. With the
-default thresholds the collector runs every 700 allocations and keeps promoting live rows into
-the older generations, whose collections then re-scan them and every imported module's objects
-(Dagster's, polars', DuckDB's). Measured on a 10k-execution ingest at zero latency, when details
-were still decoded into dicts: 11.2-12.4 s of CPU with the defaults, 8.5-9.5 s with this
-tuning.
+These settings act on the whole interpreter, not on one function, so library code never sets
+them: the ingest asset's body wraps its run in :func:`tuned_for_ingest` (the step is the process's
+work, whether Dagster runs it in a process of its own or the command line runs the job in its
+own process), and the command line's ``main`` keeps the collector out of the interpreter's exit.
 
-So, for the ingest: what exists before it (modules, configuration) is frozen out of collection,
-and the youngest generation is collected every 10,000 allocations instead of 700. Request
-garbage still dies young and is freed there, so memory stays bounded on runs of any length.
+Python's cyclic garbage collector: each request leaves objects in reference cycles (httpx
+responses and tenacity's retry state), which only the collector frees, while the writer builds a
+row per task. With the default thresholds the collector runs every 700 allocations and keeps
+promoting live rows into the older generations, whose collections then re-scan them and every
+imported module's objects (Dagster's, polars', DuckDB's): a large share of the ingest's CPU
+(benchmarks/RESULTS.md). So, for the ingest: what exists before it (modules, configuration) is
+frozen out of collection, and the youngest generation is collected every 10,000 allocations
+instead of 700. Request garbage still dies young and is freed there, so memory stays bounded on
+runs of any length.
 
 Afterwards the freed memory is handed back to the operating system (glibc keeps it otherwise):
 the views and checks that run next in the same process then start from a smaller footprint.

@@ -202,6 +202,7 @@ class ProjectsOutcome:
                 ("window_start_ms", min),
                 ("window_end_ms", max),
                 ("high_water_after_ms", max),
+                ("first_request_at", min),
             ):
                 values = [getattr(r, name) for r in reports if getattr(r, name) is not None]
                 setattr(total, name, pick(values) if values else None)

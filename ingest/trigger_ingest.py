@@ -37,6 +37,7 @@ import polars as pl
 
 from cdf_client.client import WorkflowsClient
 from cdf_client.errors import CdfApiError
+from ingest.executions import HIGH_WATER_KEY, HOUR_MS
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.schema import TRIGGER_EXPECTED_FIRES
 from warehouse.source_values import is_ms
@@ -55,8 +56,6 @@ log = logging.getLogger(__name__)
 
 STATE_KEY = "triggers.state"
 COVERAGE_KEY = "triggers.coverage_start_ms"
-EXECUTIONS_HIGH_WATER_KEY = "executions.high_water_created_ms"
-HOUR_MS = 3_600_000
 MINUTE_MS = 60_000
 HISTORY_RETENTION_MS = 90 * 24 * HOUR_MS
 
@@ -67,7 +66,8 @@ class TriggerSettings:
     # Fires this recent are not expected yet: a scheduler may fire a few minutes late.
     grace_minutes: float = 30.0
     # Trigger histories read at once (the client's adaptive limiter still caps the requests in
-    # flight; 4 at a time made the trigger ingest a second of a 10k first load at 40 ms).
+    # flight; reading only a few at a time made the trigger ingest a visible part of a first
+    # load).
     concurrency: int = 16
 
 
@@ -164,7 +164,7 @@ async def ingest_triggers(
     report.runs_in_window = len(runs_kept)
     runs, rejected_runs = flatten_trigger_runs(runs_kept, ingested_at=now)
 
-    executions_hwm = await asyncio.to_thread(warehouse.read_state, EXECUTIONS_HIGH_WATER_KEY)
+    executions_hwm = await asyncio.to_thread(warehouse.read_state, HIGH_WATER_KEY)
     evidence = _max(newest_fire, executions_hwm if is_ms(executions_hwm) else None)
     expected = TRIGGER_EXPECTED_FIRES.empty_frame()
     resets: list[tuple[str, datetime]] = []

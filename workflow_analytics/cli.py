@@ -57,7 +57,8 @@ def _summary(outcome: JobOutcome, place: WarehouseSettings) -> None:
     from workflow_analytics.cli_output import ingest_counts_line, timing_line
 
     meta = outcome.metadata
-    line = timing_line(STARTED_AT, outcome.first_step_at, outcome.step_seconds)
+    first_request_at = meta.get("workflow_executions", {}).get("first_request_at")
+    line = timing_line(STARTED_AT, first_request_at, outcome.step_started_at, outcome.step_seconds)
     out.print(f"{line}", highlight=False, soft_wrap=True)
     out.print(
         ingest_counts_line(meta.get("workflow_executions", {})), highlight=False, soft_wrap=True
@@ -286,12 +287,13 @@ def _register_commands(argv: Sequence[str] | None = None) -> None:
 
 
 def main() -> None:
-    # Registered first, so it runs last among the exit handlers: the allocations of the
-    # interpreter's teardown would otherwise keep starting automatic garbage collections over
-    # the whole heap (Dagster, polars, what the ingest left). The teardown's own final
-    # collection still runs, so everything is freed. Exit after a 10k-execution ingest: 0.78 s
-    # -> 0.53-0.63 s. (Freezing the heap instead took it to 0.07 s, but DuckDB's bindings then
-    # report their never-freed objects as leaks on stderr.)
+    # Process-wide tuning belongs here, at the process's entry point (the ingest's own collector
+    # settings are applied by the ingest step; see ingest.gc_tuning). Registered first, so it
+    # runs last among the exit handlers: the allocations of the interpreter's teardown would
+    # otherwise keep starting automatic garbage collections over the whole heap (Dagster,
+    # polars, what the ingest left), a noticeable part of a large run's exit. The teardown's own
+    # final collection still runs, so everything is freed. (Freezing the heap instead would
+    # skip even more, but DuckDB's bindings then report their never-freed objects as leaks.)
     atexit.register(gc.disable)
     _register_commands(sys.argv[1:])
     app()

@@ -22,37 +22,55 @@ VIEWS_STEP = "analytics_views"
 
 def process_started_at() -> float:
     """When this process started (epoch seconds): the user's wait includes the interpreter's
-    own start-up and the imports. Linux's /proc gives it; elsewhere, the first call's time."""
+    own start-up and the imports. Linux's /proc gives it; elsewhere, the first call's time.
+
+    The start is read in the clock /proc counts it in (seconds since boot, as
+    ``CLOCK_BOOTTIME``) and carried over to the wall clock at this instant. (/proc/stat's
+    ``btime`` would do the same in whole seconds, making every process look up to a second
+    older than it is.)
+    """
     try:
         ticks = os.sysconf("SC_CLK_TCK")
         fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
-        boot = next(
-            float(line.split()[1])
-            for line in Path("/proc/stat").read_text().splitlines()
-            if line.startswith("btime ")
-        )
         # Field 22 of stat (starttime) is the 20th after the command's closing parenthesis.
-        return boot + int(fields[19]) / ticks
-    except (OSError, ValueError, IndexError, StopIteration):
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / ticks
+        return time.time() - max(age, 0.0)
+    except (OSError, ValueError, IndexError, AttributeError):
         return time.time()
 
 
 def timing_line(
-    started_at: float, first_step_at: float | None, step_seconds: dict[str, float]
+    started_at: float,
+    first_request_at: float | None,
+    step_started_at: dict[str, float],
+    step_seconds: dict[str, float],
 ) -> str:
-    """The times the user waited: start-up (until Dagster's first step), ingest, views, checks."""
+    """The times the user waited, one after the other: start-up (from the process's start to
+    the run's first request to CDF), the ingest (the rest of its step), views, checks.
+
+    Start-up ends at the first request, not at Dagster's first step: the ingest step opens the
+    warehouse and reads its state before it asks CDF anything, and that is still waiting for
+    the run to start. Without a request (a run that failed early) it ends at the first step.
+    """
     total = time.time() - started_at
     parts = [f"done in {total:.1f}s"]
-    if first_step_at is not None:
-        parts.append(f"start-up {max(first_step_at - started_at, 0.0):.1f}s")
+    ready_at = first_request_at
+    if ready_at is None and step_started_at:
+        ready_at = min(step_started_at.values())
+    if ready_at is not None:
+        parts.append(f"start-up {max(ready_at - started_at, 0.0):.1f}s")
     ingest = step_seconds.get(INGEST_STEP)
     views = step_seconds.get(VIEWS_STEP)
     checks = sum(s for k, s in step_seconds.items() if k not in (INGEST_STEP, VIEWS_STEP))
     if ingest is not None:
+        ingest_started = step_started_at.get(INGEST_STEP)
+        if first_request_at is not None and ingest_started is not None:
+            # The step's set-up before its first request was counted as start-up.
+            ingest -= min(max(first_request_at - ingest_started, 0.0), ingest)
         parts.append(f"ingest {ingest:.1f}s")
     if views is not None:
         parts.append(f"views {views:.1f}s")
-    if len(step_seconds) > (ingest is not None) + (views is not None):
+    if len(step_seconds) > (INGEST_STEP in step_seconds) + (VIEWS_STEP in step_seconds):
         parts.append(f"checks {checks:.1f}s")
     return ", ".join(parts)
 

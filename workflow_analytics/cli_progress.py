@@ -34,30 +34,59 @@ def to_fetch(report: Any) -> int:
     return report.new + report.changed + report.still_open + report.open_outside_window
 
 
-# Fewer details than this waiting: the fetch has caught up with the listing, whose end CDF does
-# not announce, so no ETA can be given yet.
+def listing_part(report: Any) -> float | None:
+    """How far the listing has got through its createdTime window, while it runs (0 < x < 1);
+    None before its first page and once it ended."""
+    position = float(report.listing_position)
+    return position if 0.0 < position < 1.0 else None
+
+
+def expected_total(report: Any) -> int:
+    """Details the run will fetch: CDF announces no total, so while the listing runs, what it
+    found so far scaled up by how far through its window it has got; then what it found."""
+    found = to_fetch(report)
+    part = listing_part(report)
+    return found if part is None else max(found, round(found / part))
+
+
+# Fewer details than this waiting, and no listing position yet: the fetch has caught up with the
+# listing, whose end is not known, so no ETA can be given.
 CAUGHT_UP = 64
 
 
-def eta_text(report: Any, rate: float) -> str:
-    """Time left for the details found so far; "listing" while the fetch waits for the list
-    pages (with network latency the listing runs far ahead and the total is soon final)."""
-    backlog = to_fetch(report) - report.details_fetched
-    if report.seconds > 0 or (backlog <= 0 and report.listed == 0):
+def eta_text(report: Any, rate: float, elapsed_s: float) -> str:
+    """Time left: for the details expected (see :func:`expected_total`) at the current rate,
+    and at least for the listing to get through its window at its pace so far. "listing" when
+    neither is known yet."""
+    if report.seconds > 0 or (to_fetch(report) <= report.details_fetched and report.listed == 0):
         return "-"
-    if backlog < CAUGHT_UP or rate <= 0:
-        return "listing"
-    return f"{backlog / rate:,.0f} s"
+    backlog = expected_total(report) - report.details_fetched
+    part = listing_part(report)
+    if part is None:
+        if backlog < CAUGHT_UP or rate <= 0:
+            return "listing"
+        return f"{backlog / rate:,.0f} s"
+    listing_left = elapsed_s * (1.0 - part) / part
+    fetch_left = backlog / rate if rate > 0 else listing_left
+    return f"{max(fetch_left, listing_left):,.0f} s"
 
 
 def plain_line(report: Any, elapsed_s: float) -> str:
-    """One progress line: fetched of the total found so far (the list pages come in while the
-    details are fetched; CDF gives no total up front), rate, ETA, and what was written."""
-    fetched, total = report.details_fetched, to_fetch(report)
+    """One progress line: fetched of the total expected (found so far, scaled up while the
+    listing runs), rate, ETA, and what was written."""
+    fetched, found = report.details_fetched, to_fetch(report)
     rate = fetched / elapsed_s if elapsed_s > 0 else 0.0
+    part = listing_part(report)
+    if part is None:
+        of = f"of {found:,} details found so far"
+    else:
+        of = (
+            f"of about {expected_total(report):,} details ({found:,} found, the listing "
+            f"{part:.0%} through its window)"
+        )
     return (
-        f"ingest: fetched {fetched:,} of {total:,} details found so far ({rate:,.0f}/s, "
-        f"ETA {eta_text(report, rate)}); listed {report.listed:,}, written "
+        f"ingest: fetched {fetched:,} {of} ({rate:,.0f}/s, "
+        f"ETA {eta_text(report, rate, elapsed_s)}); listed {report.listed:,}, written "
         f"{report.executions_inserted + report.executions_updated:,} executions"
     )
 
@@ -149,15 +178,17 @@ class IngestProgress(logging.Handler):
         assert self._task is not None
         if self._views is not None:
             return
-        fetched, total = report.details_fetched, max(to_fetch(report), report.details_fetched)
+        fetched = report.details_fetched
+        total = max(expected_total(report), fetched)
+        about = "" if done or listing_part(report) is None else "~"
         elapsed = report.seconds if done else self._elapsed()
         rate = fetched / elapsed if elapsed > 0 else 0.0
         self._bar.update(
             self._task,
             completed=fetched,
             total=total or None,
-            counts=f"{fetched:,}/{total:,} {rate:,.0f}/s",
-            eta="" if done else f"ETA {eta_text(report, rate)}",
+            counts=f"{fetched:,}/{about}{total:,} {rate:,.0f}/s",
+            eta="" if done else f"ETA {eta_text(report, rate, elapsed)}",
         )
         if done:
             self._bar.stop_task(self._task)

@@ -35,8 +35,8 @@ class JobOutcome:
     warnings: list[str] = field(default_factory=list)
     # Wall seconds of each step, from its start event to its end event (Dagster's step keys).
     step_seconds: dict[str, float] = field(default_factory=dict)
-    # When the first step started (epoch seconds): what came before it was start-up.
-    first_step_at: float | None = None
+    # When each step started (epoch seconds, Dagster's step keys).
+    step_started_at: dict[str, float] = field(default_factory=dict)
 
 
 def _plain(value: Any) -> Any:
@@ -80,15 +80,13 @@ _STEP_EVENTS = {
 
 
 def _step_times(instance: dg.DagsterInstance, run_id: str, outcome: JobOutcome) -> None:
-    started: dict[str, float] = {}
+    started = outcome.step_started_at
     for entry in instance.all_logs(run_id, of_type=_STEP_EVENTS):
         key = entry.step_key
         if key is None or entry.dagster_event is None:
             continue
         if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START:
             started[key] = entry.timestamp
-            if outcome.first_step_at is None or entry.timestamp < outcome.first_step_at:
-                outcome.first_step_at = entry.timestamp
         elif key in started:
             outcome.step_seconds[key] = entry.timestamp - started[key]
 

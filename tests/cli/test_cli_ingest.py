@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,8 +82,27 @@ def test_ingest_with_a_fresh_dagster_home_prints_no_dagster_banner(
     assert (home / "storage").is_dir() or (home / "history").is_dir()
 
 
+@pytest.fixture
+def token_requests_at(sim: Simulator) -> Iterator[list[float]]:
+    """When each token request reached the simulator (epoch seconds)."""
+    times: list[float] = []
+    count = sim.stats.request
+
+    def request(kind: str) -> None:
+        if kind == "token":
+            times.append(time.time())
+        count(kind)
+
+    sim.stats.request = request  # type: ignore[method-assign]
+    yield times
+    sim.stats.request = count  # type: ignore[method-assign]
+
+
 @pytest.mark.integration
-def test_ingest_summary_gives_the_times_the_user_waited(url: str, tmp_path: Path) -> None:
+def test_ingest_summary_gives_the_times_the_user_waited(
+    url: str, tmp_path: Path, token_requests_at: list[float]
+) -> None:
+    started = time.time()
     result = _ingest(_env(url, tmp_path))  # no DAGSTER_HOME: the ephemeral instance
     _assert_no_chatter(result)
     first = result.stdout.splitlines()[0]
@@ -93,6 +113,10 @@ def test_ingest_summary_gives_the_times_the_user_waited(url: str, tmp_path: Path
     # The parts happen one after the other inside the total (rounding to 0.1 s each).
     assert 0 < parts <= times["total"] + 0.3, times
     assert times["ingest"] > 0 and times["startup"] > 0
+    # Start-up is the wait until the run's own first request (its token; the first token was
+    # the command's access check), as the simulator saw it (rounding to 0.1 s, and the fork).
+    assert len(token_requests_at) == 2, token_requests_at
+    assert abs(times["startup"] - (token_requests_at[1] - started)) < 0.25, times
     rows = re.search(r"workflow_executions\s+([\d,]+) rows", result.stdout)
     assert rows and int(rows.group(1).replace(",", "")) > 0
 
@@ -107,6 +131,22 @@ def test_plain_progress_line_gives_total_rate_and_eta() -> None:
     assert "ETA listing" in plain_line(caught_up, elapsed_s=5.0)
     finished = IngestReport(listed=10, new=10, details_fetched=10, seconds=1.5)
     assert "ETA -" in plain_line(finished, elapsed_s=1.0)
+
+
+def test_progress_line_gives_a_total_and_eta_while_listing() -> None:
+    # A quarter through its window, the listing found 1,000 details to fetch: about 4,000 in
+    # all; 900 fetched in 9 s leaves 3,100 at 100/s, longer than the listing's own 27 s.
+    listing = IngestReport(listed=1_000, new=1_000, details_fetched=900, listing_position=0.25)
+    line = plain_line(listing, elapsed_s=9.0)
+    assert "fetched 900 of about 4,000 details (1,000 found, the listing 25% through" in line
+    assert "(100/s, ETA 31 s)" in line
+    # The fetch caught up with the listing: the listing's pace sets the ETA, not "listing".
+    caught_up = IngestReport(listed=1_000, new=1_000, details_fetched=990, listing_position=0.5)
+    assert "ETA 10 s" in plain_line(caught_up, elapsed_s=10.0)
+    # Once the listing ended, what it found is the total.
+    listed = IngestReport(listed=1_000, new=800, details_fetched=400, listing_position=1.0)
+    assert "fetched 400 of 800 details" in plain_line(listed, elapsed_s=4.0)
+    assert "ETA 4 s" in plain_line(listed, elapsed_s=4.0)
 
 
 @pytest.mark.integration

@@ -65,14 +65,15 @@ def test_created_time_window_is_respected(
 def test_detail_of_unknown_or_malformed_id_is_none(
     transport: httpx.ASGITransport, inprocess_config: CdfConfig
 ) -> None:
-    async def main() -> tuple[Any, Any, WorkflowsClient]:
-        async with WorkflowsClient(inprocess_config, transport=transport) as client:
-            unknown = await client.retrieve_detailed("2f1b7c3e-8a4d-4e2b-9c1f-0a1b2c3d4e5f")
-            malformed = await client.retrieve_detailed("not-a-uuid")
-            return unknown, malformed, client
+    unknown_id, malformed_id = "2f1b7c3e-8a4d-4e2b-9c1f-0a1b2c3d4e5f", "not-a-uuid"
 
-    unknown, malformed, client = _run(main())
-    assert unknown is None and malformed is None
+    async def main() -> tuple[dict[str, Any], WorkflowsClient]:
+        async with WorkflowsClient(inprocess_config, transport=transport) as client:
+            ids = [unknown_id, malformed_id]
+            return {i: d async for i, d in client.retrieve_detailed_many(ids)}, client
+
+    got, client = _run(main())
+    assert got == {unknown_id: None, malformed_id: None}
     assert client.stats.not_found == 2
 
 
@@ -83,8 +84,8 @@ def test_details_many_fetches_each_id_once(
         async with WorkflowsClient(inprocess_config, transport=transport) as client:
             ids = [i["id"] for i in await _list_all(client)][:200]
             got = {}
-            async for execution_id, detail in client.retrieve_detailed_many(ids):
-                got[execution_id] = detail
+            async for execution_id, body in client.retrieve_detailed_many(ids):
+                got[execution_id] = orjson.loads(body)
             return got
 
     got = _run(main())
@@ -93,14 +94,14 @@ def test_details_many_fetches_each_id_once(
     assert sim.requests_by_kind.get("detail") == 200
 
 
-def test_details_many_can_yield_bodies_as_received(
+def test_details_many_yields_bodies_as_received(
     sim: Simulator, transport: httpx.ASGITransport, inprocess_config: CdfConfig
 ) -> None:
     async def main() -> dict[str, Any]:
         async with WorkflowsClient(inprocess_config, transport=transport) as client:
             ids = [i["id"] for i in await _list_all(client)][:20]
             ids.append("2f1b7c3e-8a4d-4e2b-9c1f-0a1b2c3d4e5f")  # unknown: still None
-            return {i: d async for i, d in client.retrieve_detailed_many(ids, decode=False)}
+            return {i: d async for i, d in client.retrieve_detailed_many(ids)}
 
     got = _run(main())
     assert got.pop("2f1b7c3e-8a4d-4e2b-9c1f-0a1b2c3d4e5f") is None
@@ -237,3 +238,40 @@ def test_refused_client_credentials_are_auth_error(
         _run(_list_ids(config, transport))
     assert "IDP_CLIENT_SECRET" in str(info.value)
     assert "wrong-secret-value" not in str(info.value)
+
+
+def test_details_many_raises_the_first_error_as_it_is(
+    sim: Simulator, transport: httpx.ASGITransport
+) -> None:
+    config = cdf_config_for("http://127.0.0.1", max_attempts=2, max_backoff_seconds=0.01)
+
+    async def main() -> None:
+        async with WorkflowsClient(config, transport=transport) as client:
+            ids = [i["id"] for i in await _list_all(client)][:50]
+            sim.set_faults(FaultConfig(rate_503=1.0))
+            async for _ in client.retrieve_detailed_many(ids):
+                raise AssertionError("no detail can arrive while CDF answers 503")
+
+    with pytest.raises(SourceUnavailableError) as info:
+        _run(main())
+    assert "detail" in str(info.value)
+
+
+def test_details_many_stopped_early_leaves_no_task_behind(
+    transport: httpx.ASGITransport, inprocess_config: CdfConfig
+) -> None:
+    async def main() -> tuple[int, set[asyncio.Task[Any]]]:
+        async with WorkflowsClient(inprocess_config, transport=transport) as client:
+            ids = [i["id"] for i in await _list_all(client)][:200]
+            fetched = client.retrieve_detailed_many(ids)
+            n = 0
+            async for _ in fetched:
+                n += 1
+                if n == 5:
+                    break
+            await fetched.aclose()  # type: ignore[attr-defined]
+            return n, asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[operator]
+
+    n, left = _run(main())
+    assert n == 5
+    assert left == set()

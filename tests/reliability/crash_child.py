@@ -81,6 +81,7 @@ def _hook(
 def install(point: str) -> None:
     import pyarrow.parquet as pq
 
+    import cdf_client.client
     import ingest.runner
     import warehouse.parquet
     import warehouse.store
@@ -89,9 +90,7 @@ def install(point: str) -> None:
 
     if point == "listing":
         # The preflight reads one page; the 3rd list page is the listing's second.
-        _hook(
-            WorkflowsClient, "_page", point, nth=3, after=True, when=lambda r, kind: kind == "list"
-        )
+        _hook(cdf_client.client, "page_of", point, nth=3, after=True, when=lambda r, k: k == "list")
     elif point == "fetching":
         _hook(WorkflowsClient, "_retrieve", point, nth=20, after=True)
     elif point == "duckdb-write":

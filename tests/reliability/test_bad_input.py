@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cdf_client.client import MalformedDetail, WorkflowsClient
+from cdf_client.client import WorkflowsClient
 from cdf_client.errors import CdfApiError
 from cdf_simulator import create_app
 from ingest.executions import _valid_summary
@@ -24,6 +25,7 @@ from tests.support.ingest import ingest, parquet_matches_duckdb, snapshot
 from tests.support.reliability import PAGE_SIZE, config_for, data_fingerprint, tiny_sim
 from tests.support.sim import SIM_NOW_MS
 from tests.support.tamper import Tamper
+from warehouse.flatten import flatten_details
 from warehouse.quality import (
     MAX_INPUT_BYTES,
     MAX_METADATA_KEY,
@@ -33,6 +35,7 @@ from warehouse.quality import (
     MAX_TASKS,
 )
 from warehouse.store import Warehouse
+from warehouse.wire import DetailAnswer
 
 DAY_MS = 86_400_000
 T = SIM_NOW_MS - DAY_MS  # yesterday in the simulated world
@@ -292,10 +295,13 @@ def test_any_answer_is_data_or_a_clear_api_error(list_body: bytes, detail_body: 
                     # The ingest's check never raises: an item is used or rejected with a reason.
                     problem = _valid_summary(item, SIM_NOW_MS)
                     assert problem is None or isinstance(problem, str)
-            detail = await client.retrieve_detailed("some-id")
-            assert detail is not None
-            if isinstance(detail, MalformedDetail):
-                assert detail.problem
+            answers = [a async for a in client.retrieve_detailed_many(["some-id"])]
+            assert len(answers) == 1 and answers[0][1] is not None
+            # The ingest's path: whatever the body holds becomes one execution or one
+            # rejection with a reason, never an exception.
+            batch = flatten_details([DetailAnswer(*answers[0])], ingested_at=datetime.now(UTC))
+            assert batch.executions.height + batch.rejected.height == 1
+            assert all(batch.rejected["reason"])
 
     try:
         asyncio.run(main())
