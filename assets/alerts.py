@@ -9,9 +9,10 @@ what the ``alerts_sent`` table records anyway. The logic is `alerts`.
 import dagster as dg
 
 from alerts import AlertsConfigError, read_alerts_config, run_alerts
-from assets.common import OWNERS, WAREHOUSE_POOL
+from assets.common import OWNERS, WAREHOUSE_POOL, column_schema
 from assets.freshness import NIGHTLY_FRESHNESS
 from assets.resources import WarehouseResource
+from warehouse.alerts import ALERTS_SENT
 from warehouse.store import Warehouse
 
 ALERTS_ASSET = "workflow_alerts"
@@ -28,6 +29,12 @@ SOURCES = ["sla_breach_events", "sla_breaches", "trigger_fire_checks", "stuck_ru
     owners=OWNERS,
     pool=WAREHOUSE_POOL,
     freshness_policy=NIGHTLY_FRESHNESS,
+    # What the asset writes is the record of sent alerts: its columns show in the UI.
+    metadata={
+        "dagster/column_schema": column_schema(ALERTS_SENT),
+        "dagster/table_name": f"workflows.main.{ALERTS_SENT.name}",
+        "primary_key": ", ".join(ALERTS_SENT.stored_key),
+    },
     check_specs=[
         dg.AssetCheckSpec(
             DELIVERED_CHECK,
