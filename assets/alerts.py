@@ -9,6 +9,7 @@ what the ``alerts_sent`` table records anyway. The logic is `alerts`.
 import dagster as dg
 
 from alerts import AlertsConfigError, read_alerts_config, run_alerts
+from assets.checks import check_definition_metadata
 from assets.common import OWNERS, WAREHOUSE_POOL, column_schema
 from assets.freshness import NIGHTLY_FRESHNESS
 from assets.resources import WarehouseResource
@@ -41,6 +42,13 @@ SOURCES = ["sla_breach_events", "sla_breaches", "trigger_fire_checks", "stuck_ru
             asset=ALERTS_ASSET,
             description="Every alert of this run reached its destination (failed ones are "
             "retried on the next run).",
+            metadata=check_definition_metadata(
+                dg.AssetCheckSeverity.WARN,
+                {
+                    "events_failed": "Events of this run not delivered; 0 passes.",
+                    "failed_destinations": "Why each failing destination refused (no secrets).",
+                },
+            ),
         )
     ],
     description=(

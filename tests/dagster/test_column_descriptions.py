@@ -44,3 +44,15 @@ def test_column_schemas_match_the_stored_tables(tmp_path: Path) -> None:
                 [table],
             ).fetchall()
             assert [c.name for c in _schema(key).columns] == [n for (n,) in stored], table
+
+
+def test_every_check_says_its_severity_and_what_its_results_mean() -> None:
+    graph = defs.resolve_asset_graph()
+    assert graph.asset_check_keys
+    for key in graph.asset_check_keys:
+        spec = graph.get_check_spec(key)
+        assert spec.description, key.to_user_string()
+        assert spec.metadata.get("severity") in ("WARN", "ERROR"), key.to_user_string()
+        meanings = str(spec.metadata["result_metadata"].value)
+        assert meanings.startswith("| metadata | meaning |"), key.to_user_string()
+        assert "|  |" not in meanings and "| |" not in meanings, key.to_user_string()
