@@ -9,11 +9,13 @@ what the ``alerts_sent`` table records anyway. The logic is `alerts`.
 import dagster as dg
 
 from alerts import AlertsConfigError, read_alerts_config, run_alerts
-from assets.common import OWNERS, WAREHOUSE_POOL
+from assets.checks import check_definition_metadata
+from assets.common import OWNERS, WAREHOUSE_POOL, column_schema
 from assets.freshness import NIGHTLY_FRESHNESS
 from assets.resources import WarehouseResource
 from cdf_client.errors import ConfigError
 from ingest.settings import AlertsSettings
+from warehouse.alerts import ALERTS_SENT
 
 ALERTS_ASSET = "workflow_alerts"
 DELIVERED_CHECK = "alerts_delivered"
@@ -29,12 +31,25 @@ SOURCES = ["sla_breach_events", "sla_breaches", "trigger_fire_checks", "stuck_ru
     owners=OWNERS,
     pool=WAREHOUSE_POOL,
     freshness_policy=NIGHTLY_FRESHNESS,
+    # What the asset writes is the record of sent alerts: its columns show in the UI.
+    metadata={
+        "dagster/column_schema": column_schema(ALERTS_SENT),
+        "dagster/table_name": f"workflows.main.{ALERTS_SENT.name}",
+        "primary_key": ", ".join(ALERTS_SENT.stored_key),
+    },
     check_specs=[
         dg.AssetCheckSpec(
             DELIVERED_CHECK,
             asset=ALERTS_ASSET,
             description="Every alert of this run reached its destination (failed ones are "
             "retried on the next run).",
+            metadata=check_definition_metadata(
+                dg.AssetCheckSeverity.WARN,
+                {
+                    "events_failed": "Events of this run not delivered; 0 passes.",
+                    "failed_destinations": "Why each failing destination refused (no secrets).",
+                },
+            ),
         )
     ],
     description=(

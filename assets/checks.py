@@ -53,6 +53,8 @@ class SqlCheck:
     why: str
     summary: str
     measure: str
+    file: str = ""
+    returns: str = ""
 
 
 def sql_checks() -> list[SqlCheck]:
@@ -71,6 +73,8 @@ def sql_checks() -> list[SqlCheck]:
                 why=sql_header(text, "why"),
                 summary=sql_header(text, "summary") or "{count} failing rows",
                 measure=sql_header(text, "measure"),
+                file=f"warehouse/sql/checks/{name}",
+                returns=sql_header(text, "returns").rstrip("."),
             )
         )
     return checks
@@ -118,6 +122,32 @@ def _result(
     return dg.AssetCheckResult(passed=passed, severity=severity, metadata=meta)
 
 
+SUMMARY_MEANING = "One line saying what failed (failing results only; the command line prints it)."
+
+
+def check_definition_metadata(
+    severity: dg.AssetCheckSeverity, results: dict[str, str], sql_file: str = ""
+) -> dict[str, Any]:
+    """What the UI shows on the check itself: its severity, its query, and what each value of its
+    results means."""
+    rows = [{"metadata": key, "meaning": meaning} for key, meaning in results.items()]
+    return {
+        "severity": severity.value,
+        **({"sql_file": sql_file} if sql_file else {}),
+        "result_metadata": dg.MetadataValue.md(markdown_table(rows)),
+    }
+
+
+def _sql_results(check: SqlCheck) -> dict[str, str]:
+    returns = check.returns or "the failing rows"
+    results = {"failing_rows": f"How many rows the query returned ({returns}); 0 passes."}
+    if check.measure:
+        results["worst"] = f"The largest {check.measure} among them."
+    results["summary"] = SUMMARY_MEANING
+    results["examples"] = f"Up to {EXAMPLES} of the rows the query returned."
+    return results
+
+
 def _read_only(warehouse: WarehouseResource) -> AbstractContextManager[Warehouse]:
     return warehouse.open(read_only=True, memory_limit=CHECKS_DUCKDB_MEMORY)
 
@@ -129,6 +159,7 @@ def _sql_check_def(check: SqlCheck) -> dg.AssetChecksDefinition:
         description=f"{check.description} Severity {check.severity.value}: {check.why}",
         # Only a failed error check stops the views; warnings are reported beside them.
         blocking=check.severity == ERROR,
+        metadata=check_definition_metadata(check.severity, _sql_results(check), check.file),
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with _read_only(warehouse) as wh:
@@ -144,6 +175,15 @@ def _sql_check_def(check: SqlCheck) -> dg.AssetChecksDefinition:
     "count for its table and UTC day. Severity ERROR: the Parquet tree is this pipeline's output; "
     "a difference means its copy is wrong (a partition rewritten or removed by hand, rows "
     "written to DuckDB outside the ingest, a failed flush).",
+    metadata=check_definition_metadata(
+        ERROR,
+        {
+            "partitions_compared": "Parquet partitions compared with DuckDB (every table and day).",
+            "partitions_differing": "Partitions whose row count differs from DuckDB's; 0 passes.",
+            "summary": SUMMARY_MEANING,
+            "examples": f"Up to {EXAMPLES} differing partitions: table, UTC day, both row counts.",
+        },
+    ),
 )
 def parquet_matches_duckdb(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with _read_only(warehouse) as wh:
@@ -182,6 +222,15 @@ def _last_runs(warehouse: WarehouseResource) -> dict[str, dict[str, Any]]:
     "the nightly job it sees the run that just finished, so it warns when one project of a "
     "shared warehouse stopped loading; outside a run (the UI's 'Execute checks', a sensor) it "
     "says the schedule stopped.",
+    metadata=check_definition_metadata(
+        WARN,
+        {
+            "hours_since_last_ingest": "Hours since the stalest project's last ingest finished.",
+            "stalest_project": "The CDF project whose last ingest is the oldest.",
+            "hours_by_project": "Hours since the last finished ingest, per CDF project.",
+            "summary": SUMMARY_MEANING,
+        },
+    ),
 )
 def ingest_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     runs = {p: r for p, r in _last_runs(warehouse).items() if "finished_at_epoch_s" in r}
@@ -212,6 +261,16 @@ def ingest_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     "what it fetched, whichever is larger. Severity WARN: rejections are what the source sent "
     "that cannot be stored at all; each is kept in rejected_records with its reason, and the "
     "rest of the run is good.",
+    metadata=check_definition_metadata(
+        WARN,
+        {
+            "rejected_last_run": "Records the last ingest of the project below rejected.",
+            "fetched_last_run": "Details that ingest fetched.",
+            "allowed": "Rejections allowed for it: 10, or 1% of what it fetched if larger.",
+            "project": "The CDF project closest to (or over) its allowance.",
+            "summary": SUMMARY_MEANING,
+        },
+    ),
 )
 def rejected_not_growing(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     runs = _last_runs(warehouse) or {"": {}}

@@ -1,4 +1,5 @@
-"""The Dagster code location: `dagster dev` in the repository root loads `defs` from here.
+"""The Dagster code location: `dg dev`, `dg launch` and `dg check defs` in the repository root
+load `defs` from here (`[tool.dg]` in pyproject.toml; `workspace.yaml` names the same module).
 
 Resources read the contract's environment variables at run time (see `assets.resources`);
 set them in the environment of the Dagster daemon and webserver, or override fields here with

@@ -6,7 +6,6 @@ import dagster as dg
 
 from assets.alerts import ALERTS_ASSET
 from assets.ingest import INGEST_TABLE_KEYS, history_backfill
-from assets.partitions import daily_history
 from assets.views import VIEW_KEYS
 
 NIGHTLY_SELECTION = dg.AssetSelection.assets(*INGEST_TABLE_KEYS, *VIEW_KEYS, ALERTS_ASSET)
@@ -23,10 +22,11 @@ nightly_ingest_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+# Partitioned like the asset it selects (daily, see `assets.partitions`): Dagster takes the
+# partitions from the selection.
 history_backfill_job = dg.define_asset_job(
     name="history_backfill_job",
     selection=dg.AssetSelection.assets(history_backfill),
-    partitions_def=daily_history,
     description="Load one UTC day of execution history per partition (any date range).",
     tags={"workflow_analytics/kind": "backfill"},
 )

@@ -94,7 +94,9 @@ def chart_durations(data: AnalyticsData) -> Figure:
             pl.col("duration_ms")
         )
         values = [[max(v / 1000, 0.001) for v in ms] for ms in groups["duration_ms"].to_list()]
-        ax.boxplot(values, tick_labels=groups["workflow_external_id"].to_list(), vert=False)
+        ax.boxplot(
+            values, tick_labels=groups["workflow_external_id"].to_list(), orientation="horizontal"
+        )
         ax.set_xscale("log")
         ax.set_xlabel("run duration (s, log scale)")
     ax.set_title("Run duration of terminal executions")

@@ -1,4 +1,4 @@
-"""`dagster dev` in the repository root loads the code location, and the UI renders the assets
+"""`dg dev` in the repository root loads the code location, and the UI renders the assets
 (headless Chromium, Debian's package, which `make test` installs)."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "WAREHOUSE_DIR": str(tmp_path_factory.mktemp("warehouse")),
     }
     process = subprocess.Popen(
-        [str(REPO / ".venv" / "bin" / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(port)],
+        [str(REPO / ".venv" / "bin" / "dg"), "dev", "-h", "127.0.0.1", "-p", str(port)],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -58,14 +58,14 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + 120
         while True:
             if process.poll() is not None:
-                raise AssertionError(f"dagster dev exited: {process.stderr.read()!r}")  # type: ignore[union-attr]
+                raise AssertionError(f"dg dev exited: {process.stderr.read()!r}")  # type: ignore[union-attr]
             try:
                 if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise AssertionError("dagster dev did not answer within 120 s")
+                raise AssertionError("dg dev did not answer within 120 s")
             time.sleep(0.5)
         yield url
     finally:

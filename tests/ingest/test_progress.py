@@ -11,7 +11,7 @@ import httpx
 from cdf_client.config import CdfConfig
 from ingest.executions import IngestReport, IngestSettings, listing_position
 from ingest.runner import run_ingest
-from tests.conftest import SIM_NOW_MS
+from tests.support.sim import SIM_NOW_MS
 
 DAY_MS = 86_400_000
 

@@ -1,0 +1,58 @@
+"""Every column of the tables the pipeline writes carries a description in Dagster's UI, and the
+column schema the UI shows is the one DuckDB holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.alerts import ALERTS_ASSET
+from assets.ingest import INGEST_TABLE_KEYS
+from pipelines.definitions import defs
+from warehouse.alerts import ensure_alerts_table
+from warehouse.store import Warehouse
+
+WRITTEN_TABLES = [*INGEST_TABLE_KEYS, dg.AssetKey(ALERTS_ASSET)]
+
+
+def _schema(key: dg.AssetKey) -> dg.TableSchema:
+    schema = defs.resolve_asset_graph().get(key).metadata.get("dagster/column_schema")
+    assert isinstance(schema, dg.TableSchema), f"{key.to_user_string()} has no column schema"
+    return schema
+
+
+@pytest.mark.parametrize("key", WRITTEN_TABLES, ids=lambda k: k.to_user_string())
+def test_every_column_has_a_description(key: dg.AssetKey) -> None:
+    schema = _schema(key)
+    assert schema.columns
+    undescribed = [c.name for c in schema.columns if not (c.description or "").strip()]
+    assert not undescribed, f"{key.to_user_string()}: no description for {undescribed}"
+
+
+def test_column_schemas_match_the_stored_tables(tmp_path: Path) -> None:
+    with Warehouse(tmp_path) as wh:
+        wh.ensure_schema(views=False)
+        ensure_alerts_table(wh.connection)
+        for key in WRITTEN_TABLES:
+            node = defs.resolve_asset_graph().get(key)
+            table = str(node.metadata["dagster/table_name"]).rsplit(".", 1)[-1]
+            stored = wh.connection.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = ? ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+            assert [c.name for c in _schema(key).columns] == [n for (n,) in stored], table
+
+
+def test_every_check_says_its_severity_and_what_its_results_mean() -> None:
+    graph = defs.resolve_asset_graph()
+    assert graph.asset_check_keys
+    for key in graph.asset_check_keys:
+        spec = graph.get_check_spec(key)
+        assert spec.description, key.to_user_string()
+        assert spec.metadata.get("severity") in ("WARN", "ERROR"), key.to_user_string()
+        meanings = str(spec.metadata["result_metadata"].value)
+        assert meanings.startswith("| metadata | meaning |"), key.to_user_string()
+        assert "|  |" not in meanings and "| |" not in meanings, key.to_user_string()
