@@ -28,6 +28,8 @@ RUN python -m venv /opt/venv \
 # The project, installed in place (its SQL files and config/ are read next to the packages).
 COPY pyproject.toml README.md workspace.yaml dagster.yaml ./
 COPY config/ config/
+# The views' column descriptions in the UI come from the analysts' reference.
+COPY docs/analytics.md docs/analytics.md
 COPY cdf_client/ cdf_client/
 COPY cdf_simulator/ cdf_simulator/
 COPY warehouse/ warehouse/

@@ -13,6 +13,7 @@ import dagster as dg
 
 from assets.common import OWNERS, WAREHOUSE_POOL
 from assets.resources import WarehouseResource
+from assets.view_columns import column_descriptions
 from warehouse.inspection import markdown_table, view_summary
 from warehouse.schema import EXPORTED_TABLES
 from warehouse.sla_targets import SlaTargetsError, install_sla, sla_view_files
@@ -63,6 +64,7 @@ def _known_lineage(views: list[ViewFile]) -> list[ViewFile]:
 
 VIEWS = _known_lineage(parse_view_files())
 VIEW_KEYS = [dg.AssetKey(v.name) for v in VIEWS]
+VIEW_DEPENDS = {v.name: v.depends for v in VIEWS}
 
 
 def _spec(view: ViewFile) -> dg.AssetSpec:
@@ -104,11 +106,13 @@ def analytics_views(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             if view.name not in selected or (view.sla and sla_error):
                 continue
             summary = view_summary(con, view.name, wh.memory_limit)
-            metadata: dict[str, Any] = {
-                "dagster/column_schema": dg.TableSchema(
-                    columns=[dg.TableColumn(n, t) for n, t in summary.columns]
-                ),
-            }
+            described = column_descriptions(
+                view.name, [n for n, _ in summary.columns], VIEW_DEPENDS
+            )
+            columns = [
+                dg.TableColumn(n, t, description=described.get(n)) for n, t in summary.columns
+            ]
+            metadata: dict[str, Any] = {"dagster/column_schema": dg.TableSchema(columns=columns)}
             if summary.skipped is None:
                 metadata["dagster/row_count"] = summary.row_count
                 metadata["preview"] = dg.MetadataValue.md(markdown_table(summary.preview))

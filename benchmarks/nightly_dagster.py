@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.nightly_dagster [--seed 1]
 
 One simulator (the demo's world, no latency) serves both. Each runs into a fresh warehouse:
-first `workflow-analytics ingest`, then `dagster job execute -j nightly_ingest` (how the
+first `workflow-analytics ingest`, then `dg launch --job nightly_ingest` (how the
 schedule's runs execute, with a DAGSTER_HOME holding the repository's dagster.yaml); then each
 again with nothing new. Wall and CPU seconds of each process.
 """
@@ -41,17 +41,14 @@ def main() -> None:
         shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
         cli = dict(base, WAREHOUSE_DIR=str(Path(tmp) / "cli"))
         dagster = dict(base, WAREHOUSE_DIR=str(Path(tmp) / "dagster"), DAGSTER_HOME=str(home))
-        job = [
-            str(BIN / "dagster"),
-            *("job", "execute", "-m", "pipelines.definitions", "-j", "nightly_ingest"),
-        ]
+        job = [str(BIN / "dg"), "launch", "--job", "nightly_ingest"]
         for label in ("first load", "nothing new"):
             cli_wall, cli_cpu, summary = _timed(
                 [str(BIN / "workflow-analytics"), "ingest", "-q"], cli
             )
             job_wall, job_cpu, _ = _timed(job, dagster)
             print(
-                f"{label}: CLI {cli_wall:.1f} s (CPU {cli_cpu:.1f} s); dagster job execute "
+                f"{label}: CLI {cli_wall:.1f} s (CPU {cli_cpu:.1f} s); dg launch --job "
                 f"{job_wall:.1f} s (CPU {job_cpu:.1f} s); ratio {job_wall / cli_wall:.2f}x; "
                 f"the CLI's summary: {summary}",
                 flush=True,

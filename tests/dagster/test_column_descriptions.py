@@ -10,8 +10,11 @@ import pytest
 
 from assets.alerts import ALERTS_ASSET
 from assets.ingest import INGEST_TABLE_KEYS
+from assets.view_columns import column_descriptions, documented_columns
+from assets.views import VIEW_DEPENDS, VIEWS
 from pipelines.definitions import defs
 from warehouse.alerts import ensure_alerts_table
+from warehouse.sla_targets import install_sla
 from warehouse.store import Warehouse
 
 WRITTEN_TABLES = [*INGEST_TABLE_KEYS, dg.AssetKey(ALERTS_ASSET)]
@@ -56,3 +59,29 @@ def test_every_check_says_its_severity_and_what_its_results_mean() -> None:
         meanings = str(spec.metadata["result_metadata"].value)
         assert meanings.startswith("| metadata | meaning |"), key.to_user_string()
         assert "|  |" not in meanings and "| |" not in meanings, key.to_user_string()
+
+
+def test_every_view_column_is_described_by_the_analytics_reference(tmp_path: Path) -> None:
+    """docs/analytics.md (or, for a shared key, an upstream view or table) describes every column
+    of every analytics view, so the UI never shows one bare."""
+    with Warehouse(tmp_path) as wh:
+        wh.ensure_schema()
+        install_sla(wh.connection)
+        for view in VIEWS:
+            columns = [
+                name
+                for name, *_ in wh.connection.execute(
+                    f"DESCRIBE SELECT * FROM {view.name}"
+                ).fetchall()
+            ]
+            described = column_descriptions(view.name, columns, VIEW_DEPENDS)
+            assert columns
+            assert [c for c in columns if not described.get(c, "").strip()] == [], view.name
+
+
+def test_a_view_column_without_its_own_row_takes_its_upstream_description() -> None:
+    text = "## `a`\n\n| column | definition |\n|---|---|\n| `x`, `y` | the x and y |\n\n## `b`\n"
+    assert documented_columns(text) == {"a": {"x": "the x and y", "y": "the x and y"}, "b": {}}
+    described = column_descriptions("task_retries", ["attempts", "cdf_project"], VIEW_DEPENDS)
+    assert described["attempts"].startswith("rows of this task in the execution")
+    assert described["cdf_project"]  # from the ingested tables' declaration
