@@ -9,14 +9,12 @@ files in ``sql/alerts/``; each returns the same columns (see ``EVENT_COLUMNS``).
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
-
 import duckdb
 import polars as pl
 
 from warehouse.columns import add_missing_columns
 from warehouse.schema import UTC_TIME, Column, Table
+from warehouse.sqlfiles import sql_file, sql_names
 
 _TS = "TIMESTAMPTZ"
 
@@ -63,21 +61,14 @@ EVENT_COLUMNS = (
 )
 
 
-@cache
 def alerts_sql(name: str) -> str:
     """The text of ``sql/alerts/<name>.sql``."""
-    folder = resources.files("warehouse").joinpath("sql", "alerts")
-    return folder.joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    return sql_file("alerts", name)
 
 
 def event_query_names() -> list[str]:
     """The event queries (``sql/alerts/events_*.sql``), in file-name order."""
-    folder = resources.files("warehouse").joinpath("sql", "alerts")
-    return sorted(
-        f.name.removesuffix(".sql")
-        for f in folder.iterdir()
-        if f.name.startswith("events_") and f.name.endswith(".sql")
-    )
+    return [n for n in sql_names("alerts") if n.startswith("events_")]
 
 
 def ensure_alerts_table(con: duckdb.DuckDBPyConnection) -> None:

@@ -23,10 +23,11 @@ import csv
 import re
 from dataclasses import dataclass
 from datetime import time
-from importlib import resources
 from pathlib import Path
 
 import duckdb
+
+from warehouse.sqlfiles import sql_files
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SLA_TARGETS_FILE = REPO_ROOT / "config" / "sla_targets.csv"
@@ -174,9 +175,7 @@ def sla_view_files() -> list[tuple[str, str]]:
     They live apart from ``sql/*.sql`` because they read the ``sla_targets`` table, which must
     exist before they can be created (DuckDB binds a view when it is created).
     """
-    folder = resources.files("warehouse").joinpath("sql", "sla")
-    files = [f for f in folder.iterdir() if f.is_file() and f.name.endswith(".sql")]
-    return [(f.name, f.read_text(encoding="utf-8")) for f in sorted(files, key=lambda f: f.name)]
+    return sql_files("sla")
 
 
 def install_sla(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:

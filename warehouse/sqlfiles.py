@@ -34,10 +34,15 @@ def sql_file(*parts: str) -> str:
     return _folder(*folders).joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
+def sql_names(*folder: str) -> list[str]:
+    """The names (without ``.sql``) of the files in ``sql/<folder>``, sorted."""
+    files = (f.name for f in _folder(*folder).iterdir() if f.name.endswith(".sql"))
+    return sorted(name.removesuffix(".sql") for name in files)
+
+
 def sql_files(*folder: str) -> list[tuple[str, str]]:
     """(file name, SQL text) of every ``.sql`` file in ``sql/<folder>``, sorted by file name."""
-    names = sorted(f.name for f in _folder(*folder).iterdir() if f.name.endswith(".sql"))
-    return [(name, sql_file(*folder, name.removesuffix(".sql"))) for name in names]
+    return [(f"{name}.sql", sql_file(*folder, name)) for name in sql_names(*folder)]
 
 
 def store_sql(name: str) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +18,7 @@ import polars as pl
 import typer
 
 from warehouse.sla_targets import SlaTargetsError, install_sla
+from warehouse.sqlfiles import sql_file, sql_names
 from workflow_analytics.report_charts import (
     all_charts,
     chart_critical_paths,
@@ -95,17 +94,14 @@ ALL = Filters()
 _PARAMETER = re.compile(r"\$([a-z_]+)")
 
 
-@cache
 def report_sql(name: str) -> str:
     """The text of ``warehouse/sql/report/<name>.sql``."""
-    folder = resources.files("warehouse").joinpath("sql", "report")
-    return folder.joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    return sql_file("report", name)
 
 
 def report_query_names() -> list[str]:
     """Every query behind the report and the notebook, by file name."""
-    folder = resources.files("warehouse").joinpath("sql", "report")
-    return sorted(p.name.removesuffix(".sql") for p in folder.iterdir() if p.name.endswith(".sql"))
+    return sql_names("report")
 
 
 def run_report_query(
