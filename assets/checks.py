@@ -22,10 +22,10 @@ from typing import Any
 
 import dagster as dg
 
+from assets.common import markdown_table
 from assets.resources import WarehouseResource
 from ingest.executions import LAST_RUN_KEY
 from warehouse.consistency import parquet_mismatches
-from warehouse.inspection import markdown_table
 from warehouse.sqlfiles import sql_files, sql_header
 from warehouse.store import CHECKS_DUCKDB_MEMORY, DATABASE_FILE, Warehouse
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dagster as dg
+from tabulate import tabulate
 
 from warehouse.schema import Table
 
@@ -31,3 +34,16 @@ def column_schema(table: Table) -> dg.TableSchema:
             for c in table.stored_columns
         ]
     )
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """Rows as a GitHub-style markdown table, for the UI's metadata (pipes and line breaks in
+    values escaped so a cell stays one cell)."""
+    if not rows:
+        return "_no rows_"
+
+    def cell(value: Any) -> str:
+        return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+    body = [[cell(value) for value in row.values()] for row in rows]
+    return tabulate(body, headers=list(rows[0]), tablefmt="github", disable_numparse=True)

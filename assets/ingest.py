@@ -21,6 +21,7 @@ from assets.common import (
     TRANSIENT_RETRY,
     WAREHOUSE_POOL,
     column_schema,
+    markdown_table,
 )
 from assets.freshness import NIGHTLY_FRESHNESS
 from assets.partitions import daily_history
@@ -31,7 +32,6 @@ from ingest.gc_tuning import tuned_for_ingest
 from ingest.progress import progress_line
 from ingest.runner import ProjectsFailedError, ProjectsOutcome, run_ingest_projects
 from ingest.settings import RunSettings
-from warehouse.inspection import markdown_table
 from warehouse.lock import WarehouseBusyError
 from warehouse.schema import (
     REJECTED_RECORDS,

@@ -11,10 +11,10 @@ from typing import Any
 
 import dagster as dg
 
-from assets.common import OWNERS, WAREHOUSE_POOL
+from assets.common import OWNERS, WAREHOUSE_POOL, markdown_table
 from assets.resources import WarehouseResource
 from assets.view_columns import column_descriptions
-from warehouse.inspection import markdown_table, view_summary
+from warehouse.inspection import view_summary
 from warehouse.schema import EXPORTED_TABLES
 from warehouse.sla_targets import SlaTargetsError, install_sla, sla_view_files
 from warehouse.sqlfiles import sql_header, view_files

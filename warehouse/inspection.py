@@ -20,20 +20,6 @@ def recent_executions(warehouse: Warehouse, limit: int = 10) -> list[dict[str, A
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def markdown_table(rows: list[dict[str, Any]]) -> str:
-    """A GitHub-style markdown table (Dagster renders it in the asset's metadata)."""
-    if not rows:
-        return "_no rows_"
-    names = list(rows[0])
-
-    def cell(value: Any) -> str:
-        return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-    lines += ["| " + " | ".join(cell(r[n]) for n in names) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 # DuckDB memory allowed while a view is counted and previewed for its Dagster metadata. A view
 # is computed whole even for ten rows, and on a big warehouse some (critical paths, the task
 # outcome family) take gigabytes: more than a nightly job should take for a number in the UI.
