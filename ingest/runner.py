@@ -149,9 +149,9 @@ async def _ingest_with_triggers(
     settings: IngestSettings | None,
     progress: ProgressCallback | None,
 ) -> IngestReport:
-    # Trigger lists and histories are fetched while the executions load (network only; after
-    # them they were 0.6 s of a 10k first load at 40 ms) and written after them: the execution
-    # high-water mark bounds which scheduled fires are due.
+    # Trigger lists and histories are fetched while the executions load (network only, so they
+    # overlap the executions' fetch instead of adding to it) and written after them: the
+    # execution high-water mark bounds which scheduled fires are due.
     fetching = asyncio.create_task(fetch_trigger_sources(client))
     try:
         report = await ingest(client, warehouse, settings, progress)

@@ -40,15 +40,16 @@ from cdf_client.errors import ConfigError
 # The repository root when installed in editable mode (the way `make install` installs).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE_DIR = REPO_ROOT / "data" / "warehouse"
+DEFAULT_SLA_TARGETS_FILE = REPO_ROOT / "config" / "sla_targets.csv"
 PROJECTS_FILE_VARIABLE = "CDF_PROJECTS_FILE"
 REFETCH_OPEN_VARIABLE = "INGEST_REFETCH_OPEN"
 _BOOLEAN_WORDS = {"0": False, "false": False, "no": False, "1": True, "true": True, "yes": True}
 _SECRETS = {"client_secret", "token"}
 
 
-def _variable(name: str) -> Any:
+def _variable(name: str, default: Any = None) -> Any:
     """A field read from the variable ``name``; also settable by its field name."""
-    return Field(default=None, validation_alias=AliasChoices(name))
+    return Field(default=default, validation_alias=AliasChoices(name))
 
 
 class _Settings(BaseSettings):
@@ -210,13 +211,13 @@ class WarehouseSettings(_Settings):
     # An operator's DuckDB memory cap (e.g. ``4GB``) for every connection; None leaves each
     # caller's default (see :mod:`warehouse.store`).
     duckdb_memory: str | None = _variable("WAREHOUSE_DUCKDB_MEMORY")
-    # None: the file the repository ships (see warehouse.sla_targets).
-    sla_targets_file: Path | None = _variable("SLA_TARGETS_FILE")
+    # Unset: the file the repository ships.
+    sla_targets_file: Path = _variable("SLA_TARGETS_FILE", DEFAULT_SLA_TARGETS_FILE)
 
     @field_validator("sla_targets_file", mode="after")
     @classmethod
-    def _expand(cls, value: Path | None) -> Path | None:
-        return _expanded(value)
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
 
     @property
     def path(self) -> Path:

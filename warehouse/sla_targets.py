@@ -27,25 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.sqlfiles import sql_files
+from warehouse.sqlfiles import sql_file, sql_files
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SLA_TARGETS_FILE = REPO_ROOT / "config" / "sla_targets.csv"
-DEFAULT_ROW = "*"
-
-# The table the SLA views read. Created empty by ensure_sla_targets_table so the views can be
-# created before any targets are loaded.
-CREATE_SLA_TARGETS_SQL = """
-CREATE TABLE IF NOT EXISTS sla_targets (
-    workflow_external_id VARCHAR PRIMARY KEY,
-    max_duration_ms BIGINT,
-    deadline_utc TIME,
-    note VARCHAR,
-    duration_percentile DOUBLE
-)
-"""
-# Targets files before percentiles made the table without the last column.
-ADD_PERCENTILE_SQL = "ALTER TABLE sla_targets ADD COLUMN IF NOT EXISTS duration_percentile DOUBLE"
 _PERCENTILE = re.compile(r"[pP](\d{1,2}(?:\.\d+)?)")
 
 
@@ -130,19 +113,21 @@ def read_sla_targets(path: Path) -> list[SlaTarget]:
 
 
 def ensure_sla_targets_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(CREATE_SLA_TARGETS_SQL)
-    con.execute(ADD_PERCENTILE_SQL)
+    """The table the SLA views read, created empty so the views can be created before any
+    targets are loaded (and given the percentile column where an older version made it)."""
+    con.execute(sql_file("store", "create_sla_targets"))
+    con.execute(sql_file("store", "add_sla_percentile"))
 
 
-def load_sla_targets(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
-    """Replace the contents of ``sla_targets`` with the rows of the file at ``path`` (default: the
-    one the repository ships; the settings layer gives ``SLA_TARGETS_FILE``); returns the row
-    count.
+def load_sla_targets(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Replace the contents of ``sla_targets`` with the rows of the file at ``path`` (the
+    settings layer gives ``SLA_TARGETS_FILE``, else the file the repository ships); returns the
+    row count.
 
     The file is parsed fully before the table is touched, and the swap is one transaction, so a
     broken file leaves the previous targets in place.
     """
-    targets = read_sla_targets(DEFAULT_SLA_TARGETS_FILE if path is None else Path(path))
+    targets = read_sla_targets(Path(path))
     ensure_sla_targets_table(con)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -178,7 +163,7 @@ def sla_view_files() -> list[tuple[str, str]]:
     return sql_files("sla")
 
 
-def install_sla(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
+def install_sla(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Load the targets file into ``sla_targets`` and (re)create the SLA views.
 
     Call after the ``sql/*.sql`` views exist (the SLA views build on ``execution_facts``).

@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 import typer
 
+from warehouse.layout import DATABASE_FILE
 from warehouse.sla_targets import SlaTargetsError, install_sla
 from warehouse.sqlfiles import sql_file, sql_names
 from workflow_analytics.report_charts import (
@@ -28,7 +29,6 @@ from workflow_analytics.report_charts import (
     chart_success_rate,
 )
 
-DATABASE_FILE = "workflows.duckdb"
 TOP_WORKFLOWS = 8
 TOP_ROWS = 15
 # Small multiples of the workflows with the most failures; SLA breaches stacked by workflow.

@@ -6,10 +6,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.settings import WarehouseSettings
+from ingest.settings import DEFAULT_SLA_TARGETS_FILE, WarehouseSettings
 from tests.support.analytics_world import execution
 from warehouse.sla_targets import (
-    DEFAULT_SLA_TARGETS_FILE,
     SlaTargetsError,
     install_sla,
     load_sla_targets,
@@ -74,14 +73,14 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_path_from_environment_or_default(tmp_path: Path) -> None:
-    assert WarehouseSettings.load({}).sla_targets_file is None
+    assert WarehouseSettings.load({}).sla_targets_file == DEFAULT_SLA_TARGETS_FILE
     configured = WarehouseSettings.load({"SLA_TARGETS_FILE": str(tmp_path / "x.csv")})
     assert configured.sla_targets_file == tmp_path / "x.csv"
-    # The shipped file parses, has the '*' default row, and is what no path loads.
+    # The shipped file parses, has the '*' default row, and is what the settings give unset.
     shipped = read_sla_targets(DEFAULT_SLA_TARGETS_FILE)
     assert "*" in {t.workflow_external_id for t in shipped}
     con = duckdb.connect()
-    assert load_sla_targets(con, None) == len(shipped)
+    assert load_sla_targets(con, WarehouseSettings.load({}).sla_targets_file) == len(shipped)
 
 
 def test_percentile_budget_is_each_workflows_own_nearest_rank_duration(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from assets.alerts import ALERTS_ASSET
 from assets.ingest import INGEST_TABLE_KEYS
 from assets.view_columns import column_descriptions, documented_columns
 from assets.views import VIEW_DEPENDS, VIEWS
+from ingest.settings import DEFAULT_SLA_TARGETS_FILE
 from pipelines.definitions import defs
 from warehouse.alerts import ensure_alerts_table
 from warehouse.sla_targets import install_sla
@@ -68,7 +69,7 @@ def test_every_view_column_is_described_by_the_analytics_reference(tmp_path: Pat
     of every analytics view, so the UI never shows one bare."""
     with Warehouse(tmp_path) as wh:
         wh.ensure_schema()
-        install_sla(wh.connection)
+        install_sla(wh.connection, DEFAULT_SLA_TARGETS_FILE)
         for view in VIEWS:
             columns = [
                 name

@@ -15,7 +15,13 @@ from assets.resources import CdfResource, WarehouseResource
 from cdf_client.errors import ConfigError
 from cdf_simulator import Simulator, SimulatorConfig, create_app
 from ingest.projects import load_projects
-from ingest.settings import AlertsSettings, CdfSettings, RunSettings, WarehouseSettings
+from ingest.settings import (
+    DEFAULT_SLA_TARGETS_FILE,
+    AlertsSettings,
+    CdfSettings,
+    RunSettings,
+    WarehouseSettings,
+)
 from warehouse.store import DATABASE_FILE, Warehouse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,6 +62,9 @@ VARIABLES: list[tuple[Any, str, str, str, object]] = [
     ),
 ]
 
+# What a variable gives when unset, where that is not None (or False).
+UNSET: dict[str, object] = {"SLA_TARGETS_FILE": DEFAULT_SLA_TARGETS_FILE}
+
 
 @pytest.mark.parametrize(
     ("cls", "variable", "text", "field", "value"), VARIABLES, ids=[v[1] for v in VARIABLES]
@@ -64,9 +73,10 @@ def test_every_variable_is_parsed_from_a_mapping_and_from_the_environment(
     cls: Any, variable: str, text: str, field: str, value: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert getattr(cls.load({variable: text}), field) == value
-    assert getattr(cls.load({}), field) in (None, False)
+    unset = (UNSET[variable],) if variable in UNSET else (None, False)
+    assert getattr(cls.load({}), field) in unset
     # An empty variable counts as unset.
-    assert getattr(cls.load({variable: ""}), field) in (None, False)
+    assert getattr(cls.load({variable: ""}), field) in unset
     monkeypatch.setenv(variable, text)
     assert getattr(cls.load(), field) == value
     assert cls.variable(field) == variable
