@@ -69,6 +69,7 @@ def test_dockerfile_steps_build_a_code_location_that_loads(tmp_path: Path) -> No
                 if src.is_dir():
                     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
                 else:
+                    dst.parent.mkdir(parents=True, exist_ok=True)  # as COPY does
                     shutil.copy(src, dst)
         elif name == "RUN":
             if args.startswith("useradd"):
