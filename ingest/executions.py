@@ -213,12 +213,14 @@ class _Run:
             self.progress(self.report)
 
     async def ids_to_fetch(self) -> AsyncIterator[str]:
-        s, r = self.settings, self.report
-        window_end = r.window_end_ms if r.window_end_ms is not None else int(time.time() * 1000)
+        settings, report = self.settings, self.report
+        window_end = report.window_end_ms
+        if window_end is None:
+            window_end = int(time.time() * 1000)
         async for page in self.client.list_executions(
-            created_time_start=r.window_start_ms,
-            created_time_end=r.window_end_ms,
-            page_size=s.page_size,
+            created_time_start=report.window_start_ms,
+            created_time_end=report.window_end_ms,
+            page_size=settings.page_size,
         ):
             fresh: dict[str, dict[str, Any]] = {}
             now_ms = int(time.time() * 1000)
@@ -229,7 +231,7 @@ class _Run:
                     continue
                 execution_id = item["id"]
                 if execution_id in self.seen or execution_id in fresh:
-                    r.duplicates_in_list += 1
+                    report.duplicates_in_list += 1
                     continue
                 fresh[execution_id] = item
                 created = item["createdTime"]
@@ -237,9 +239,9 @@ class _Run:
                     self.max_created = created
                 if self.min_created is None or created < self.min_created:
                     self.min_created = created
-            r.listed += len(fresh)
-            r.listing_position = listing_position(
-                r.window_start_ms, window_end, self.min_created, self.max_created
+            report.listed += len(fresh)
+            report.listing_position = listing_position(
+                report.window_start_ms, window_end, self.min_created, self.max_created
             )
             self.seen.update(fresh)
             # Through its own cursor, without waiting for a batch being written (which held
@@ -250,26 +252,26 @@ class _Run:
             for execution_id, item in fresh.items():
                 old = stored.get(execution_id)
                 if old is None:
-                    r.new += 1
+                    report.new += 1
                 elif (old.status, old.start_time_ms, old.end_time_ms) != _summary_key(item):
-                    r.changed += 1
-                elif s.refetch_open and old.status not in TERMINAL_EXECUTION_STATUSES:
-                    r.still_open += 1
+                    report.changed += 1
+                elif settings.refetch_open and old.status not in TERMINAL_EXECUTION_STATUSES:
+                    report.still_open += 1
                 else:
-                    r.unchanged += 1
+                    report.unchanged += 1
                     continue
                 yield execution_id
             self._tick()
-        r.listing_position = 1.0
-        if not s.is_backfill:
+        report.listing_position = 1.0
+        if not settings.is_backfill:
             open_ids = await self.db(self.warehouse.open_execution_ids)
             for execution_id in open_ids:
                 if execution_id not in self.seen:
-                    r.open_outside_window += 1
+                    report.open_outside_window += 1
                     yield execution_id
 
     async def write(self, details: list[DetailAnswer], state: dict[str, Any] | None) -> None:
-        r = self.report
+        report = self.report
         rejected_summaries, self.rejected_summaries = self.rejected_summaries, []
 
         def flatten_and_apply() -> Any:
@@ -287,12 +289,12 @@ class _Run:
             return self.warehouse.apply_batch(batch, state)
 
         result = await self.db(flatten_and_apply)
-        r.batches += 1
-        r.executions_inserted += result.inserted
-        r.executions_updated += result.updated
-        r.task_rows_written += result.task_rows
-        r.definitions_inserted += result.definitions
-        r.rejected += result.rejected
+        report.batches += 1
+        report.executions_inserted += result.inserted
+        report.executions_updated += result.updated
+        report.task_rows_written += result.task_rows
+        report.definitions_inserted += result.definitions
+        report.rejected += result.rejected
         self._tick()
 
     async def run(self) -> IngestReport:
@@ -302,16 +304,17 @@ class _Run:
             self.reader.close()
 
     async def _run(self) -> IngestReport:
-        s, r = self.settings, self.report
+        settings, report = self.settings, self.report
         started = time.monotonic()
         # Finish what a killed run left: partitions committed in DuckDB but not yet in Parquet.
         await self.db(flush_dirty_partitions, self.warehouse)
         hwm = await self.db(self.warehouse.read_state, HIGH_WATER_KEY)
-        r.high_water_before_ms = hwm
-        if s.is_backfill:
-            r.window_start_ms, r.window_end_ms = s.window_start_ms, s.window_end_ms
+        report.high_water_before_ms = hwm
+        if settings.is_backfill:
+            report.window_start_ms = settings.window_start_ms
+            report.window_end_ms = settings.window_end_ms
         elif hwm is not None:
-            r.window_start_ms = int(hwm - s.lookback_hours * HOUR_MS)
+            report.window_start_ms = int(hwm - settings.lookback_hours * HOUR_MS)
         pending: list[DetailAnswer] = []
         pending_bytes = 0
         # A full batch is flattened and written in the background while the next one is
@@ -322,13 +325,13 @@ class _Run:
         try:
             async for execution_id, detail in fetched:
                 if detail is None:
-                    r.details_missing += 1
+                    report.details_missing += 1
                     log.info("execution %s is listed but its detail is gone; skipped", execution_id)
                     continue
-                r.details_fetched += 1
+                report.details_fetched += 1
                 pending.append(DetailAnswer(execution_id, detail))
                 pending_bytes += len(detail)
-                if len(pending) >= s.batch_size or pending_bytes >= s.batch_bytes:
+                if len(pending) >= settings.batch_size or pending_bytes >= settings.batch_bytes:
                     if writing is not None:
                         await writing
                     writing = asyncio.create_task(self.write(pending, None))
@@ -342,29 +345,29 @@ class _Run:
         if writing is not None:
             await writing
         state: dict[str, Any] = {}
-        if not s.is_backfill:
+        if not settings.is_backfill:
             new_hwm = (
                 max(v for v in (hwm, self.max_created) if v is not None)
                 if (hwm is not None or self.max_created is not None)
                 else None
             )
-            r.high_water_after_ms = new_hwm
+            report.high_water_after_ms = new_hwm
             if new_hwm is not None:
                 state[HIGH_WATER_KEY] = new_hwm
         await self.write(pending, state)
         flushed = await self.db(flush_dirty_partitions, self.warehouse)
-        r.partitions_written = flushed.written + flushed.removed
-        r.table_counts = await self.db(self.warehouse.counts)
-        r.recent = await self.db(recent_executions, self.warehouse)
-        r.seconds = round(time.monotonic() - started, 3)
-        r.requests = self.client.stats.as_dict()
-        r.first_request_at = self.client.stats.first_request_at
+        report.partitions_written = flushed.written + flushed.removed
+        report.table_counts = await self.db(self.warehouse.counts)
+        report.recent = await self.db(recent_executions, self.warehouse)
+        report.seconds = round(time.monotonic() - started, 3)
+        report.requests = self.client.stats.as_dict()
+        report.first_request_at = self.client.stats.first_request_at
         # A record of the run for freshness and rejection checks; the data is already safe.
-        last_run = {**r.as_dict(), "finished_at_epoch_s": time.time()}
+        last_run = {**report.as_dict(), "finished_at_epoch_s": time.time()}
         await self.db(
             self.warehouse.write_state, {LAST_RUN_KEY: orjson.loads(orjson.dumps(last_run))}
         )
-        return r
+        return report
 
 
 async def ingest(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from ingest.executions import IngestReport
 
 
-def progress_line(r: IngestReport) -> str:
+def progress_line(report: IngestReport) -> str:
     return (
-        f"listed {r.listed:,}  new {r.new:,}  changed {r.changed:,}  "
-        f"open {r.still_open + r.open_outside_window:,}  fetched {r.details_fetched:,}  "
-        f"written {r.executions_inserted + r.executions_updated:,}"
+        f"listed {report.listed:,}  new {report.new:,}  changed {report.changed:,}  "
+        f"open {report.still_open + report.open_outside_window:,}  "
+        f"fetched {report.details_fetched:,}  "
+        f"written {report.executions_inserted + report.executions_updated:,}"
     )

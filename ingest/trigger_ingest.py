@@ -112,14 +112,14 @@ async def fetch_trigger_sources(
     client: WorkflowsClient, settings: TriggerSettings | None = None
 ) -> TriggerSources:
     """The trigger list, then the run history of every trigger in it."""
-    s = settings or TriggerSettings()
+    settings = settings or TriggerSettings()
     report = TriggerReport()
     started = time.monotonic()
     listed = await client.list_triggers()
     report.triggers_listed = len(listed)
     triggers, rejected = flatten_triggers(listed, seen_at=datetime.now(UTC))
     ids = triggers["trigger_external_id"].to_list()
-    histories = await _read_histories(client, ids, s, report)
+    histories = await _read_histories(client, ids, settings, report)
     return TriggerSources(triggers, rejected, histories, report, time.monotonic() - started)
 
 
@@ -134,9 +134,9 @@ async def ingest_triggers(
     ``sources``: the trigger list and histories when already fetched (see
     :func:`fetch_trigger_sources`); otherwise they are fetched here.
     """
-    s = settings or TriggerSettings()
+    settings = settings or TriggerSettings()
     if sources is None:
-        sources = await fetch_trigger_sources(client, s)
+        sources = await fetch_trigger_sources(client, settings)
     started = time.monotonic()
     report, triggers, histories = sources.report, sources.triggers, sources.histories
     rejected_triggers = sources.rejected_triggers
@@ -149,7 +149,7 @@ async def ingest_triggers(
     newest_fire: int | None = None
     for xid, runs in histories.items():
         previous = state.get(xid, {}).get("runs_hwm_ms")
-        cutoff = None if previous is None else previous - int(s.lookback_hours * HOUR_MS)
+        cutoff = None if previous is None else previous - int(settings.lookback_hours * HOUR_MS)
         fire_times = [
             r["fireTime"] for r in runs if isinstance(r, dict) and is_ms(r.get("fireTime"))
         ]
@@ -171,7 +171,7 @@ async def ingest_triggers(
     coverage = await asyncio.to_thread(warehouse.read_state, COVERAGE_KEY)
     extra_state: dict[str, object] = {}
     if evidence is not None:
-        as_of = min(evidence, datetime_to_ms(now)) - int(s.grace_minutes * MINUTE_MS)
+        as_of = min(evidence, datetime_to_ms(now)) - int(settings.grace_minutes * MINUTE_MS)
         report.as_of_ms = as_of
         if not is_ms(coverage):
             # The oldest fires CDF still shows are 90 days older than the newest evidence; an
@@ -209,9 +209,12 @@ async def ingest_triggers(
 
 
 async def _read_histories(
-    client: WorkflowsClient, external_ids: list[str], s: TriggerSettings, report: TriggerReport
+    client: WorkflowsClient,
+    external_ids: list[str],
+    settings: TriggerSettings,
+    report: TriggerReport,
 ) -> dict[str, list[Any]]:
-    gate = asyncio.Semaphore(max(1, s.concurrency))
+    gate = asyncio.Semaphore(max(1, settings.concurrency))
     out: dict[str, list[Any]] = {}
 
     async def one(xid: str) -> None:
