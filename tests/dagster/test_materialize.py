@@ -59,7 +59,7 @@ def test_nightly_selection_materialises_tables_views_and_passes_checks(
     assert meta["dagster/row_count"] == visible
     assert meta["api_requests"] >= visible  # one detail request each, plus list pages
     header = meta["preview"].splitlines()[0]
-    assert [c.strip() for c in header.strip("|").split("|")][0] == "execution_id"
+    assert header.strip("|").split("|")[0].strip() == "execution_id"
     sla = _metadata(result, "workflow_daily_sla")
     assert sla["dagster/row_count"] > 0
     checks = result.get_asset_check_evaluations()
