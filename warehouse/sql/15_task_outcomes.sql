@@ -34,8 +34,8 @@ WITH attempts AS (
 ),
 folded AS (
     -- One aggregate folds the attempts. A window numbering them first (then arg_min/arg_max
-    -- by that number) gave the same rows but sorted every task row: twice the time, 6 s of a
-    -- preview at 200k executions.
+    -- by that number) gives the same rows but sorts every task row, which is what made the
+    -- view slow on a large warehouse (benchmarks/RESULTS.md).
     SELECT
         cdf_project,
         execution_id,
