@@ -46,8 +46,16 @@ def _documented() -> dict[str, dict[str, str]]:
     return documented_columns(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def _table_columns() -> dict[str, dict[str, str]]:
-    return {t.name: {c.name: c.description for c in t.stored_columns} for t in ALL_TABLES}
+@cache
+def _sources() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Descriptions by view or table and column (the reference over the table declarations),
+    and by column name alone from any ingested table; built once, read for every view."""
+    by_table = {t.name: {c.name: c.description for c in t.stored_columns} for t in ALL_TABLES}
+    any_table: dict[str, str] = {}
+    for table in ALL_TABLES:
+        for column in table.stored_columns:
+            any_table.setdefault(column.name, column.description)
+    return {**by_table, **_documented()}, any_table
 
 
 def column_descriptions(
@@ -56,11 +64,7 @@ def column_descriptions(
     """A description for each of ``columns`` of ``view`` that one can be found for.
 
     ``depends``: each view's upstream views and tables (from the SQL headers)."""
-    documented = {**_table_columns(), **_documented()}
-    any_table: dict[str, str] = {}
-    for table in ALL_TABLES:
-        for column in table.stored_columns:
-            any_table.setdefault(column.name, column.description)
+    documented, any_table = _sources()
 
     def lookup(name: str, column: str, seen: set[str]) -> str | None:
         if name in seen:
