@@ -3,7 +3,7 @@
 The analysts' reference, docs/analytics.md, is the one place they are written: each view's
 section has a table of its columns (``| `a`, `b` | what they mean |``). A column that section
 does not describe takes the description of the same column in a view or table it reads
-(``Depends:`` in its SQL header), and then of the same-named column of an ingested table (the
+(its `ref`/`source` calls), and then of the same-named column of an ingested table (the
 warehouse's table declarations), so a key such as ``cdf_project`` is described once.
 """
 
@@ -63,7 +63,7 @@ def column_descriptions(
 ) -> dict[str, str]:
     """A description for each of ``columns`` of ``view`` that one can be found for.
 
-    ``depends``: each view's upstream views and tables (from the SQL headers)."""
+    ``depends``: each model's upstream models and tables (its ref and source calls)."""
     documented, any_table = _sources()
 
     def lookup(name: str, column: str, seen: set[str]) -> str | None:

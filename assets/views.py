@@ -1,12 +1,15 @@
-"""Analytics views as Dagster assets: one asset per `warehouse/sql/*.sql` view file.
+"""The analytics models as Dagster assets: one asset per model in `warehouse/sql/models/`.
 
-Materialising a view asset (re)creates the views from the shipped SQL and reports each view's
-columns, and its row count and a preview when computing them fits a memory budget (see
-`warehouse.inspection.view_summary`). Lineage comes from each file's ``Depends:`` header.
+Materialising them runs the analytics build in-process (`warehouse.analytics.build`): views are
+(re)created, and each incremental model's table is recomputed only for the executions written
+since the last build, or whole on its first build, after its definition changed, or when the
+run asks for a full refresh (`full_refresh: true` in the op's config, or
+`workflow-analytics ingest --full-refresh`). Lineage comes from the models' `ref`/`source`
+calls. Each asset reports its columns and how it was built; a table its row count and a preview;
+a view its row count and a preview when the data changed and computing them fits a memory budget
+(see `warehouse.inspection.view_summary`).
 """
 
-import re
-from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
@@ -14,112 +17,134 @@ import dagster as dg
 from assets.common import OWNERS, WAREHOUSE_POOL, markdown_table
 from assets.resources import WarehouseResource
 from assets.view_columns import column_descriptions
-from warehouse.inspection import view_summary
+from warehouse.analytics.build import BuildReport, ModelBuild, build_models
+from warehouse.analytics.models import Model, load_models
+from warehouse.inspection import table_preview, view_summary
 from warehouse.schema import EXPORTED_TABLES
-from warehouse.sla_targets import SlaTargetsError, install_sla, sla_view_files
-from warehouse.sqlfiles import sql_header, view_files
+from warehouse.sla_targets import SlaTargetsError, install_sla
 
 GROUP = "analytics"
-_VIEW_NAME = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+MODELS = load_models()
+MODEL_KEYS = [dg.AssetKey(m.name) for m in MODELS]
+# Upstream assets of each model: the models and ingested tables it reads (the build's own
+# bookkeeping and the SLA targets file are not assets).
+_ASSETS = {t.name for t in EXPORTED_TABLES} | {m.name for m in MODELS}
+MODEL_DEPENDS = {m.name: tuple(d for d in m.depends if d in _ASSETS) for m in MODELS}
 
 
-@dataclass(frozen=True)
-class ViewFile:
-    name: str
-    file: str
-    depends: tuple[str, ...]
-    description: str
-    # SLA views read the analysts' targets file (loaded into `sla_targets` first).
-    sla: bool = False
+def _reading_sla_targets() -> set[str]:
+    found: set[str] = set()
+    for model in MODELS:  # build order: a model's refs come before it
+        if "sla_targets" in model.sources or found.intersection(model.refs):
+            found.add(model.name)
+    return found
 
 
-def parse_view_files() -> list[ViewFile]:
-    views = []
-    files = [(f, t, False) for f, t in view_files()]
-    files += [(f"sla/{f}", t, True) for f, t in sla_view_files()]
-    for file, text, sla in files:
-        match = _VIEW_NAME.search(text)
-        if match is None:
-            continue
-        # "name (a note)" -> name; only real table/view names become lineage.
-        names = (_IDENT.match(d.strip()) for d in sql_header(text, "depends").split(","))
-        depends = tuple(m.group(0) for m in names if m)
-        description = sql_header(text, "description")
-        views.append(
-            ViewFile(match.group(1), file, depends, description or f"View from {file}.", sla)
-        )
-    return views
+# The models that wait for a readable SLA targets file.
+SLA_MODELS = _reading_sla_targets()
 
 
-def _known_lineage(views: list[ViewFile]) -> list[ViewFile]:
-    """Keep only dependencies that are assets here (tables and views), not helper tables."""
-    known = {t.name for t in EXPORTED_TABLES}
-    known |= {v.name for v in views}
-    return [
-        ViewFile(v.name, v.file, tuple(d for d in v.depends if d in known), v.description, v.sla)
-        for v in views
-    ]
+class AnalyticsConfig(dg.Config):
+    full_refresh: bool = False
+    """Rebuild every incremental model whole from its definition (after editing a model's SQL
+    the build notices by itself; this is for when the stored tables are in doubt)."""
 
 
-VIEWS = _known_lineage(parse_view_files())
-VIEW_KEYS = [dg.AssetKey(v.name) for v in VIEWS]
-VIEW_DEPENDS = {v.name: v.depends for v in VIEWS}
-
-
-def _spec(view: ViewFile) -> dg.AssetSpec:
+def _spec(model: Model) -> dg.AssetSpec:
     return dg.AssetSpec(
-        key=view.name,
-        deps=list(view.depends),
-        description=view.description,
+        key=model.name,
+        deps=list(MODEL_DEPENDS[model.name]),
+        description=model.description,
         group_name=GROUP,
-        kinds={"duckdb", "sql"},
+        kinds={"duckdb", "sql", "table" if model.incremental else "view"},
         owners=OWNERS,
         metadata={
-            "sql_file": f"warehouse/sql/{view.file}",
-            "dagster/table_name": f"workflows.main.{view.name}",
+            "sql_file": f"warehouse/sql/{model.file}",
+            "materialized": model.materialized,
+            **({"unique_key": ", ".join(model.unique_key)} if model.incremental else {}),
+            "dagster/table_name": f"workflows.main.{model.name}",
         },
         skippable=True,
     )
 
 
+def _build_metadata(built: ModelBuild) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"build": built.mode}
+    if built.mode != "view":
+        metadata["build_seconds"] = round(built.seconds, 3)
+    if built.scope is not None:
+        metadata["executions_recomputed"] = built.scope
+    return metadata
+
+
+def _model_metadata(
+    context: dg.AssetExecutionContext,
+    con: Any,
+    model: Model,
+    report: BuildReport,
+    memory_limit: str | None,
+) -> dict[str, Any]:
+    built = report.by_name()[model.name]
+    metadata = _build_metadata(built)
+    if model.incremental:
+        columns, preview = table_preview(con, model.name)
+        metadata["dagster/row_count"] = built.row_count
+        metadata["preview"] = dg.MetadataValue.md(markdown_table(preview))
+    elif report.changed:
+        summary = view_summary(con, model.name, memory_limit)
+        columns = summary.columns
+        if summary.skipped is None:
+            metadata["dagster/row_count"] = summary.row_count
+            metadata["preview"] = dg.MetadataValue.md(markdown_table(summary.preview))
+        else:
+            context.log.warning(f"{model.name}: no row count or preview: {summary.skipped}")
+            metadata["preview"] = dg.MetadataValue.md(f"_not computed: {summary.skipped}_")
+    else:
+        # Nothing was written since the last build: the view's rows are those it had then
+        # (apart from views of "now", such as stuck runs), and counting them again would
+        # recompute it over the whole history.
+        columns = view_summary(con, model.name, memory_limit, count=False).columns
+    described = column_descriptions(model.name, [n for n, _ in columns], MODEL_DEPENDS)
+    metadata["dagster/column_schema"] = dg.TableSchema(
+        columns=[dg.TableColumn(n, t, description=described.get(n)) for n, t in columns]
+    )
+    return metadata
+
+
 @dg.multi_asset(
     name="analytics_views",
-    specs=[_spec(v) for v in VIEWS],
+    specs=[_spec(m) for m in MODELS],
     can_subset=True,
     pool=WAREHOUSE_POOL,
-    description="(Re)creates the analytics views in the DuckDB warehouse from warehouse/sql/.",
+    description="Builds the analytics models in the DuckDB warehouse from warehouse/sql/models/.",
 )
-def analytics_views(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Any:
+def analytics_views(
+    context: dg.AssetExecutionContext, config: AnalyticsConfig, warehouse: WarehouseResource
+) -> Any:
     selected = {key.path[-1] for key in context.selected_asset_keys}
     with warehouse.open() as wh:
         wh.ensure_schema()
         con = wh.connection
         sla_error: str | None = None
-        if any(v.sla and v.name in selected for v in VIEWS):
-            try:
-                targets = install_sla(con, warehouse.settings().sla_targets_file)
-                context.log.info(f"loaded {targets} SLA target rows")
-            except SlaTargetsError as exc:
-                sla_error = str(exc)
-        for view in VIEWS:
-            if view.name not in selected or (view.sla and sla_error):
+        try:
+            targets = install_sla(con, warehouse.settings().sla_targets_file)
+            context.log.info(f"loaded {targets} SLA target rows")
+        except SlaTargetsError as exc:
+            sla_error = str(exc)
+        # The incremental tables are built together whatever the selection: one reads another,
+        # and the list of executions to recompute is consumed once for all of them.
+        report = build_models(con, full_refresh=config.full_refresh)
+        rebuilt = [m.name for m in report.models if m.mode == "full"]
+        context.log.info(
+            f"analytics build: {report.pending} pending execution identities, "
+            f"{len(rebuilt)} models rebuilt whole{': ' + ', '.join(rebuilt) if rebuilt else ''}"
+        )
+        for model in MODELS:
+            if model.name not in selected or (sla_error and model.name in SLA_MODELS):
                 continue
-            summary = view_summary(con, view.name, wh.memory_limit)
-            described = column_descriptions(
-                view.name, [n for n, _ in summary.columns], VIEW_DEPENDS
-            )
-            columns = [
-                dg.TableColumn(n, t, description=described.get(n)) for n, t in summary.columns
-            ]
-            metadata: dict[str, Any] = {"dagster/column_schema": dg.TableSchema(columns=columns)}
-            if summary.skipped is None:
-                metadata["dagster/row_count"] = summary.row_count
-                metadata["preview"] = dg.MetadataValue.md(markdown_table(summary.preview))
-            else:
-                context.log.warning(f"{view.name}: no row count or preview: {summary.skipped}")
-                metadata["preview"] = dg.MetadataValue.md(f"_not computed: {summary.skipped}_")
-            yield dg.MaterializeResult(asset_key=view.name, metadata=metadata)
+            metadata = _model_metadata(context, con, model, report, wh.memory_limit)
+            yield dg.MaterializeResult(asset_key=model.name, metadata=metadata)
     if sla_error:
-        # The other views are already materialised; the SLA views wait for a fixed file.
+        # The other models are already materialised; the SLA views wait for a fixed file.
         raise dg.Failure(description=f"SLA targets file: {sla_error}", allow_retries=False)

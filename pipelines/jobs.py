@@ -6,9 +6,9 @@ import dagster as dg
 
 from assets.alerts import ALERTS_ASSET
 from assets.ingest import INGEST_TABLE_KEYS, history_backfill
-from assets.views import VIEW_KEYS
+from assets.views import MODEL_KEYS
 
-NIGHTLY_SELECTION = dg.AssetSelection.assets(*INGEST_TABLE_KEYS, *VIEW_KEYS, ALERTS_ASSET)
+NIGHTLY_SELECTION = dg.AssetSelection.assets(*INGEST_TABLE_KEYS, *MODEL_KEYS, ALERTS_ASSET)
 
 # One process for the whole run: the steps share one DuckDB writer and run one after the other
 # anyway, and the default multiprocess executor would start a Python process (importing Dagster

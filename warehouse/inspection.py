@@ -36,16 +36,37 @@ class ViewSummary:
     skipped: str | None = None  # why row_count and preview are missing
 
 
+def _columns(con: duckdb.DuckDBPyConnection, quoted: str) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {quoted}").fetchall()]
+
+
+def table_preview(
+    con: duckdb.DuckDBPyConnection, name: str, limit: int = 10
+) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """A stored table's columns and first rows (cheap: nothing is computed)."""
+    quoted = quote_identifier(name)
+    cursor = con.execute(f"SELECT * FROM {quoted} LIMIT ?", [limit])
+    names = [d[0] for d in cursor.description]
+    return _columns(con, quoted), [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
 def view_summary(
-    con: duckdb.DuckDBPyConnection, name: str, memory_limit: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    memory_limit: str | None = None,
+    *,
+    count: bool = True,
 ) -> ViewSummary:
     """Columns (bound, not computed), then row count and a 10-row preview under
     :data:`VIEW_METADATA_MEMORY`; over it, the summary says so instead of failing the run.
 
     ``memory_limit``: the connection's own cap, put back afterwards (None: DuckDB's default).
+    ``count=False``: the columns only.
     """
     quoted = quote_identifier(name)
-    columns = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {quoted}").fetchall()]
+    columns = _columns(con, quoted)
+    if not count:
+        return ViewSummary(columns, None, [], "not counted")
     try:
         con.execute("SET memory_limit = ?", [VIEW_METADATA_MEMORY])
         rows = con.execute(f"SELECT count(*) FROM {quoted}").fetchall()

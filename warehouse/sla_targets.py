@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.sqlfiles import sql_file, sql_files
+from warehouse.sqlfiles import sql_file
 
 _PERCENTILE = re.compile(r"[pP](\d{1,2}(?:\.\d+)?)")
 
@@ -154,25 +154,8 @@ def load_sla_targets(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return len(targets)
 
 
-def sla_view_files() -> list[tuple[str, str]]:
-    """(file name, SQL text) of the SLA views in ``sql/sla/``, in file-name order.
-
-    They live apart from ``sql/*.sql`` because they read the ``sla_targets`` table, which must
-    exist before they can be created (DuckDB binds a view when it is created).
-    """
-    return sql_files("sla")
-
-
 def install_sla(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Load the targets file into ``sla_targets`` and (re)create the SLA views.
-
-    Call after the ``sql/*.sql`` views exist (the SLA views build on ``execution_facts``).
-    Returns the number of target rows loaded.
+    """Load the targets file into ``sla_targets`` for the SLA models, which read it when they are
+    queried (they are created with the other models). Returns the number of target rows loaded.
     """
-    loaded = load_sla_targets(con, path)
-    for name, text in sla_view_files():
-        try:
-            con.execute(text)
-        except duckdb.Error as exc:
-            raise RuntimeError(f"warehouse/sql/sla/{name}: {exc}") from exc
-    return loaded
+    return load_sla_targets(con, path)

@@ -13,12 +13,9 @@ key) are written ``{table}``, ``{columns}``, ``{key}``, ``{partition}`` in a fil
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
-
-import duckdb
 
 from warehouse.table_model import Table, quote_identifier
 
@@ -62,26 +59,6 @@ def table_sql(name: str, table: Table) -> str:
         partition=quote_identifier(table.partition_column or ""),
         table_before_project=quote_identifier(f"{table.name}__before_cdf_project"),
     )
-
-
-def view_files() -> list[tuple[str, str]]:
-    """(file name, SQL text) of every view file, sorted by file name."""
-    return sql_files()
-
-
-def create_views(con: duckdb.DuckDBPyConnection, only: Iterable[str] | None = None) -> list[str]:
-    """Run every view file (or those named in ``only``) in order; returns the file names run."""
-    wanted = None if only is None else set(only)
-    names = []
-    for name, text in view_files():
-        if wanted is not None and name not in wanted:
-            continue
-        try:
-            con.execute(text)
-        except duckdb.Error as exc:
-            raise RuntimeError(f"warehouse/sql/{name}: {exc}") from exc
-        names.append(name)
-    return names
 
 
 def sql_header(text: str, field: str) -> str:

@@ -21,6 +21,7 @@ import duckdb
 import orjson
 import polars as pl
 
+from warehouse.analytics.build import create_models, forget_builds
 from warehouse.columns import add_missing_columns, present_columns
 from warehouse.dbfile import create_if_missing
 from warehouse.flatten import FlatBatch
@@ -36,7 +37,7 @@ from warehouse.schema import (
     TERMINAL_EXECUTION_STATUSES,
     Table,
 )
-from warehouse.sqlfiles import create_views, store_sql, table_sql
+from warehouse.sqlfiles import sql_file, store_sql, table_sql
 from warehouse.task_keys import task_key_patterns
 
 __all__ = ["DATABASE_FILE", "PARQUET_DIR", "ApplyResult", "StoredSummary", "Warehouse"]
@@ -183,13 +184,14 @@ class Warehouse:
     # --- schema ---------------------------------------------------------------------------
 
     def ensure_schema(self, *, views: bool = True) -> list[str]:
-        """Create missing tables and columns and (re)create the views; safe to call each run.
+        """Create missing tables and columns and the analytics models; safe to call each run.
 
         A table made before rows carried their CDF project is rebuilt with ``cdf_project`` in
         its key; its existing rows get this handle's project (the single project the warehouse
         was loaded from) and its Parquet partitions are marked dirty, so the next flush writes
         them with the new column. Returns the names of the tables so upgraded.
-        ``views=False`` skips the ``sql/*.sql`` views (tests of the tables alone).
+        ``views=False`` skips the analytics models (tests of the tables alone); their tables
+        are filled by :func:`warehouse.analytics.build.build_models`.
         """
         con = self.connection
         upgraded = []
@@ -206,8 +208,12 @@ class Warehouse:
                 con.execute(store_sql("backfill_task_keys"), task_key_patterns())
             for name in dict.fromkeys(upgraded):
                 self._mark_all_dirty(TABLES_BY_NAME[name])
+            # The build's pending list is written with every batch, views or not.
+            con.execute(sql_file("analytics", "create_state"))
+            if upgraded:
+                forget_builds(con)  # the analytics tables follow from rows rewritten here
         if views:
-            create_views(con)
+            create_models(con)
         return upgraded
 
     def _lacks_project(self, table: Table) -> bool:
@@ -261,12 +267,14 @@ class Warehouse:
             con.register(name, self.with_project(frame).to_arrow())
         try:
             with self.transaction():
+                con.execute(sql_file("analytics", "pending_from_batch"))
                 con.execute(store_sql("mark_dirty_executions"))
                 existing = _scalar(con, "count_existing_executions")
                 con.execute(store_sql("delete_executions"))
                 _scalar(con, "insert_executions")
                 con.execute(store_sql("delete_tasks"))
                 task_rows = _scalar(con, "insert_tasks")
+                con.execute(sql_file("analytics", "pending_from_definitions"))
                 con.execute(store_sql("mark_dirty_definitions"))
                 con.execute(store_sql("delete_superseded_definitions"))
                 definitions = _scalar(con, "insert_definitions")

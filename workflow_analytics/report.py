@@ -147,12 +147,14 @@ class AnalyticsData:
 
 
 def _prepare(directory: Path, sla_targets: Path | None, notes: list[str]) -> bool:
-    """Refresh the views and the SLA targets; returns whether the SLA views are usable.
+    """Bring the analytics models up to date (an incremental build: nothing to do when the
+    nightly job already ran) and load the SLA targets; returns whether the SLA views are usable.
 
     Needs a writable connection for a moment. When an ingest holds the file, the report goes on
-    read-only with whatever views the file already has.
+    read-only with the models as the file already has them.
     """
     from ingest.settings import WarehouseSettings
+    from warehouse.analytics.build import build_models
     from warehouse.store import Warehouse
 
     settings = WarehouseSettings.load()
@@ -160,17 +162,21 @@ def _prepare(directory: Path, sla_targets: Path | None, notes: list[str]) -> boo
         with Warehouse(directory, memory_limit=settings.duckdb_memory) as wh:
             wh.ensure_schema()
             install_sla(wh.connection, sla_targets or settings.sla_targets_file)
+            build_models(wh.connection)
         return True
     except SlaTargetsError as exc:
         raise ReportError(str(exc)) from None
     except duckdb.IOException:
-        notes.append("The warehouse was busy: views and SLA targets were not refreshed.")
+        notes.append("The warehouse was busy: the analytics and SLA targets were not refreshed.")
         return False
 
 
 def _has_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the analytics model ``name`` exists (a view, or an incremental model's table)."""
     found = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND NOT internal", [name]
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_name = ?",
+        [name],
     ).fetchall()
     return bool(found[0][0])
 

@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from tests.support.analytics_world import NOW, SLA_CSV, build_world
+from warehouse.analytics.build import build_models
 from warehouse.sla_targets import install_sla
 from warehouse.store import Warehouse
 
@@ -21,6 +22,7 @@ def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         wh.ensure_schema()
         build_world(wh.connection)
         install_sla(wh.connection, targets)
+        build_models(wh.connection)
     return directory
 
 

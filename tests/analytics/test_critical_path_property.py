@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.analytics_world import definition, execution, rolled_back, task
+from tests.support.analytics_world import built, definition, execution, rolled_back, task
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -49,9 +49,14 @@ def test_critical_path_equals_brute_force(
         for i, weight in enumerate(weights):
             definition(con, "HX", f"t{i}", [f"t{d}" for d in deps[i]])
             task(con, "X", f"t{i}", "COMPLETED", START, START + timedelta(milliseconds=weight))
-        got = con.execute(
-            "SELECT critical_path_ms, critical_path FROM critical_paths WHERE execution_id = 'X'"
-        ).fetchall()
+        got = (
+            built(con)
+            .execute(
+                "SELECT critical_path_ms, critical_path FROM critical_paths "
+                "WHERE execution_id = 'X'"
+            )
+            .fetchall()
+        )
     total, path = got[0]
     assert total == _longest(weights, deps)
     # The path is a real dependsOn chain whose weights add up to the total.

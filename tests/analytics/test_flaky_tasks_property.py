@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.support.analytics_world import execution, rolled_back, task
+from tests.support.analytics_world import built, execution, rolled_back, task
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 STATUSES = ("COMPLETED", "FAILED", "TIMED_OUT", "SKIPPED", "IN_PROGRESS")
@@ -142,6 +142,6 @@ def test_flaky_tasks_equals_the_plain_definition(
                     project=project,
                     task_key=key,
                 )
-        got = sorted(con.execute("SELECT * FROM flaky_tasks").fetchall(), key=repr)
+        got = sorted(built(con).execute("SELECT * FROM flaky_tasks").fetchall(), key=repr)
         want = sorted(con.execute(PLAIN).fetchall(), key=repr)
     assert got == want

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.analytics_world import execution, rolled_back
+from tests.support.analytics_world import built, execution, rolled_back
 from warehouse.schema import TERMINAL_EXECUTION_STATUSES
 
 T = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
@@ -37,16 +37,20 @@ def test_a_timed_out_run_is_resolved_by_the_first_success_that_ended_after_it(
         # A failure nothing has fixed yet; a RUNNING run does not close it.
         execution(con, "last", "wf", "1", "FAILED", T + 30 * H, T + 30 * H, T + 31 * H)
         execution(con, "running", "wf", "1", "RUNNING", T + 32 * H, T + 32 * H, None)
-        got = con.execute(INCIDENTS).fetchall()
+        got = built(con).execute(INCIDENTS).fetchall()
         assert got == [
             ("fail-b", T + 3 * H, 1, "ok-b", T + 3 * H, 0, True),
             ("timeout", T + 24 * H, 1, "next", T + 25 * H, 3_600_000, True),
             ("last", T + 31 * H, 1, None, None, None, False),
         ]
-        mttr = con.execute(
-            "SELECT day, incidents, resolved, open, mttr_ms, max_time_to_resolution_ms "
-            "FROM workflow_mttr_daily ORDER BY day"
-        ).fetchall()
+        mttr = (
+            built(con)
+            .execute(
+                "SELECT day, incidents, resolved, open, mttr_ms, max_time_to_resolution_ms "
+                "FROM workflow_mttr_daily ORDER BY day"
+            )
+            .fetchall()
+        )
         day1, day2 = T.date(), (T + 24 * H).date()
         assert mttr == [
             (day1, 1, 1, 0, 0, 0),
@@ -78,7 +82,7 @@ def test_time_to_resolution_is_never_negative_and_uses_the_first_later_success(
             created = T + created_h * H
             ends[f"r{i:02}"] = (status, created + minutes * M)
             execution(con, f"r{i:02}", "wf", "1", status, created, created, created + minutes * M)
-        got = con.execute(INCIDENTS).fetchall()
+        got = built(con).execute(INCIDENTS).fetchall()
         successes = sorted(end for status, end in ends.values() if status == "COMPLETED")
         failures = sorted(end for status, end in ends.values() if status != "COMPLETED")
         assert sum(r[2] for r in got) == len(failures)

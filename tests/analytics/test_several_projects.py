@@ -19,6 +19,8 @@ from typing import Any
 import duckdb
 
 from tests.support.analytics_world import D1, rows, t
+from warehouse.analytics.build import build_models
+from warehouse.analytics.models import load_models
 from warehouse.sla_targets import install_sla
 from warehouse.store import Warehouse
 
@@ -86,9 +88,10 @@ def test_two_projects_with_the_same_ids_stay_apart(tmp_path: Path) -> None:
         _build(wh.connection)
         install_sla(wh.connection, targets)
         con = wh.connection
+        build_models(con)
 
-        views = [r[0] for r in rows(con, "SELECT view_name FROM duckdb_views() WHERE NOT internal")]
-        assert len(views) >= 22  # every view of warehouse/sql and warehouse/sql/sla
+        views = [m.name for m in load_models()]
+        assert len(views) >= 23  # every model of warehouse/sql/models
         for view in views:
             first = rows(con, f'DESCRIBE "{view}"')[0][0]
             assert first == "cdf_project", view

@@ -8,6 +8,7 @@ import pytest
 
 from ingest.settings import DEFAULT_SLA_TARGETS_FILE, WarehouseSettings
 from tests.support.analytics_world import execution
+from warehouse.analytics.build import build_models
 from warehouse.sla_targets import (
     SlaTargetsError,
     install_sla,
@@ -112,6 +113,7 @@ def test_percentile_budget_is_each_workflows_own_nearest_rank_duration(tmp_path:
             execution(con, f"w{i}", "few", "1", "COMPLETED", created, created,
                       created + timedelta(minutes=i))  # fmt: skip
         install_sla(con, targets)
+        build_models(con)
         got = dict(
             con.execute(
                 "SELECT workflow_external_id, list(DISTINCT max_duration_ms) FROM sla_checks "

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support.analytics_world import execution, rolled_back, task
+from tests.support.analytics_world import built, execution, rolled_back, task
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 FAILED = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT", "COMPLETED_WITH_ERRORS")
@@ -77,6 +77,6 @@ def test_task_outcomes_equals_the_plain_definition(empty_database: Path, drawn: 
         for execution_id, xid, status, attempt, start, end, parent in drawn:
             times = _at(start), _at(end)
             task(con, execution_id, xid, status, *times, parent=parent, attempt=attempt)
-        got = sorted(con.execute(VIEW).fetchall(), key=repr)
+        got = sorted(built(con).execute(VIEW).fetchall(), key=repr)
         want = sorted(con.execute(PLAIN, [list(FAILED)]).fetchall(), key=repr)
     assert got == want

@@ -11,7 +11,7 @@ import pytest
 from assets.alerts import ALERTS_ASSET
 from assets.ingest import INGEST_TABLE_KEYS
 from assets.view_columns import column_descriptions, documented_columns
-from assets.views import VIEW_DEPENDS, VIEWS
+from assets.views import MODEL_DEPENDS, MODELS
 from ingest.settings import DEFAULT_SLA_TARGETS_FILE
 from pipelines.definitions import defs
 from warehouse.alerts import ensure_alerts_table
@@ -70,14 +70,14 @@ def test_every_view_column_is_described_by_the_analytics_reference(tmp_path: Pat
     with Warehouse(tmp_path) as wh:
         wh.ensure_schema()
         install_sla(wh.connection, DEFAULT_SLA_TARGETS_FILE)
-        for view in VIEWS:
+        for view in MODELS:
             columns = [
                 name
                 for name, *_ in wh.connection.execute(
                     f"DESCRIBE SELECT * FROM {view.name}"
                 ).fetchall()
             ]
-            described = column_descriptions(view.name, columns, VIEW_DEPENDS)
+            described = column_descriptions(view.name, columns, MODEL_DEPENDS)
             assert columns
             assert [c for c in columns if not described.get(c, "").strip()] == [], view.name
 
@@ -85,6 +85,6 @@ def test_every_view_column_is_described_by_the_analytics_reference(tmp_path: Pat
 def test_a_view_column_without_its_own_row_takes_its_upstream_description() -> None:
     text = "## `a`\n\n| column | definition |\n|---|---|\n| `x`, `y` | the x and y |\n\n## `b`\n"
     assert documented_columns(text) == {"a": {"x": "the x and y", "y": "the x and y"}, "b": {}}
-    described = column_descriptions("task_retries", ["attempts", "cdf_project"], VIEW_DEPENDS)
+    described = column_descriptions("task_retries", ["attempts", "cdf_project"], MODEL_DEPENDS)
     assert described["attempts"].startswith("rows of this task in the execution")
     assert described["cdf_project"]  # from the ingested tables' declaration

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.views import VIEWS
+from assets.views import MODELS
 from pipelines.definitions import defs
 from pipelines.schedules import NIGHTLY_CRON
 
@@ -20,7 +20,7 @@ def test_definitions_load_and_validate() -> None:
         "history_backfill",
         "workflow_daily_sla",
     } <= keys
-    assert {v.name for v in VIEWS} <= keys
+    assert {v.name for v in MODELS} <= keys
 
 
 def test_tables_carry_column_schemas_owners_and_kinds() -> None:

@@ -37,6 +37,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse.analytics.build import build_models
+
 D1 = "2024-05-01"
 D2 = "2024-05-02"
 NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
@@ -247,6 +249,13 @@ def rolled_back(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield connection
     finally:
         connection.close()  # closing without a commit rolls the transaction back
+
+
+def built(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The analytics tables rebuilt from the rows written so far in the caller's transaction
+    (the rows are inserted directly, not through the ingest's pending list)."""
+    build_models(con, full_refresh=True, transaction=False)
+    return con
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> list:

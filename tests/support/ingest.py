@@ -11,6 +11,7 @@ import httpx
 from cdf_client.config import CdfConfig
 from ingest.executions import IngestReport, IngestSettings
 from ingest.runner import run_ingest
+from warehouse.analytics.build import build_models
 from warehouse.store import Warehouse
 
 # Columns that record when a row was written, not what CDF said: they differ between two
@@ -25,7 +26,11 @@ def ingest(
     transport: httpx.AsyncBaseTransport | None = None,
     **settings: Any,
 ) -> IngestReport:
-    return run_ingest(config, directory, IngestSettings(**settings), transport=transport)
+    """One ingest, then the analytics build, as the nightly job runs them."""
+    report = run_ingest(config, directory, IngestSettings(**settings), transport=transport)
+    with Warehouse(directory) as wh:
+        build_models(wh.connection)
+    return report
 
 
 def snapshot(directory: Path) -> dict[str, list[tuple[Any, ...]]]:

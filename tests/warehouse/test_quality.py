@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from tests.support.detail_records import execution, ms, task_definition, task_execution
+from warehouse.analytics.build import build_models
 from warehouse.flatten import FlatBatch, flatten_details
 from warehouse.quality import (
     FLAGS,
@@ -240,6 +241,7 @@ def test_execution_facts_counts_distinct_tasks_like_the_task_limit_flag(tmp_path
     with Warehouse(tmp_path) as wh:
         wh.ensure_schema()
         wh.apply_batch(flat(*records))
+        build_models(wh.connection)
         got = wh.connection.execute(
             "SELECT execution_id, task_rows, distinct_tasks, "
             "list_contains(quality_flags, 'over_task_limit') FROM execution_facts"

@@ -7,8 +7,10 @@ import pytest
 
 from tests.support.detail_records import execution, ms
 from tests.support.parquet import NOW
+from warehouse.analytics.build import create_models
+from warehouse.analytics.models import load_models
 from warehouse.flatten import flatten_details
-from warehouse.sqlfiles import create_views, store_sql, view_files
+from warehouse.sqlfiles import store_sql
 from warehouse.store import Warehouse
 
 COLUMNS = [
@@ -69,7 +71,7 @@ EXPECTED = [
 
 @pytest.fixture
 def sla_wh(wh: Warehouse) -> Warehouse:
-    create_views(wh.connection, only=["workflow_daily_sla.sql"])
+    create_models(wh.connection)
     wh.apply_batch(flatten_details(_records(), ingested_at=NOW))
     return wh
 
@@ -92,13 +94,14 @@ def _set_zone(con: duckdb.DuckDBPyConnection, zone: str) -> None:
     con.execute(f"SET TimeZone = '{zone}'")
 
 
-def test_view_files_run_in_name_order_and_each_has_a_header() -> None:
-    names = [name for name, _ in view_files()]
-    assert names == sorted(names)
-    assert "workflow_daily_sla.sql" in names
-    text = dict(view_files())["workflow_daily_sla.sql"]
-    for part in ("-- description:", "-- depends:", "-- columns:"):
-        assert part in text
+def test_models_build_after_what_they_ref_and_each_has_a_header() -> None:
+    models = load_models()
+    position = {m.name: i for i, m in enumerate(models)}
+    assert "workflow_daily_sla" in position
+    for model in models:
+        assert all(position[r] < position[model.name] for r in model.refs), model.name
+        for part in ("-- description:", "-- grain:", "-- columns:"):
+            assert part in model.template.lower(), (model.name, part)
 
 
 @pytest.mark.parametrize(

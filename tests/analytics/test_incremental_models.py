@@ -1,0 +1,207 @@
+"""Each incremental model's table equals its full definition (EXCEPT ALL both ways) after a
+first load, after nights with new, late and changed runs, after a changed definition and after
+a full refresh; and a night recomputes only what it touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import httpx
+
+from cdf_client.config import CdfConfig
+from cdf_simulator import Simulator
+from ingest.executions import IngestSettings
+from ingest.runner import run_ingest
+from tests.support.detail_records import DAY_MS, execution, ms, task_definition, task_execution
+from tests.support.parquet import NOW
+from tests.support.sim import HOUR_MS
+from warehouse.analytics.build import (
+    FULL,
+    INCREMENTAL,
+    UNCHANGED,
+    BuildReport,
+    build_models,
+    differences,
+)
+from warehouse.analytics.models import load_models
+from warehouse.flatten import flatten_details
+from warehouse.store import Warehouse
+
+INCREMENTAL_MODELS = [m for m in load_models() if m.incremental]
+
+
+def _assert_equal_to_definitions(con: duckdb.DuckDBPyConnection) -> None:
+    found = {m.name: differences(con, m) for m in INCREMENTAL_MODELS}
+    assert found == {m.name: (0, 0) for m in INCREMENTAL_MODELS}
+
+
+def _modes(report: BuildReport) -> dict[str, str]:
+    return {m.name: m.mode for m in report.models if m.mode != "view"}
+
+
+def _night(config: CdfConfig, directory: Path, transport: httpx.AsyncBaseTransport) -> BuildReport:
+    run_ingest(config, directory, IngestSettings(), transport=transport)
+    with Warehouse(directory) as wh:
+        report = build_models(wh.connection)
+        _assert_equal_to_definitions(wh.connection)
+    return report
+
+
+def test_simulated_nights_keep_every_table_equal_to_its_definition(
+    sim: Simulator,
+    transport: httpx.ASGITransport,
+    inprocess_config: CdfConfig,
+    warehouse_path: Path,
+) -> None:
+    first = _night(inprocess_config, warehouse_path, transport)
+    assert set(_modes(first).values()) == {FULL}
+    with Warehouse(warehouse_path, read_only=True) as wh:
+        stored = wh.connection.execute("SELECT count(*) FROM workflow_executions").fetchall()[0][0]
+    for hours in (12, 30):
+        sim.clock.advance(hours * HOUR_MS)
+        night = _night(inprocess_config, warehouse_path, transport)
+        assert night.pending > 0
+        assert set(_modes(night).values()) == {INCREMENTAL}
+        # Per execution: only the executions written that night are recomputed.
+        assert 0 < night.by_name()["critical_paths"].scope < stored  # type: ignore[operator]
+    quiet = _night(inprocess_config, warehouse_path, transport)
+    assert quiet.pending == 0
+    assert set(_modes(quiet).values()) == {UNCHANGED}
+    with Warehouse(warehouse_path) as wh:
+        again = build_models(wh.connection, full_refresh=True)
+        assert set(_modes(again).values()) == {FULL}
+        _assert_equal_to_definitions(wh.connection)
+
+
+DAY1 = ms("2024-05-01T10:00:00")
+
+
+def _tasks(owner: str, start: int, statuses: list[str]) -> list[dict]:
+    out = []
+    for i, status in enumerate(statuses):
+        out.append(
+            task_execution(
+                f"t{i}",
+                status=status,
+                start=start + i * 60_000,
+                end=start + (i + 1) * 60_000,
+                task_id=f"{owner}-{i}",
+            )
+        )
+    return out
+
+
+def _definitions(count: int) -> list[dict]:
+    return [task_definition(f"t{i}", depends_on=[f"t{i - 1}"] if i else []) for i in range(count)]
+
+
+def _night_one() -> list[dict]:
+    return [
+        execution(execution_id="A", status="RUNNING", created=DAY1, start=DAY1,
+                  tasks=_tasks("A", DAY1, ["COMPLETED"]), definitions=_definitions(3)),
+        execution(execution_id="B", workflow="wf-moved", created=DAY1 + 1000, start=DAY1 + 1000,
+                  end=DAY1 + 200_000,
+                  tasks=_tasks("B", DAY1 + 1000, ["COMPLETED", "COMPLETED"]),
+                  definitions=_definitions(3)),
+        execution(execution_id="C", workflow="wf-b", status="FAILED", created=DAY1 + DAY_MS,
+                  start=DAY1 + DAY_MS, end=DAY1 + DAY_MS + 300_000,
+                  tasks=[*_tasks("C", DAY1 + DAY_MS, ["FAILED"]),
+                         task_execution("t0", status="COMPLETED", start=DAY1 + DAY_MS + 90_000,
+                                        end=DAY1 + DAY_MS + 95_000, task_id="C-retry")],
+                  definitions=_definitions(1), definition_hash="hash-c"),
+        # Its definition's tasks arrive only with a later run of the same hash.
+        execution(execution_id="D", workflow="wf-c", created=DAY1, start=DAY1, end=DAY1 + 5000,
+                  tasks=_tasks("D", DAY1, ["COMPLETED"]), definitions=[],
+                  definition_hash="hash-late"),
+    ]  # fmt: skip
+
+
+def _night_two() -> list[dict]:
+    return [
+        # A finished: its first task's row changed and two rows were added.
+        execution(execution_id="A", status="COMPLETED", created=DAY1, start=DAY1,
+                  end=DAY1 + 400_000, tasks=_tasks("A", DAY1, ["FAILED", "COMPLETED", "COMPLETED"]),
+                  definitions=_definitions(3)),
+        # B moved to another day and workflow: its old group (where it was alone) must be
+        # recomputed too.
+        execution(execution_id="B", workflow="wf-b", created=DAY1 + 2 * DAY_MS,
+                  start=DAY1 + 2 * DAY_MS,
+                  end=DAY1 + 2 * DAY_MS + 9000,
+                  tasks=_tasks("B", DAY1 + 2 * DAY_MS, ["COMPLETED", "FAILED", "COMPLETED"]),
+                  definitions=_definitions(3)),
+        # A late run, created before everything stored so far.
+        execution(execution_id="E", workflow="wf-b", status="COMPLETED", created=DAY1 - DAY_MS,
+                  start=DAY1 - DAY_MS, end=DAY1 - DAY_MS + 60_000,
+                  tasks=_tasks("E", DAY1 - DAY_MS, ["COMPLETED"]), definitions=_definitions(1),
+                  definition_hash="hash-c"),
+        # The definition D used, now with its tasks.
+        execution(execution_id="F", workflow="wf-c", created=DAY1 + 3 * DAY_MS,
+                  start=DAY1 + 3 * DAY_MS, end=DAY1 + 3 * DAY_MS + 5000,
+                  tasks=_tasks("F", DAY1 + 3 * DAY_MS, ["COMPLETED"]),
+                  definitions=_definitions(1), definition_hash="hash-late"),
+    ]  # fmt: skip
+
+
+def _apply_and_build(wh: Warehouse, records: list[dict], **options: bool) -> BuildReport:
+    wh.apply_batch(flatten_details(records, ingested_at=NOW))
+    report = build_models(wh.connection, **options)
+    _assert_equal_to_definitions(wh.connection)
+    return report
+
+
+def test_late_and_changed_runs_and_late_definitions(tmp_path: Path) -> None:
+    with Warehouse(tmp_path) as wh:
+        wh.ensure_schema()
+        con = wh.connection
+        _apply_and_build(wh, _night_one())
+        status = "SELECT path_status FROM critical_paths WHERE execution_id = 'D'"
+        assert con.execute(status).fetchall() == [("no_definition",)]
+
+        night = _apply_and_build(wh, _night_two())
+        assert set(_modes(night).values()) == {INCREMENTAL}
+        # D was not in the batch; the definition that arrived made its path computable.
+        assert con.execute(status).fetchall() == [("ok",)]
+        assert night.by_name()["critical_paths"].scope == 5  # A, B, E, F and D
+
+        quiet = build_models(con)
+        assert quiet.pending == 0 and set(_modes(quiet).values()) == {UNCHANGED}
+
+
+def test_a_changed_definition_rebuilds_that_model_whole(tmp_path: Path) -> None:
+    with Warehouse(tmp_path) as wh:
+        wh.ensure_schema()
+        con = wh.connection
+        _apply_and_build(wh, _night_one())
+        # As after an upgrade that changed the SQL of task_outcomes: its stored fingerprint no
+        # longer matches.
+        con.execute("UPDATE _analytics_models SET fingerprint = 'old' WHERE name = 'task_outcomes'")
+        night = _apply_and_build(wh, _night_two())
+        modes = _modes(night)
+        assert modes.pop("task_outcomes") == FULL
+        assert set(modes.values()) == {INCREMENTAL}
+        again = _apply_and_build(wh, [], full_refresh=True)
+        assert set(_modes(again).values()) == {FULL}
+
+
+def test_a_failed_build_keeps_the_pending_executions(tmp_path: Path) -> None:
+    with Warehouse(tmp_path) as wh:
+        wh.ensure_schema()
+        con = wh.connection
+        _apply_and_build(wh, _night_one())
+        wh.apply_batch(flatten_details(_night_two(), ingested_at=NOW))
+        pending = con.execute("SELECT count(*) FROM _analytics_pending").fetchall()[0][0]
+        assert pending > 0
+        # A table the build cannot write into (a column it no longer has) fails the build.
+        con.execute("ALTER TABLE critical_paths DROP COLUMN dominant_share")
+        try:
+            build_models(con)
+        except duckdb.Error:
+            pass
+        else:
+            raise AssertionError("the build should have failed")
+        left = con.execute("SELECT count(*) FROM _analytics_pending").fetchall()[0][0]
+        assert left == pending
+        rebuilt = build_models(con, full_refresh=True)
+        assert rebuilt.pending == pending
+        _assert_equal_to_definitions(con)

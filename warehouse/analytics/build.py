@@ -1,0 +1,211 @@
+"""Build the analytics models in DuckDB, in-process: views are (re)created, incremental models
+are kept as tables.
+
+An incremental model's table is recomputed only where executions changed. The ingest records
+every execution it writes in ``_analytics_pending`` (its identity before and after), in the
+transaction that writes it. The build then, per incremental model, in dependency order:
+
+1. takes the distinct values of the model's ``unique_key`` among the pending identities (the
+   *touched* keys);
+2. finds the executions those keys cover now (the *scope*);
+3. deletes the model's rows with touched keys and inserts the model's SELECT again, with every
+   per-execution input (``ref``/``source`` of a relation holding ``cdf_project`` and
+   ``execution_id``) restricted to the scope.
+
+This equals the full definition as long as the model's rows for a key depend only on the
+executions that key covers, which is what its ``unique_key`` declares; the tests compare each
+table with its definition (``EXCEPT ALL`` both ways) after loads, late and changed runs and
+rebuilds. A model whose definition (or an upstream one) changed since its table was built, a
+table that does not exist yet, and ``full_refresh`` rebuild whole. The whole build is one
+transaction: a failure leaves the tables and the pending list as they were.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import duckdb
+
+from warehouse.analytics.models import Model, fingerprint, load_models, render, sql_template
+from warehouse.schema import quote_identifier
+from warehouse.sla_targets import ensure_sla_targets_table
+from warehouse.sqlfiles import sql_file
+
+FULL = "full"
+INCREMENTAL = "incremental"
+UNCHANGED = "unchanged"
+VIEW = "view"
+
+
+@dataclass(frozen=True)
+class ModelBuild:
+    """What the build did to one model."""
+
+    name: str
+    mode: str  # FULL | INCREMENTAL | UNCHANGED | VIEW
+    seconds: float
+    row_count: int | None = None  # rows of an incremental model's table after the build
+    scope: int | None = None  # executions recomputed (INCREMENTAL)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    pending: int  # pending identities consumed (an execution counts before and after)
+    models: tuple[ModelBuild, ...]
+    seconds: float
+
+    @property
+    def changed(self) -> bool:
+        return any(m.mode in (FULL, INCREMENTAL) for m in self.models)
+
+    def by_name(self) -> dict[str, ModelBuild]:
+        return {m.name: m for m in self.models}
+
+
+@cache
+def _sql(name: str) -> str:
+    return sql_file("analytics", name)
+
+
+def _statement(name: str, **values: object) -> str:
+    return sql_template(name).render(**values)
+
+
+def _relations(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, bool]]:
+    rows = con.execute(_sql("relation_kinds")).fetchall()
+    return {name: (kind, bool(per_execution)) for name, kind, per_execution in rows}
+
+
+def full_select(model: Model) -> str:
+    """The model's definition over everything (what its table must equal)."""
+    return render(model)
+
+
+def create_models(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the build's bookkeeping, the ``sla_targets`` table (empty until loaded), every
+    view model, and an empty table for every incremental model not built yet; safe each run.
+
+    A relation of a model's name left by another version (a view where the model is now a
+    table, or the reverse) is replaced.
+    """
+    con.execute(_sql("create_state"))
+    ensure_sla_targets_table(con)
+    relations = _relations(con)
+    for model in load_models():
+        name = quote_identifier(model.name)
+        kind = relations.get(model.name, (None, False))[0]
+        try:
+            if model.incremental:
+                if kind == "VIEW":
+                    con.execute(f"DROP VIEW {name}")
+                if kind != "BASE TABLE":
+                    con.execute("DELETE FROM _analytics_models WHERE name = ?", [model.name])
+                    con.execute(_statement("empty_table", model=name, select=full_select(model)))
+            else:
+                if kind == "BASE TABLE":
+                    con.execute(f"DROP TABLE {name}")
+                con.execute(_statement("create_view", model=name, select=full_select(model)))
+        except duckdb.Error as exc:
+            raise RuntimeError(f"warehouse/sql/{model.file}: {exc}") from exc
+
+
+def forget_builds(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the next build rebuild every incremental model whole (after the stored tables were
+    rewritten underneath them, e.g. an upgrade that refilled a column)."""
+    con.execute(_sql("create_state"))
+    con.execute("DELETE FROM _analytics_models")
+
+
+def _restricted(per_execution: set[str]) -> Callable[[str], str]:
+    def relation(name: str) -> str:
+        quoted = quote_identifier(name)
+        if name not in per_execution:
+            return quoted
+        return _statement("restricted", relation=quoted).strip()
+
+    return relation
+
+
+def _build_incremental(
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    full: bool,
+    pending: int,
+    per_execution: set[str],
+) -> ModelBuild:
+    started = time.perf_counter()
+    name = quote_identifier(model.name)
+    scope = None
+    if full:
+        con.execute(_statement("replace_table", model=name, select=full_select(model)))
+        mode = FULL
+    elif pending == 0:
+        mode = UNCHANGED
+    else:
+        key = [quote_identifier(c) for c in model.unique_key]
+        con.execute(_statement("touched_keys", key=key))
+        con.execute(_statement("scope", key=key))
+        scope = _count(con, "_analytics_scope")
+        con.execute(_statement("delete_touched", model=name, key=key))
+        select = render(model, _restricted(per_execution))
+        con.execute(_statement("insert_rows", model=name, select=select))
+        mode = INCREMENTAL
+    rows = _count(con, name)
+    if mode != UNCHANGED:
+        con.execute(
+            _sql("record_model"),
+            {
+                "name": model.name,
+                "fingerprint": fingerprint(model.name),
+                "row_count": rows,
+                "full": mode == FULL,
+            },
+        )
+    return ModelBuild(model.name, mode, time.perf_counter() - started, rows, scope)
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    return int(con.execute(_statement("count_rows", relation=relation)).fetchall()[0][0])
+
+
+def build_models(
+    con: duckdb.DuckDBPyConnection, *, full_refresh: bool = False, transaction: bool = True
+) -> BuildReport:
+    """Bring every incremental model up to date (see the module's docstring); views need no
+    build. ``full_refresh`` rebuilds every incremental model whole. ``transaction=False``: the
+    caller's open transaction holds the build (and commits or rolls it back)."""
+    started = time.perf_counter()
+    create_models(con)
+    results = []
+    if transaction:
+        con.begin()
+    try:
+        pending = _count(con, "_analytics_pending")
+        stored = dict(con.execute(_sql("stored_models")).fetchall())
+        relations = _relations(con)
+        per_execution = {name for name, (_, scoped) in relations.items() if scoped}
+        for model in load_models():
+            if not model.incremental:
+                results.append(ModelBuild(model.name, VIEW, 0.0))
+                continue
+            full = full_refresh or stored.get(model.name) != fingerprint(model.name)
+            results.append(_build_incremental(con, model, full, pending, per_execution))
+        con.execute("DELETE FROM _analytics_pending")
+        if transaction:
+            con.commit()
+    except BaseException:
+        if transaction:
+            con.rollback()
+        raise
+    return BuildReport(pending, tuple(results), time.perf_counter() - started)
+
+
+def differences(con: duckdb.DuckDBPyConnection, model: Model) -> tuple[int, int]:
+    """(rows in the table but not in the definition, rows in the definition but not in the
+    table), counting duplicates (``EXCEPT ALL`` both ways); (0, 0) when they are equal."""
+    sql = _statement("differences", model=quote_identifier(model.name), select=full_select(model))
+    extra, missing = con.execute(sql).fetchall()[0]
+    return int(extra), int(missing)

@@ -1,0 +1,2 @@
+-- description: The rows of a relation.
+SELECT count(*) FROM {{ relation }}
