@@ -135,10 +135,13 @@ def analytics_views(
         # The incremental tables are built together whatever the selection: one reads another,
         # and the list of executions to recompute is consumed once for all of them.
         report = build_models(con, full_refresh=config.full_refresh)
+        # The tables kept per execution go to the Parquet tree too (the days this build changed).
+        flushed = wh.flush()
         rebuilt = [m.name for m in report.models if m.mode == "full"]
         context.log.info(
             f"analytics build: {report.pending} pending execution identities, "
-            f"{len(rebuilt)} models rebuilt whole{': ' + ', '.join(rebuilt) if rebuilt else ''}"
+            f"{len(rebuilt)} models rebuilt whole{': ' + ', '.join(rebuilt) if rebuilt else ''}; "
+            f"{flushed.written} Parquet partitions written"
         )
         for model in MODELS:
             if model.name not in selected or (sla_error and model.name in SLA_MODELS):

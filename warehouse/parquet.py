@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -163,11 +164,25 @@ def _write_partitions(
         return list(pool.map(write, parts))
 
 
-def flush_dirty_partitions(target: ParquetTarget) -> FlushResult:
+# What a dirty mark's table name stands for: the declaration naming its Parquet folder, and the
+# statements giving its row count per day and its rows (with ``__day``) between two instants.
+PartitionSource = tuple[Table, str, str]
+
+
+def table_partitions(table_name: str) -> PartitionSource:
+    """The source of an ingested table's partitions (its declaration in the schema)."""
+    tbl = table(table_name)
+    return tbl, table_sql("partition_run_counts", tbl), table_sql("partition_run_rows", tbl)
+
+
+def flush_dirty_partitions(
+    target: ParquetTarget, sources: Callable[[str], PartitionSource] = table_partitions
+) -> FlushResult:
     """Rewrite every partition marked dirty, clearing the marks once their files are in place.
 
     The rows of a run of consecutive dirty days are read in one query, then each day's file is
     written on its own (atomic rename) and the run's marks are cleared together afterwards.
+    ``sources``: what each marked name is (by default an ingested table).
     """
     con = target.connection
     written = removed = rows = 0
@@ -176,12 +191,12 @@ def flush_dirty_partitions(target: ParquetTarget) -> FlushResult:
     for table_name, day in con.execute(store_sql("dirty_partitions")).fetchall():
         dirty.setdefault(table_name, []).append(day)
     for table_name, days in dirty.items():
-        tbl = table(table_name)
+        tbl, counts_sql, rows_sql = sources(table_name)
         lo, hi = _utc_midnight(min(days)), _utc_midnight(max(days) + ONE_DAY)
-        counts = dict(con.execute(table_sql("partition_run_counts", tbl), [lo, hi]).fetchall())
+        counts = dict(con.execute(counts_sql, [lo, hi]).fetchall())
         for chunk in _day_chunks(counts, days):
             lo, hi = _utc_midnight(chunk[0]), _utc_midnight(chunk[-1] + ONE_DAY)
-            data = con.sql(table_sql("partition_run_rows", tbl), params=[lo, hi]).to_arrow_table()
+            data = con.sql(rows_sql, params=[lo, hi]).to_arrow_table()
             by_day = _split_by_day(data) if data.num_rows else {}
             empty = data.drop_columns(["__day"]).slice(0, 0)
             parts = [(day, by_day.get(day, empty)) for day in chunk]

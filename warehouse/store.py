@@ -21,13 +21,23 @@ import duckdb
 import orjson
 import polars as pl
 
-from warehouse.analytics.build import create_models, forget_builds
+from warehouse.analytics.build import (
+    create_models,
+    exported_models,
+    forget_builds,
+    model_partitions,
+)
 from warehouse.columns import add_missing_columns, present_columns
 from warehouse.dbfile import create_if_missing
 from warehouse.flatten import FlatBatch
 from warehouse.layout import DATABASE_FILE, PARQUET_DIR
 from warehouse.objectstore import S3ParquetStore, is_object_store_uri
-from warehouse.parquet import FlushResult, flush_dirty_partitions
+from warehouse.parquet import (
+    FlushResult,
+    PartitionSource,
+    flush_dirty_partitions,
+    table_partitions,
+)
 from warehouse.schema import (
     ALL_TABLES,
     DATA_TABLES,
@@ -365,8 +375,14 @@ class Warehouse:
         return pl.from_arrow(rel.to_arrow_table())  # type: ignore[return-value]
 
     def flush(self) -> FlushResult:
-        """Rewrite the dirty Parquet partitions; see :mod:`warehouse.parquet`."""
-        return flush_dirty_partitions(self)
+        """Rewrite the dirty Parquet partitions of the tables and of the exported analytics
+        models; see :mod:`warehouse.parquet`."""
+        exported = exported_models()
+
+        def sources(name: str) -> PartitionSource:
+            return model_partitions(name) if name in exported else table_partitions(name)
+
+        return flush_dirty_partitions(self, sources)
 
 
 def _check_keys(batch: FlatBatch) -> None:

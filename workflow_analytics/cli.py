@@ -111,6 +111,14 @@ def ingest(
             "instead of failing at once.",
         ),
     ] = False,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Rebuild every incremental analytics table whole from its definition instead "
+            "of recomputing only the executions written since the last run.",
+        ),
+    ] = False,
 ) -> None:
     """One incremental ingest of the CDF project in the environment into WAREHOUSE_DIR.
 
@@ -139,7 +147,11 @@ def ingest(
 
     place = _warehouse_settings()
     # Checked just now: the run does not send the same two requests again.
-    options = {"step_retries": retry_later, "access_checked": access is not None and not problem}
+    options = {
+        "step_retries": retry_later,
+        "access_checked": access is not None and not problem,
+        "full_refresh": full_refresh,
+    }
     try:
         if quiet:
             outcome = run_nightly_job(verbose=verbose, **options)

@@ -96,16 +96,25 @@ def _step_times(instance: dg.DagsterInstance, run_id: str, outcome: JobOutcome) 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
+def _run_config(*, verbose: bool, full_refresh: bool) -> dict[str, Any] | None:
+    config: dict[str, Any] = {} if verbose else dict(QUIET_RUN_CONFIG)
+    if full_refresh:
+        config["ops"] = {"analytics_views": {"config": {"full_refresh": True}}}
+    return config or None
+
+
 def run_nightly_job(
     *,
     verbose: bool = False,
     step_retries: bool = True,
     access_checked: bool = False,
+    full_refresh: bool = False,
     resources: Mapping[str, object] | None = None,
 ) -> JobOutcome:
     """Run the nightly job in-process; ``step_retries=False`` fails at once when CDF stays down
     past the client's retry budget instead of retrying the step minutes later;
     ``access_checked``: the caller has just checked access to the (single) CDF project;
+    ``full_refresh``: rebuild the incremental analytics tables whole;
     ``resources``: resources to use instead of the code location's (``cdf``, ``warehouse``)."""
     from assets.common import ACCESS_CHECKED_TAG, STEP_RETRIES_TAG
     from pipelines.definitions import defs
@@ -116,7 +125,7 @@ def run_nightly_job(
             instance=instance,
             raise_on_error=False,
             resources=resources,
-            run_config=None if verbose else QUIET_RUN_CONFIG,
+            run_config=_run_config(verbose=verbose, full_refresh=full_refresh),
             tags={
                 **({} if step_retries else {STEP_RETRIES_TAG: "false"}),
                 **({ACCESS_CHECKED_TAG: "true"} if access_checked else {}),

@@ -23,6 +23,7 @@ from warehouse.analytics.build import (
     BuildReport,
     build_models,
     differences,
+    exported_models,
 )
 from warehouse.analytics.models import load_models
 from warehouse.flatten import flatten_details
@@ -45,7 +46,32 @@ def _night(config: CdfConfig, directory: Path, transport: httpx.AsyncBaseTranspo
     with Warehouse(directory) as wh:
         report = build_models(wh.connection)
         _assert_equal_to_definitions(wh.connection)
+        wh.flush()
+    _assert_parquet_holds_the_tables(directory)
     return report
+
+
+def _assert_parquet_holds_the_tables(directory: Path) -> None:
+    """Every exported model's Parquet files hold exactly its DuckDB rows, each in the folder
+    of its day."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("ATTACH ? AS wh (READ_ONLY)", [str(directory / "workflows.duckdb")])
+    exported = sorted(exported_models())
+    assert exported == ["critical_paths", "execution_facts", "task_outcomes"]
+    for name in exported:
+        files = str(directory / "parquet" / name / "*" / "*.parquet")
+        lake = f"read_parquet('{files}', hive_partitioning = false)"
+        extra, missing = con.execute(
+            f"SELECT (SELECT count(*) FROM (FROM {lake} EXCEPT ALL FROM wh.{name})), "
+            f"(SELECT count(*) FROM (FROM wh.{name} EXCEPT ALL FROM {lake}))"
+        ).fetchall()[0]
+        assert (name, extra, missing) == (name, 0, 0)
+        misplaced = con.execute(
+            f"SELECT count(*) FROM read_parquet('{files}', filename = true, "
+            "hive_partitioning = false) WHERE NOT contains(filename, 'day=' || day::VARCHAR || '/')"
+        ).fetchall()[0][0]
+        assert misplaced == 0, name
 
 
 def test_simulated_nights_keep_every_table_equal_to_its_definition(

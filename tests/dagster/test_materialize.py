@@ -19,7 +19,7 @@ from cdf_simulator import Simulator, create_app
 from ingest.runner import run_ingest
 from tests.support.dagster import resources_for
 from tests.support.ingest import snapshot
-from tests.support.sim import cdf_config_for, small_sim_config
+from tests.support.sim import HOUR_MS, cdf_config_for, small_sim_config
 from warehouse.store import Warehouse
 
 ALL = [cdf_incremental_ingest, history_backfill, analytics_views, *ALL_CHECKS]
@@ -282,3 +282,30 @@ def test_no_access_fails_the_asset_at_once_with_one_clear_message(
     assert user is not None
     assert "someone-elses" in user.description and "403" in user.description
     assert not (warehouse_path / "workflows.duckdb").exists()
+
+
+def test_the_analytics_build_is_incremental_and_a_full_refresh_is_asked_in_run_config(
+    sim: Simulator, dagster_resources: dict[str, Any]
+) -> None:
+    first = _materialize(dagster_resources, NIGHTLY)
+    assert first.success
+    assert _metadata(first, "critical_paths")["build"] == "full"
+    sim.clock.advance(6 * HOUR_MS)
+    night = _materialize(dagster_resources, NIGHTLY)
+    assert night.success
+    paths = _metadata(night, "critical_paths")
+    visible = sim.world.count_visible(sim.clock.now_ms())
+    assert paths["build"] == "incremental"
+    assert 0 < paths["executions_recomputed"] < visible
+    assert paths["dagster/row_count"] == visible  # one row per execution
+    assert _metadata(night, "task_retries")["build"] == "view"
+    refresh = dg.materialize(
+        ALL,
+        resources=dagster_resources,
+        selection=NIGHTLY,
+        run_config={"ops": {"analytics_views": {"config": {"full_refresh": True}}}},
+        raise_on_error=False,
+    )
+    assert refresh.success
+    assert _metadata(refresh, "critical_paths")["build"] == "full"
+    assert _metadata(refresh, "critical_paths")["dagster/row_count"] == visible

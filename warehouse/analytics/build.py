@@ -30,7 +30,8 @@ from functools import cache
 import duckdb
 
 from warehouse.analytics.models import Model, fingerprint, load_models, render, sql_template
-from warehouse.schema import quote_identifier
+from warehouse.parquet import PartitionSource
+from warehouse.schema import Table, quote_identifier
 from warehouse.sla_targets import ensure_sla_targets_table
 from warehouse.sqlfiles import sql_file
 
@@ -154,6 +155,8 @@ def _build_incremental(
         con.execute(_statement("insert_rows", model=name, select=select))
         mode = INCREMENTAL
     rows = _count(con, name)
+    if mode != UNCHANGED and model.parquet:
+        con.execute(_statement("mark_exported_days", model=name, full=mode == FULL), [model.name])
     if mode != UNCHANGED:
         con.execute(
             _sql("record_model"),
@@ -201,6 +204,19 @@ def build_models(
             con.rollback()
         raise
     return BuildReport(pending, tuple(results), time.perf_counter() - started)
+
+
+def model_partitions(name: str) -> PartitionSource:
+    """An exported model's Parquet partitions (``parquet='day'``): ``<name>/day=...``."""
+    quoted = quote_identifier(name)
+    declaration = Table(name, "", (), (), partition_column="day", partition_key="day")
+    counts = _statement("partition_counts", model=quoted)
+    rows = _statement("partition_rows", model=quoted)
+    return declaration, counts, rows
+
+
+def exported_models() -> frozenset[str]:
+    return frozenset(m.name for m in load_models() if m.parquet)
 
 
 def differences(con: duckdb.DuckDBPyConnection, model: Model) -> tuple[int, int]:

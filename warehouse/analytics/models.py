@@ -31,6 +31,7 @@ INCREMENTAL = "incremental"
 # What identifies an execution's place in the results: an incremental model's unique_key is
 # drawn from these (see warehouse/sql/analytics/touched_keys.sql).
 SCOPE_COLUMNS = ("cdf_project", "execution_id", "workflow_external_id", "day")
+PER_EXECUTION = ("cdf_project", "execution_id")
 
 
 class ModelError(ValueError):
@@ -47,6 +48,8 @@ class Model:
     refs: tuple[str, ...]
     sources: tuple[str, ...]
     description: str
+    # 'day': the table also goes to the Parquet tree, one partition per UTC day (`day` column).
+    parquet: str | None = None
 
     @property
     def incremental(self) -> bool:
@@ -90,6 +93,7 @@ def _parse(file_name: str, text: str) -> Model:
     settings = found["config"]
     materialized = settings.pop("materialized", VIEW)
     unique_key = tuple(settings.pop("unique_key", ()))
+    parquet = settings.pop("parquet", None)
     where = f"warehouse/sql/{MODELS_FOLDER}/{file_name}"
     if settings:
         raise ModelError(f"{where}: unknown config {sorted(settings)}")
@@ -99,6 +103,10 @@ def _parse(file_name: str, text: str) -> Model:
         not unique_key or not set(unique_key) <= set(SCOPE_COLUMNS)
     ):
         raise ModelError(f"{where}: an incremental unique_key is drawn from {SCOPE_COLUMNS}")
+    if parquet is not None and (parquet != "day" or unique_key != PER_EXECUTION):
+        # A day's partition is rewritten from the days of the executions recomputed, which
+        # covers every changed row only when rows are kept per execution.
+        raise ModelError(f"{where}: parquet='day' is for incremental models kept per execution")
     return Model(
         name=name,
         file=f"{MODELS_FOLDER}/{file_name}",
@@ -108,6 +116,7 @@ def _parse(file_name: str, text: str) -> Model:
         refs=tuple(dict.fromkeys(found["refs"])),
         sources=tuple(dict.fromkeys(found["sources"])),
         description=sql_header(text, "description") or f"Model {name}.",
+        parquet=parquet,
     )
 
 

@@ -14,7 +14,7 @@
 -- Columns: cdf_project, execution_id, workflow_external_id, workflow_version, day, status, duration_ms,
 --   task_rows, path_status, critical_path, critical_path_tasks, critical_path_ms,
 --   dominant_task_external_id, dominant_task_ms, dominant_share.
-{{ config(materialized='incremental', unique_key=['cdf_project', 'execution_id']) }}
+{{ config(materialized='incremental', unique_key=['cdf_project', 'execution_id'], parquet='day') }}
 WITH RECURSIVE
 children AS (
     SELECT

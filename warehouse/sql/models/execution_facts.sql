@@ -8,7 +8,7 @@
 --   queue_ms, latency_ms, task_rows, definition_hash, reason_for_incompletion, distinct_tasks
 --   (task externalIds: a retry shown as a second row is one task, as CDF's 200 cap counts),
 --   quality_flags (the source's anomalies, see docs/warehouse.md).
-{{ config(materialized='incremental', unique_key=['cdf_project', 'execution_id']) }}
+{{ config(materialized='incremental', unique_key=['cdf_project', 'execution_id'], parquet='day') }}
 WITH task_counts AS (
     SELECT
         cdf_project,

@@ -8,7 +8,7 @@
 --   task_external_id, task_key, parent_task_external_id, attempts, failed_attempts, first_status,
 --   final_status, outcome ('success' | 'failure' | 'other'), recovered, first_start_time,
 --   last_end_time, total_duration_ms.
-{{ config(materialized='incremental', unique_key=['cdf_project', 'execution_id']) }}
+{{ config(materialized='incremental', unique_key=['cdf_project', 'execution_id'], parquet='day') }}
 WITH attempts AS (
     SELECT
         cdf_project,
