@@ -5,9 +5,8 @@ Materialising them runs the analytics build in-process (`warehouse.analytics.bui
 since the last build, or whole on its first build, after its definition changed, or when the
 run asks for a full refresh (`full_refresh: true` in the op's config, or
 `workflow-analytics ingest --full-refresh`). Lineage comes from the models' `ref`/`source`
-calls. Each asset reports its columns and how it was built; a table its row count and a preview;
-a view its row count and a preview when the data changed and computing them fits a memory budget
-(see `warehouse.inspection.view_summary`).
+calls. Each asset reports its columns and how it was built, and a table its row count and a
+preview (a view's rows are computed when it is queried, so the nightly run does not count them).
 """
 
 from typing import Any
@@ -19,7 +18,7 @@ from assets.resources import WarehouseResource
 from assets.view_columns import column_descriptions
 from warehouse.analytics.build import BuildReport, ModelBuild, build_models
 from warehouse.analytics.models import Model, load_models
-from warehouse.inspection import table_preview, view_summary
+from warehouse.inspection import relation_columns, table_preview
 from warehouse.schema import EXPORTED_TABLES
 from warehouse.sla_targets import SlaTargetsError, install_sla
 
@@ -78,33 +77,17 @@ def _build_metadata(built: ModelBuild) -> dict[str, Any]:
     return metadata
 
 
-def _model_metadata(
-    context: dg.AssetExecutionContext,
-    con: Any,
-    model: Model,
-    report: BuildReport,
-    memory_limit: str | None,
-) -> dict[str, Any]:
+def _model_metadata(con: Any, model: Model, report: BuildReport) -> dict[str, Any]:
     built = report.by_name()[model.name]
     metadata = _build_metadata(built)
     if model.incremental:
         columns, preview = table_preview(con, model.name)
         metadata["dagster/row_count"] = built.row_count
         metadata["preview"] = dg.MetadataValue.md(markdown_table(preview))
-    elif report.changed:
-        summary = view_summary(con, model.name, memory_limit)
-        columns = summary.columns
-        if summary.skipped is None:
-            metadata["dagster/row_count"] = summary.row_count
-            metadata["preview"] = dg.MetadataValue.md(markdown_table(summary.preview))
-        else:
-            context.log.warning(f"{model.name}: no row count or preview: {summary.skipped}")
-            metadata["preview"] = dg.MetadataValue.md(f"_not computed: {summary.skipped}_")
     else:
-        # Nothing was written since the last build: the view's rows are those it had then
-        # (apart from views of "now", such as stuck runs), and counting them again would
-        # recompute it over the whole history.
-        columns = view_summary(con, model.name, memory_limit, count=False).columns
+        # A view is computed when it is queried; counting its rows here would compute it over
+        # the whole history every night.
+        columns = relation_columns(con, model.name)
     described = column_descriptions(model.name, [n for n, _ in columns], MODEL_DEPENDS)
     metadata["dagster/column_schema"] = dg.TableSchema(
         columns=[dg.TableColumn(n, t, description=described.get(n)) for n, t in columns]
@@ -146,7 +129,7 @@ def analytics_views(
         for model in MODELS:
             if model.name not in selected or (sla_error and model.name in SLA_MODELS):
                 continue
-            metadata = _model_metadata(context, con, model, report, wh.memory_limit)
+            metadata = _model_metadata(con, model, report)
             yield dg.MaterializeResult(asset_key=model.name, metadata=metadata)
     if sla_error:
         # The other models are already materialised; the SLA views wait for a fixed file.

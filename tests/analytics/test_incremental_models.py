@@ -192,6 +192,11 @@ def test_late_and_changed_runs_and_late_definitions(tmp_path: Path) -> None:
 
         quiet = build_models(con)
         assert quiet.pending == 0 and set(_modes(quiet).values()) == {UNCHANGED}
+        # A whole rebuild in slices of one and of two executions (or workflows) equals too.
+        for size in (1, 2):
+            again = build_models(con, full_refresh=True, slice_size=size)
+            assert set(_modes(again).values()) == {FULL}
+            _assert_equal_to_definitions(con)
 
 
 def test_a_changed_definition_rebuilds_that_model_whole(tmp_path: Path) -> None:

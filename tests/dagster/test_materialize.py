@@ -60,8 +60,11 @@ def test_nightly_selection_materialises_tables_views_and_passes_checks(
     assert meta["api_requests"] >= visible  # one detail request each, plus list pages
     header = meta["preview"].splitlines()[0]
     assert header.strip("|").split("|")[0].strip() == "execution_id"
+    facts = _metadata(result, "execution_facts")
+    assert facts["dagster/row_count"] == visible  # an incremental table: counted
     sla = _metadata(result, "workflow_daily_sla")
-    assert sla["dagster/row_count"] > 0
+    assert "dagster/row_count" not in sla  # a view: computed when queried, not counted nightly
+    assert sla["dagster/column_schema"].columns[0].name == "cdf_project"
     checks = result.get_asset_check_evaluations()
     assert len(checks) == len(ALL_CHECKS)
     # What this pipeline wrote is right; the simulator's small clock skews, as CDF sends them (a

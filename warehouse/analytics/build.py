@@ -29,7 +29,14 @@ from functools import cache
 
 import duckdb
 
-from warehouse.analytics.models import Model, fingerprint, load_models, render, sql_template
+from warehouse.analytics.models import (
+    TAIL,
+    Model,
+    fingerprint,
+    load_models,
+    render,
+    sql_template,
+)
 from warehouse.parquet import PartitionSource
 from warehouse.schema import Table, quote_identifier
 from warehouse.sla_targets import ensure_sla_targets_table
@@ -130,29 +137,68 @@ def _restricted(per_execution: set[str]) -> Callable[[str], str]:
     return relation
 
 
+# Executions per query of a whole rebuild: a model is rebuilt in slices of its unique_key's
+# groups of about this many executions, so its memory (the recursive CTE of critical paths
+# cannot spill to disk) is bounded by the slice, not by the history.
+FULL_BUILD_EXECUTIONS = 20_000
+
+
+def _rebuild_in_slices(
+    con: duckdb.DuckDBPyConnection, model: Model, per_execution: set[str], slice_size: int
+) -> None:
+    name = quote_identifier(model.name)
+    key = [quote_identifier(c) for c in model.unique_key]
+    select = render(model, _restricted(per_execution))
+    con.execute(_statement("slices", key=key), {"size": slice_size})
+    con.execute(_statement("slice_scope"), {"slice": -1})  # empty: the table's columns
+    con.execute(_statement("replace_table", model=name, select=select))
+    for (number,) in con.execute(_sql("slice_numbers")).fetchall():
+        con.execute(_statement("slice_scope"), {"slice": number})
+        con.execute(_statement("insert_rows", model=name, select=select))
+
+
+def _recompute_touched(
+    con: duckdb.DuckDBPyConnection, model: Model, per_execution: set[str]
+) -> int:
+    """Replace the rows of the touched keys; returns the executions recomputed."""
+    name = quote_identifier(model.name)
+    key = [quote_identifier(c) for c in model.unique_key]
+    con.execute(_statement("touched_keys", key=key))
+    if model.strategy == TAIL:
+        # The model's rows for the pending executions as they are now: which of its sequences
+        # they enter (see warehouse/sql/analytics/tail/).
+        con.execute(_statement("scope_pending"))
+        con.execute(_statement("new_rows", select=render(model, _restricted(per_execution))))
+        con.execute(_statement(f"tail/{model.name}", model=name))
+        con.execute(_statement("tail_scope"))
+        con.execute(_statement("delete_tail", model=name))
+    else:
+        con.execute(_statement("scope", key=key))
+        con.execute(_statement("delete_touched", model=name, key=key))
+    con.execute(
+        _statement("insert_rows", model=name, select=render(model, _restricted(per_execution)))
+    )
+    return _count(con, "_analytics_scope")
+
+
 def _build_incremental(
     con: duckdb.DuckDBPyConnection,
     model: Model,
     full: bool,
     pending: int,
     per_execution: set[str],
+    slice_size: int,
 ) -> ModelBuild:
     started = time.perf_counter()
     name = quote_identifier(model.name)
     scope = None
     if full:
-        con.execute(_statement("replace_table", model=name, select=full_select(model)))
+        _rebuild_in_slices(con, model, per_execution, slice_size)
         mode = FULL
     elif pending == 0:
         mode = UNCHANGED
     else:
-        key = [quote_identifier(c) for c in model.unique_key]
-        con.execute(_statement("touched_keys", key=key))
-        con.execute(_statement("scope", key=key))
-        scope = _count(con, "_analytics_scope")
-        con.execute(_statement("delete_touched", model=name, key=key))
-        select = render(model, _restricted(per_execution))
-        con.execute(_statement("insert_rows", model=name, select=select))
+        scope = _recompute_touched(con, model, per_execution)
         mode = INCREMENTAL
     rows = _count(con, name)
     if mode != UNCHANGED and model.parquet:
@@ -175,11 +221,16 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
 
 
 def build_models(
-    con: duckdb.DuckDBPyConnection, *, full_refresh: bool = False, transaction: bool = True
+    con: duckdb.DuckDBPyConnection,
+    *,
+    full_refresh: bool = False,
+    transaction: bool = True,
+    slice_size: int = FULL_BUILD_EXECUTIONS,
 ) -> BuildReport:
     """Bring every incremental model up to date (see the module's docstring); views need no
     build. ``full_refresh`` rebuilds every incremental model whole. ``transaction=False``: the
-    caller's open transaction holds the build (and commits or rolls it back)."""
+    caller's open transaction holds the build (and commits or rolls it back). ``slice_size``:
+    executions per query of a whole rebuild."""
     started = time.perf_counter()
     create_models(con)
     results = []
@@ -195,7 +246,7 @@ def build_models(
                 results.append(ModelBuild(model.name, VIEW, 0.0))
                 continue
             full = full_refresh or stored.get(model.name) != fingerprint(model.name)
-            results.append(_build_incremental(con, model, full, pending, per_execution))
+            results.append(_build_incremental(con, model, full, pending, per_execution, slice_size))
         con.execute("DELETE FROM _analytics_pending")
         if transaction:
             con.commit()

@@ -32,6 +32,13 @@ INCREMENTAL = "incremental"
 # drawn from these (see warehouse/sql/analytics/touched_keys.sql).
 SCOPE_COLUMNS = ("cdf_project", "execution_id", "workflow_external_id", "day")
 PER_EXECUTION = ("cdf_project", "execution_id")
+PER_WORKFLOW = ("cdf_project", "workflow_external_id")
+# incremental_strategy: 'delete+insert' replaces every row of a touched key; 'tail' (models kept
+# per workflow whose rows depend on the runs after them, ordered by execution_created_time and
+# execution_id) replaces a touched workflow's rows from a boundary that
+# warehouse/sql/analytics/tail/<model>.sql computes.
+DELETE_INSERT = "delete+insert"
+TAIL = "tail"
 
 
 class ModelError(ValueError):
@@ -50,6 +57,7 @@ class Model:
     description: str
     # 'day': the table also goes to the Parquet tree, one partition per UTC day (`day` column).
     parquet: str | None = None
+    strategy: str = DELETE_INSERT
 
     @property
     def incremental(self) -> bool:
@@ -94,6 +102,7 @@ def _parse(file_name: str, text: str) -> Model:
     materialized = settings.pop("materialized", VIEW)
     unique_key = tuple(settings.pop("unique_key", ()))
     parquet = settings.pop("parquet", None)
+    strategy = settings.pop("incremental_strategy", DELETE_INSERT)
     where = f"warehouse/sql/{MODELS_FOLDER}/{file_name}"
     if settings:
         raise ModelError(f"{where}: unknown config {sorted(settings)}")
@@ -107,6 +116,8 @@ def _parse(file_name: str, text: str) -> Model:
         # A day's partition is rewritten from the days of the executions recomputed, which
         # covers every changed row only when rows are kept per execution.
         raise ModelError(f"{where}: parquet='day' is for incremental models kept per execution")
+    if strategy not in (DELETE_INSERT, TAIL) or (strategy == TAIL and unique_key != PER_WORKFLOW):
+        raise ModelError(f"{where}: incremental_strategy 'tail' needs unique_key {PER_WORKFLOW}")
     return Model(
         name=name,
         file=f"{MODELS_FOLDER}/{file_name}",
@@ -117,6 +128,7 @@ def _parse(file_name: str, text: str) -> Model:
         sources=tuple(dict.fromkeys(found["sources"])),
         description=sql_header(text, "description") or f"Model {name}.",
         parquet=parquet,
+        strategy=strategy,
     )
 
 

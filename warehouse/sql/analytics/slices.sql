@@ -1,0 +1,31 @@
+-- description: Cut the stored executions into slices for a whole rebuild: whole groups of the
+--   model's unique_key (an execution, or a workflow's executions), about $size executions per
+--   slice, so each query of the rebuild works on one slice.
+-- depends: workflow_executions
+-- columns: cdf_project, execution_id, slice
+CREATE OR REPLACE TEMP TABLE _analytics_slices AS
+WITH identity AS (
+    SELECT
+        cdf_project,
+        execution_id,
+        workflow_external_id,
+        (created_time AT TIME ZONE 'UTC')::DATE AS day
+    FROM workflow_executions
+),
+groups AS (
+    SELECT {{ key | join(', ') }}, count(*) AS executions
+    FROM identity
+    GROUP BY ALL
+),
+placed AS (
+    SELECT
+        *,
+        (sum(executions) OVER (
+            ORDER BY {{ key | join(', ') }} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) - executions) // $size AS slice
+    FROM groups
+)
+SELECT i.cdf_project, i.execution_id, p.slice
+FROM identity AS i
+JOIN placed AS p
+    ON {% for column in key %}{% if not loop.first %} AND {% endif %}i.{{ column }} IS NOT DISTINCT FROM p.{{ column }}{% endfor %}

@@ -1,0 +1,58 @@
+-- description: Where each touched workflow's rows of flaky_task_runs may have changed. A row's
+--   next_decided is the next success or failure of its task in the workflow, so a pending
+--   execution (at its old or new place, no earlier than t0, the first day of the workflow's
+--   pending executions) changes its own rows and, for each task it runs or ran, every row from
+--   the last decided row of that task before t0 on (from the task's first row when none before
+--   t0 is decided). The boundary is the earliest of those, or t0.
+-- depends: the model's table (as stored before this build), _analytics_pending,
+--   _analytics_new_rows (the model's rows for the pending executions, as they are now)
+-- columns: cdf_project, workflow_external_id, boundary {t, id}
+CREATE OR REPLACE TEMP TABLE _analytics_tail AS
+WITH starts AS (
+    SELECT
+        cdf_project,
+        workflow_external_id,
+        coalesce(min(day)::TIMESTAMP AT TIME ZONE 'UTC', '-infinity'::TIMESTAMPTZ) AS t0
+    FROM _analytics_pending
+    GROUP BY ALL
+),
+task_keys AS (
+    SELECT r.cdf_project, r.workflow_external_id, r.task_key, s.t0
+    FROM {{ model }} AS r
+    JOIN starts AS s
+        ON r.cdf_project = s.cdf_project
+        AND r.workflow_external_id IS NOT DISTINCT FROM s.workflow_external_id
+    WHERE r.execution_created_time >= s.t0
+    UNION
+    SELECT n.cdf_project, n.workflow_external_id, n.task_key, s.t0
+    FROM _analytics_new_rows AS n
+    JOIN starts AS s
+        ON n.cdf_project = s.cdf_project
+        AND n.workflow_external_id IS NOT DISTINCT FROM s.workflow_external_id
+),
+earlier AS (
+    SELECT
+        k.cdf_project,
+        k.workflow_external_id,
+        coalesce(
+            max({'t': r.execution_created_time, 'id': r.execution_id})
+                FILTER (WHERE r.outcome IN ('success', 'failure')),
+            min({'t': r.execution_created_time, 'id': r.execution_id})
+        ) AS boundary
+    FROM task_keys AS k
+    JOIN {{ model }} AS r
+        ON r.cdf_project = k.cdf_project
+        AND r.workflow_external_id IS NOT DISTINCT FROM k.workflow_external_id
+        AND r.task_key IS NOT DISTINCT FROM k.task_key
+    WHERE r.execution_created_time < k.t0
+    GROUP BY k.cdf_project, k.workflow_external_id, k.task_key
+)
+SELECT
+    s.cdf_project,
+    s.workflow_external_id,
+    coalesce(min(b.boundary), {'t': s.t0, 'id': ''}) AS boundary
+FROM starts AS s
+LEFT JOIN earlier AS b
+    ON b.cdf_project = s.cdf_project
+    AND b.workflow_external_id IS NOT DISTINCT FROM s.workflow_external_id
+GROUP BY s.cdf_project, s.workflow_external_id, s.t0
