@@ -43,7 +43,6 @@ from warehouse.flatten import (
     rejected_frame,
 )
 from warehouse.inspection import recent_executions
-from warehouse.parquet import flush_dirty_partitions
 from warehouse.schema import TERMINAL_EXECUTION_STATUSES
 from warehouse.store import Warehouse
 from warehouse.wire import DetailAnswer
@@ -307,7 +306,7 @@ class _Run:
         settings, report = self.settings, self.report
         started = time.monotonic()
         # Finish what a killed run left: partitions committed in DuckDB but not yet in Parquet.
-        await self.db(flush_dirty_partitions, self.warehouse)
+        await self.db(self.warehouse.flush)
         hwm = await self.db(self.warehouse.read_state, HIGH_WATER_KEY)
         report.high_water_before_ms = hwm
         if settings.is_backfill:
@@ -355,7 +354,7 @@ class _Run:
             if new_hwm is not None:
                 state[HIGH_WATER_KEY] = new_hwm
         await self.write(pending, state)
-        flushed = await self.db(flush_dirty_partitions, self.warehouse)
+        flushed = await self.db(self.warehouse.flush)
         report.partitions_written = flushed.written + flushed.removed
         report.table_counts = await self.db(self.warehouse.counts)
         report.recent = await self.db(recent_executions, self.warehouse)

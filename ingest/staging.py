@@ -20,7 +20,6 @@ import polars as pl
 from ingest.executions import IngestReport
 from warehouse.flatten import FlatBatch
 from warehouse.inspection import recent_executions
-from warehouse.parquet import flush_dirty_partitions
 from warehouse.schema import REJECTED_RECORDS, TASK_DEFINITIONS, TASK_EXECUTIONS, Table
 from warehouse.schema import WORKFLOW_EXECUTIONS as EXECUTIONS
 from warehouse.store import Warehouse
@@ -47,9 +46,9 @@ def merge_staged(staged_dir: Path, warehouse: Warehouse, report: IngestReport) -
     with Warehouse(staged_dir, project=warehouse.project, read_only=True) as staged:
         batch = staged_batch(staged)
     # Partitions a killed run left dirty are completed first, as an incremental run does.
-    flush_dirty_partitions(warehouse)
+    warehouse.flush()
     result = warehouse.apply_batch(batch)
-    flushed = flush_dirty_partitions(warehouse)
+    flushed = warehouse.flush()
     report.executions_inserted = result.inserted
     report.executions_updated = result.updated
     report.task_rows_written = result.task_rows

@@ -54,7 +54,7 @@ def _warehouse_settings() -> WarehouseSettings:
 def _summary(outcome: JobOutcome, place: WarehouseSettings) -> None:
     from warehouse.schema import EXPORTED_TABLES
     from warehouse.store import DATABASE_FILE, PARQUET_DIR
-    from workflow_analytics.cli_output import ingest_counts_line, timing_line
+    from workflow_analytics.cli_output import analytics_line, ingest_counts_line, timing_line
 
     meta = outcome.metadata
     first_request_at = meta.get("workflow_executions", {}).get("first_request_at")
@@ -63,6 +63,8 @@ def _summary(outcome: JobOutcome, place: WarehouseSettings) -> None:
     out.print(
         ingest_counts_line(meta.get("workflow_executions", {})), highlight=False, soft_wrap=True
     )
+    if analytics := analytics_line(meta):
+        out.print(analytics, highlight=False, soft_wrap=True)
     for table in EXPORTED_TABLES:
         rows = meta.get(table.name, {}).get("dagster/row_count", 0)
         out.print(f"  {table.name:<24} {rows:>10,} rows", highlight=False)

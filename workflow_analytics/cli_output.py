@@ -46,7 +46,7 @@ def timing_line(
     step_seconds: dict[str, float],
 ) -> str:
     """The times the user waited, one after the other: start-up (from the process's start to
-    the run's first request to CDF), the ingest (the rest of its step), views, checks.
+    the run's first request to CDF), the ingest (the rest of its step), analytics, checks.
 
     Start-up ends at the first request, not at Dagster's first step: the ingest step opens the
     warehouse and reads its state before it asks CDF anything, and that is still waiting for
@@ -69,10 +69,28 @@ def timing_line(
             ingest -= min(max(first_request_at - ingest_started, 0.0), ingest)
         parts.append(f"ingest {ingest:.1f}s")
     if views is not None:
-        parts.append(f"views {views:.1f}s")
+        parts.append(f"analytics {views:.1f}s")
     if len(step_seconds) > (INGEST_STEP in step_seconds) + (VIEWS_STEP in step_seconds):
         parts.append(f"checks {checks:.1f}s")
     return ", ".join(parts)
+
+
+def analytics_line(metadata: dict[str, dict[str, Any]]) -> str | None:
+    """How the analytics build went, from the models' metadata (None when it did not run)."""
+    builds = {name: m["build"] for name, m in metadata.items() if "build" in m}
+    if not builds:
+        return None
+    tables = [name for name, mode in builds.items() if mode != "view"]
+    whole = [name for name in tables if builds[name] == "full"]
+    recomputed = max((int(metadata[n].get("executions_recomputed", 0)) for n in tables), default=0)
+    views = len(builds) - len(tables)
+    if whole:
+        done = f"rebuilt whole: {', '.join(sorted(whole))}"
+    elif recomputed:
+        done = f"up to {recomputed:,} executions recomputed"
+    else:
+        done = "nothing new to recompute"
+    return f"analytics: {len(tables)} tables ({done}), {views} views"
 
 
 def ingest_counts_line(executions: dict[str, Any]) -> str:

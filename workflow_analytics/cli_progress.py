@@ -153,7 +153,7 @@ class IngestProgress(logging.Handler):
                     self._print(plain_line(report, self._elapsed()))
                 else:
                     waited = time.monotonic() - self.ingest_done_at
-                    self._print(f"views and checks: running for {waited:,.0f} s")
+                    self._print(f"analytics and checks: running for {waited:,.0f} s")
 
     def _elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -192,4 +192,4 @@ class IngestProgress(logging.Handler):
         )
         if done:
             self._bar.stop_task(self._task)
-            self._views = self._bar.add_task("views and checks", total=None, counts="", eta="")
+            self._views = self._bar.add_task("analytics and checks", total=None, counts="", eta="")

@@ -23,7 +23,7 @@ CLI = Path(sys.executable).parent / "workflow-analytics"
 DAGSTER_CHATTER = ("Welcome to Dagster", "Telemetry", "telemetry", "No dagster instance", "Slack")
 TIMES = re.compile(
     r"^done in (?P<total>[\d.]+)s, start-up (?P<startup>[\d.]+)s, ingest (?P<ingest>[\d.]+)s, "
-    r"views (?P<views>[\d.]+)s, checks (?P<checks>[\d.]+)s$"
+    r"analytics (?P<views>[\d.]+)s, checks (?P<checks>[\d.]+)s$"
 )
 
 
@@ -119,6 +119,10 @@ def test_ingest_summary_gives_the_times_the_user_waited(
     assert abs(times["startup"] - (token_requests_at[1] - started)) < 0.25, times
     rows = re.search(r"workflow_executions\s+([\d,]+) rows", result.stdout)
     assert rows and int(rows.group(1).replace(",", "")) > 0
+    # A first run builds the analytics tables whole; a second with nothing new leaves them.
+    assert re.search(r"^analytics: 5 tables \(rebuilt whole: .*critical_paths", result.stdout, re.M)
+    again = _ingest(_env(url, tmp_path))
+    assert "analytics: 5 tables (nothing new to recompute)" in again.stdout, again.stdout
 
 
 def test_plain_progress_line_gives_total_rate_and_eta() -> None:

@@ -1,4 +1,4 @@
-"""A simulated CDF project ingested into a warehouse with its views and SLA views, for alerts."""
+"""A simulated CDF project ingested into a warehouse with its analytics built, for alerts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from cdf_simulator import Simulator, create_app
 from ingest.executions import IngestSettings
 from ingest.runner import run_ingest
 from tests.support.sim import SIM_NOW_MS, cdf_config_for, small_sim_config
+from warehouse.analytics.build import build_models
 from warehouse.sla_targets import install_sla
 from warehouse.store import Warehouse
 
@@ -26,6 +27,7 @@ def install_views(directory: Path) -> None:
     with Warehouse(directory) as wh:
         wh.ensure_schema()
         install_sla(wh.connection, targets)
+        build_models(wh.connection)
 
 
 def ingest(directory: Path, settings: IngestSettings | None = None) -> None:

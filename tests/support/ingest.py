@@ -26,10 +26,11 @@ def ingest(
     transport: httpx.AsyncBaseTransport | None = None,
     **settings: Any,
 ) -> IngestReport:
-    """One ingest, then the analytics build, as the nightly job runs them."""
+    """One ingest, then the analytics build and its Parquet, as the nightly job runs them."""
     report = run_ingest(config, directory, IngestSettings(**settings), transport=transport)
     with Warehouse(directory) as wh:
         build_models(wh.connection)
+        wh.flush()
     return report
 
 

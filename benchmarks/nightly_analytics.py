@@ -1,0 +1,113 @@
+"""The nightly run at a given history size: nothing new, and one batch of new runs.
+
+    .venv/bin/python -m benchmarks.nightly_analytics --size 200000 --warehouse DIR [--new 300]
+
+Starts the simulator with the benchmark's world for about ``--size`` executions (the same flags
+as ``benchmarks.run``'s scaling runs, 40 ms per request, 16 in flight) and runs
+``workflow-analytics ingest`` against ``DIR``, each in a fresh process:
+
+1. *catch-up*: the first load when ``DIR`` is empty, else the run that brings a warehouse of an
+   earlier version up to date (it builds the analytics tables whole);
+2. *nothing new*, twice (the nightly case the target is about);
+3. *new runs*: the simulator's clock moves on by the time ``--new`` executions take to appear
+   in this world, then one run.
+
+Each run's wall time, peak RSS (process tree), CPU time and the parts the command reports
+(start-up, ingest, analytics, checks) are printed as a markdown table and written as JSON with
+``--json``. A copy of the warehouse is worth keeping: step 3 changes ``DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.harness import BIN, HISTORY_DAYS, SimulatorProcess, run_measured, size_world
+from benchmarks.measured import LATENCY_MS, MAX_CONCURRENT, MIB
+
+DAY_MS = 86_400_000
+_TIMES = re.compile(
+    r"done in (?P<total>[\d.]+)s, start-up (?P<startup>[\d.]+)s, ingest (?P<ingest>[\d.]+)s, "
+    r"analytics (?P<analytics>[\d.]+)s, checks (?P<checks>[\d.]+)s"
+)
+_FETCHED = re.compile(r"fetched ([\d,]+) details")
+
+
+def _run(sim: SimulatorProcess, warehouse: Path, name: str) -> dict[str, Any]:
+    env = {**sim.client_env(), "WAREHOUSE_DIR": str(warehouse)}
+    env.pop("DAGSTER_HOME", None)
+    result = run_measured([str(BIN / "workflow-analytics"), "ingest", "--quiet"], env=env)
+    if result.returncode != 0:
+        raise RuntimeError(f"{name}: ingest failed: {result.stderr[-3000:]}")
+    stdout = result.stdout
+    times = _TIMES.search(stdout)
+    fetched = _FETCHED.search(stdout)
+    analytics = next((line for line in stdout.splitlines() if line.startswith("analytics:")), "")
+    return {
+        "run": name,
+        "wall_s": round(result.wall_s, 2),
+        "peak_rss_mib": round(result.peak_rss_bytes / MIB),
+        "cpu_s": round(result.cpu_s, 1),
+        "details_fetched": int(fetched.group(1).replace(",", "")) if fetched else None,
+        "parts_s": {k: float(v) for k, v in times.groupdict().items()} if times else {},
+        "analytics": analytics,
+    }
+
+
+def _advance(sim: SimulatorProcess, executions: int) -> int:
+    """Move the simulator's clock on by about the time ``executions`` runs take to appear."""
+    per_day = sim.size.visible / HISTORY_DAYS
+    advance = int(executions / per_day * DAY_MS)
+    with httpx.Client(base_url=sim.base_url, timeout=30) as http:
+        http.post("/_simulator/clock", json={"advanceMs": advance}).raise_for_status()
+    return advance
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| run | wall | start-up | ingest | analytics | checks | details | peak RSS | CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        p = r["parts_s"]
+        lines.append(
+            f"| {r['run']} | {r['wall_s']:.1f} s | {p.get('startup', 0):.1f} s | "
+            f"{p.get('ingest', 0):.1f} s | {p.get('analytics', 0):.1f} s | "
+            f"{p.get('checks', 0):.1f} s | {r['details_fetched']} | {r['peak_rss_mib']} MiB | "
+            f"{r['cpu_s']:.1f} s |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, required=True, help="executions in the world")
+    parser.add_argument("--warehouse", type=Path, required=True)
+    parser.add_argument("--new", type=int, default=300, help="new executions for step 3")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    size = size_world(args.size)
+    rows = []
+    with SimulatorProcess(size, latency_ms=LATENCY_MS, max_concurrent=MAX_CONCURRENT) as sim:
+        catch_up = "first load" if not (args.warehouse / "workflows.duckdb").exists() else None
+        rows.append(_run(sim, args.warehouse, catch_up or "catch-up (analytics built whole)"))
+        for i in (1, 2):
+            rows.append(_run(sim, args.warehouse, f"nothing new ({i})"))
+        _advance(sim, args.new)
+        rows.append(_run(sim, args.warehouse, f"about {args.new} new executions"))
+    for row in rows:
+        print(f"{row['run']}: {row['analytics']}", file=sys.stderr)
+    print(f"World: {size.visible:,} executions, {size.workflows} workflows\n")
+    print(_table(rows))
+    if args.json:
+        args.json.write_text(json.dumps({"size": size.visible, "runs": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
