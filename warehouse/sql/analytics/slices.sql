@@ -1,4 +1,4 @@
--- description: Cut the stored executions into slices for a whole rebuild: whole groups of the
+-- description: Cut the stored executions (and task rows without one) into slices for a whole rebuild: whole groups of the
 --   model's unique_key (an execution, or a workflow's executions), about $size executions per
 --   slice, so each query of the rebuild works on one slice.
 -- depends: workflow_executions
@@ -11,6 +11,15 @@ WITH identity AS (
         workflow_external_id,
         (created_time AT TIME ZONE 'UTC')::DATE AS day
     FROM workflow_executions
+    UNION ALL
+    -- Task rows without their execution's row (the store never writes them, but the
+    -- definitions count them) form groups of their own.
+    SELECT DISTINCT t.cdf_project, t.execution_id, NULL, NULL
+    FROM task_executions AS t
+    WHERE NOT EXISTS (
+        SELECT 1 FROM workflow_executions AS e
+        WHERE e.cdf_project = t.cdf_project AND e.execution_id = t.execution_id
+    )
 ),
 groups AS (
     SELECT {{ key | join(', ') }}, count(*) AS executions
