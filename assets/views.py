@@ -21,6 +21,7 @@ from warehouse.analytics.models import Model, load_models
 from warehouse.inspection import relation_columns, table_preview
 from warehouse.schema import EXPORTED_TABLES
 from warehouse.sla_targets import SlaTargetsError, install_sla
+from warehouse.store import ANALYTICS_DUCKDB_MEMORY
 
 GROUP = "analytics"
 
@@ -106,7 +107,7 @@ def analytics_views(
     context: dg.AssetExecutionContext, config: AnalyticsConfig, warehouse: WarehouseResource
 ) -> Any:
     selected = {key.path[-1] for key in context.selected_asset_keys}
-    with warehouse.open() as wh:
+    with warehouse.open(memory_limit=ANALYTICS_DUCKDB_MEMORY) as wh:
         wh.ensure_schema()
         con = wh.connection
         sla_error: str | None = None

@@ -74,6 +74,10 @@ INGEST_DUCKDB_MEMORY = "256MB"
 # The asset checks' cap: their scans and GROUP BYs spill, and a larger cap barely speeds them up
 # while it raises the process's peak (measurements: benchmarks/RESULTS.md).
 CHECKS_DUCKDB_MEMORY = "256MB"
+# The analytics build's cap unless WAREHOUSE_DUCKDB_MEMORY says otherwise: its joins and
+# aggregates spill beyond it, and a whole rebuild works in slices small enough for the parts
+# that cannot spill (the critical path's recursive CTE).
+ANALYTICS_DUCKDB_MEMORY = "512MB"
 
 
 @dataclass(frozen=True)

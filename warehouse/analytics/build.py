@@ -140,7 +140,7 @@ def _restricted(per_execution: set[str]) -> Callable[[str], str]:
 # Executions per query of a whole rebuild: a model is rebuilt in slices of its unique_key's
 # groups of about this many executions, so its memory (the recursive CTE of critical paths
 # cannot spill to disk) is bounded by the slice, not by the history.
-FULL_BUILD_EXECUTIONS = 20_000
+FULL_BUILD_EXECUTIONS = 10_000
 
 
 def _rebuild_in_slices(
