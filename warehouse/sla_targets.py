@@ -112,6 +112,16 @@ def read_sla_targets(path: Path) -> list[SlaTarget]:
     return list(targets.values())
 
 
+def _row(target: SlaTarget) -> tuple[object, ...]:
+    return (
+        target.workflow_external_id,
+        target.max_duration_ms,
+        target.deadline_utc,
+        target.note,
+        target.duration_percentile,
+    )
+
+
 def ensure_sla_targets_table(con: duckdb.DuckDBPyConnection) -> None:
     """The table the SLA views read, created empty so the views can be created before any
     targets are loaded (and given the percentile column where an older version made it)."""
@@ -129,6 +139,9 @@ def load_sla_targets(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """
     targets = read_sla_targets(Path(path))
     ensure_sla_targets_table(con)
+    wanted = sorted(_row(t) for t in targets)
+    if con.execute(sql_file("store", "read_sla_targets")).fetchall() == wanted:
+        return len(targets)  # unchanged: nothing written (the file stays as it was)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM sla_targets")
@@ -136,16 +149,7 @@ def load_sla_targets(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             con.executemany(
                 "INSERT INTO sla_targets (workflow_external_id, max_duration_ms, deadline_utc, "
                 "note, duration_percentile) VALUES (?, ?, ?, ?, ?)",
-                [
-                    [
-                        t.workflow_external_id,
-                        t.max_duration_ms,
-                        t.deadline_utc,
-                        t.note,
-                        t.duration_percentile,
-                    ]
-                    for t in targets
-                ],
+                [list(_row(t)) for t in targets],
             )
         con.execute("COMMIT")
     except BaseException:

@@ -27,6 +27,7 @@ from warehouse.analytics.build import (
 )
 from warehouse.analytics.models import load_models
 from warehouse.flatten import flatten_details
+from warehouse.sla_targets import install_sla
 from warehouse.store import Warehouse
 
 INCREMENTAL_MODELS = [m for m in load_models() if m.incremental]
@@ -236,3 +237,26 @@ def test_a_failed_build_keeps_the_pending_executions(tmp_path: Path) -> None:
         rebuilt = build_models(con, full_refresh=True)
         assert rebuilt.pending == pending
         _assert_equal_to_definitions(con)
+
+
+def test_a_build_with_nothing_new_writes_nothing(tmp_path: Path) -> None:
+    targets = tmp_path / "sla_targets.csv"
+    targets.write_text("workflow_external_id,max_duration_minutes,deadline_utc,note\n*,p95,,\n")
+
+    def nightly_analytics() -> BuildReport:
+        with Warehouse(tmp_path / "wh") as wh:
+            wh.ensure_schema()
+            install_sla(wh.connection, targets)
+            report = build_models(wh.connection)
+            wh.flush()
+        return report
+
+    with Warehouse(tmp_path / "wh") as wh:
+        wh.ensure_schema()
+        wh.apply_batch(flatten_details(_night_one(), ingested_at=NOW))
+    assert set(_modes(nightly_analytics()).values()) == {FULL}
+    database = tmp_path / "wh" / "workflows.duckdb"
+    before = database.read_bytes()
+    # Views, SLA targets, tables and Parquet as they were: the file is not even checkpointed.
+    assert set(_modes(nightly_analytics()).values()) == {UNCHANGED}
+    assert database.read_bytes() == before

@@ -102,6 +102,7 @@ def create_models(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_sql("create_state"))
     ensure_sla_targets_table(con)
     relations = _relations(con)
+    stored = dict(con.execute(_sql("stored_models")).fetchall())
     for model in load_models():
         name = quote_identifier(model.name)
         kind = relations.get(model.name, (None, False))[0]
@@ -112,10 +113,21 @@ def create_models(con: duckdb.DuckDBPyConnection) -> None:
                 if kind != "BASE TABLE":
                     con.execute("DELETE FROM _analytics_models WHERE name = ?", [model.name])
                     con.execute(_statement("empty_table", model=name, select=full_select(model)))
-            else:
+            elif kind != "VIEW" or stored.get(model.name) != fingerprint(model.name):
+                # A view is (re)created only when its definition changed: a nightly run that
+                # writes nothing then leaves the file as it was (no checkpoint on close).
                 if kind == "BASE TABLE":
                     con.execute(f"DROP TABLE {name}")
                 con.execute(_statement("create_view", model=name, select=full_select(model)))
+                con.execute(
+                    _sql("record_model"),
+                    {
+                        "name": model.name,
+                        "fingerprint": fingerprint(model.name),
+                        "row_count": None,
+                        "full": True,
+                    },
+                )
         except duckdb.Error as exc:
             raise RuntimeError(f"warehouse/sql/{model.file}: {exc}") from exc
 
@@ -247,7 +259,8 @@ def build_models(
                 continue
             full = full_refresh or stored.get(model.name) != fingerprint(model.name)
             results.append(_build_incremental(con, model, full, pending, per_execution, slice_size))
-        con.execute("DELETE FROM _analytics_pending")
+        if pending:
+            con.execute("DELETE FROM _analytics_pending")
         if transaction:
             con.commit()
     except BaseException:

@@ -1,7 +1,7 @@
 -- description: The analytics build's own bookkeeping. `_analytics_pending` holds the identity
 --   (before and after) of every execution written since the last build, filled by the ingest in
---   the transaction that writes the execution; `_analytics_models` holds, per incremental model,
---   the fingerprint of the definition its table was built from.
+--   the transaction that writes the execution; `_analytics_models` holds, per model, the
+--   fingerprint of the definition its table (or view) was built from.
 -- columns: creates tables
 CREATE TABLE IF NOT EXISTS _analytics_pending (
     cdf_project VARCHAR NOT NULL,
@@ -14,5 +14,5 @@ CREATE TABLE IF NOT EXISTS _analytics_models (
     fingerprint VARCHAR NOT NULL,
     built_at TIMESTAMPTZ NOT NULL,
     full_built_at TIMESTAMPTZ NOT NULL,
-    row_count BIGINT NOT NULL
+    row_count BIGINT  -- NULL for a view
 );

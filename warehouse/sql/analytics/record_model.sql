@@ -1,4 +1,4 @@
--- description: Remember what an incremental model's table was built from and when.
+-- description: Remember what a model's table or view was built from and when.
 -- depends: _analytics_models
 INSERT INTO _analytics_models (name, fingerprint, built_at, full_built_at, row_count)
 VALUES ($name, $fingerprint, now(), now(), $row_count)
