@@ -25,6 +25,20 @@ WITH baselines AS (
     GROUP BY cdf_project, workflow_external_id
     HAVING count(*) >= 20
 ),
+percentile_budgets AS (
+    -- The percentile budgets each workflow's own row and the '*' row give it, picked from the
+    -- sorted durations once per workflow (not carried along every execution's row).
+    SELECT
+        b.cdf_project,
+        b.workflow_external_id,
+        b.sorted_ms[greatest(1, ceil(w.duration_percentile * len(b.sorted_ms)))::BIGINT]
+            AS own_ms,
+        b.sorted_ms[greatest(1, ceil(d.duration_percentile * len(b.sorted_ms)))::BIGINT]
+            AS default_ms
+    FROM baselines AS b
+    LEFT JOIN {{ source('sla_targets') }} AS w ON w.workflow_external_id = b.workflow_external_id
+    LEFT JOIN {{ source('sla_targets') }} AS d ON d.workflow_external_id = '*'
+),
 base AS (
     SELECT
         f.*,
@@ -33,11 +47,9 @@ base AS (
         f.end_time IS NULL AND NOT f.is_terminal AS still_running,
         CASE
             WHEN w.max_duration_ms IS NOT NULL THEN w.max_duration_ms
-            WHEN w.duration_percentile IS NOT NULL
-                THEN b.sorted_ms[greatest(1, ceil(w.duration_percentile * len(b.sorted_ms)))::BIGINT]
+            WHEN w.duration_percentile IS NOT NULL THEN b.own_ms
             WHEN d.max_duration_ms IS NOT NULL THEN d.max_duration_ms
-            WHEN d.duration_percentile IS NOT NULL
-                THEN b.sorted_ms[greatest(1, ceil(d.duration_percentile * len(b.sorted_ms)))::BIGINT]
+            WHEN d.duration_percentile IS NOT NULL THEN b.default_ms
         END AS max_duration_ms,
         coalesce(w.deadline_utc, d.deadline_utc) AS deadline_utc,
         CASE
@@ -47,7 +59,7 @@ base AS (
     FROM {{ ref('execution_facts') }} AS f
     LEFT JOIN {{ source('sla_targets') }} AS w ON w.workflow_external_id = f.workflow_external_id
     LEFT JOIN {{ source('sla_targets') }} AS d ON d.workflow_external_id = '*'
-    LEFT JOIN baselines AS b
+    LEFT JOIN percentile_budgets AS b
         ON b.cdf_project = f.cdf_project
         AND b.workflow_external_id IS NOT DISTINCT FROM f.workflow_external_id
 ),
