@@ -52,9 +52,9 @@ def _env(url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def _ingest(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _ingest(env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [str(CLI), "ingest"], env=env, capture_output=True, text=True, timeout=300
+        [str(CLI), "ingest", *options], env=env, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr
     return result
@@ -123,6 +123,8 @@ def test_ingest_summary_gives_the_times_the_user_waited(
     assert re.search(r"^analytics: 5 tables \(rebuilt whole: .*critical_paths", result.stdout, re.M)
     again = _ingest(_env(url, tmp_path))
     assert "analytics: 5 tables (nothing new to recompute)" in again.stdout, again.stdout
+    refresh = _ingest(_env(url, tmp_path), "--full-refresh")
+    assert "analytics: 5 tables (rebuilt whole: critical_paths," in refresh.stdout, refresh.stdout
 
 
 def test_plain_progress_line_gives_total_rate_and_eta() -> None:
