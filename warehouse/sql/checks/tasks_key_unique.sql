@@ -6,7 +6,17 @@
 -- description: (cdf_project, task_execution_id) is unique in task_executions.
 -- summary: {count} duplicated task row keys
 -- returns: the duplicated keys.
+WITH suspects AS (
+    -- Grouping 8-byte hashes is cheaper than grouping the (project, UUID) strings of every
+    -- task row; a hash shared by two keys only makes them suspects, and the exact count below
+    -- decides.
+    SELECT hash(cdf_project, task_execution_id) AS h
+    FROM task_executions
+    GROUP BY h
+    HAVING count(*) > 1
+)
 SELECT cdf_project, task_execution_id, count(*) AS copies
 FROM task_executions
+WHERE hash(cdf_project, task_execution_id) IN (SELECT h FROM suspects)
 GROUP BY cdf_project, task_execution_id
 HAVING count(*) > 1
