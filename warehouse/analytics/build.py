@@ -175,21 +175,20 @@ def _recompute_touched(
     """Replace the rows of the touched keys; returns the executions recomputed."""
     name = quote_identifier(model.name)
     key = [quote_identifier(c) for c in model.unique_key]
+    select = render(model, _restricted(per_execution))
     con.execute(_statement("touched_keys", key=key))
     if model.strategy == TAIL:
         # The model's rows for the pending executions as they are now: which of its sequences
         # they enter (see warehouse/sql/analytics/tail/).
         con.execute(_statement("scope_pending"))
-        con.execute(_statement("new_rows", select=render(model, _restricted(per_execution))))
+        con.execute(_statement("new_rows", select=select))
         con.execute(_statement(f"tail/{model.name}", model=name))
         con.execute(_statement("tail_scope"))
         con.execute(_statement("delete_tail", model=name))
     else:
         con.execute(_statement("scope", key=key))
         con.execute(_statement("delete_touched", model=name, key=key))
-    con.execute(
-        _statement("insert_rows", model=name, select=render(model, _restricted(per_execution)))
-    )
+    con.execute(_statement("insert_rows", model=name, select=select))
     return _count(con, "_analytics_scope")
 
 
@@ -229,7 +228,7 @@ def _build_incremental(
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
-    return int(con.execute(_statement("count_rows", relation=relation)).fetchall()[0][0])
+    return int(con.execute(sql_file("store", "count_rows").format(table=relation)).fetchall()[0][0])
 
 
 def build_models(
@@ -242,9 +241,9 @@ def build_models(
     """Bring every incremental model up to date (see the module's docstring); views need no
     build. ``full_refresh`` rebuilds every incremental model whole. ``transaction=False``: the
     caller's open transaction holds the build (and commits or rolls it back). ``slice_size``:
-    executions per query of a whole rebuild."""
+    executions per query of a whole rebuild. The models must exist: ``Warehouse.ensure_schema``
+    (or :func:`create_models`) has run on the warehouse."""
     started = time.perf_counter()
-    create_models(con)
     results = []
     if transaction:
         con.begin()

@@ -2,7 +2,9 @@
 --   (before and after) of every execution written since the last build, filled by the ingest in
 --   the transaction that writes the execution; `_analytics_models` holds, per model, the
 --   fingerprint of the definition its table (or view) was built from.
--- columns: creates tables
+--   `_execution_identity` is what places an execution in the results (the columns an
+--   incremental model's unique_key is drawn from), written once for the build's statements.
+-- columns: creates tables and a view
 CREATE TABLE IF NOT EXISTS _analytics_pending (
     cdf_project VARCHAR NOT NULL,
     execution_id VARCHAR NOT NULL,
@@ -16,3 +18,10 @@ CREATE TABLE IF NOT EXISTS _analytics_models (
     full_built_at TIMESTAMPTZ NOT NULL,
     row_count BIGINT  -- NULL for a view
 );
+CREATE VIEW IF NOT EXISTS _execution_identity AS
+SELECT
+    cdf_project,
+    execution_id,
+    workflow_external_id,
+    (created_time AT TIME ZONE 'UTC')::DATE AS day
+FROM workflow_executions;

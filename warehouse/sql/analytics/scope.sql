@@ -1,17 +1,9 @@
 -- description: The executions an incremental model's touched keys cover, as stored now: the
 --   inputs of its recomputation are restricted to these executions.
--- depends: workflow_executions, _analytics_touched
+-- depends: _execution_identity, _analytics_touched
 -- columns: cdf_project, execution_id
 CREATE OR REPLACE TEMP TABLE _analytics_scope AS
-WITH identity AS (
-    SELECT
-        cdf_project,
-        execution_id,
-        workflow_external_id,
-        (created_time AT TIME ZONE 'UTC')::DATE AS day
-    FROM workflow_executions
-)
 SELECT DISTINCT i.cdf_project, i.execution_id
-FROM identity AS i
+FROM _execution_identity AS i
 JOIN _analytics_touched AS t
     ON {% for column in key %}{% if not loop.first %} AND {% endif %}i.{{ column }} IS NOT DISTINCT FROM t.{{ column }}{% endfor %}

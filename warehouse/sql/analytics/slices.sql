@@ -1,16 +1,11 @@
 -- description: Cut the stored executions (and task rows without one) into slices for a whole rebuild: whole groups of the
 --   model's unique_key (an execution, or a workflow's executions), about $size executions per
 --   slice, so each query of the rebuild works on one slice.
--- depends: workflow_executions
+-- depends: _execution_identity, task_executions, workflow_executions
 -- columns: cdf_project, execution_id, slice
 CREATE OR REPLACE TEMP TABLE _analytics_slices AS
 WITH identity AS (
-    SELECT
-        cdf_project,
-        execution_id,
-        workflow_external_id,
-        (created_time AT TIME ZONE 'UTC')::DATE AS day
-    FROM workflow_executions
+    SELECT * FROM _execution_identity
     UNION ALL
     -- Task rows without their execution's row (the store never writes them, but the
     -- definitions count them) form groups of their own.

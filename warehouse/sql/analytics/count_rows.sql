@@ -1,2 +1,0 @@
--- description: The rows of a relation.
-SELECT count(*) FROM {{ relation }}
