@@ -176,7 +176,6 @@ def _recompute_touched(
     name = quote_identifier(model.name)
     key = [quote_identifier(c) for c in model.unique_key]
     select = render(model, _restricted(per_execution))
-    con.execute(_statement("touched_keys", key=key))
     if model.strategy == TAIL:
         # The model's rows for the pending executions as they are now: which of its sequences
         # they enter (see warehouse/sql/analytics/tail/).
@@ -186,6 +185,7 @@ def _recompute_touched(
         con.execute(_statement("tail_scope"))
         con.execute(_statement("delete_tail", model=name))
     else:
+        con.execute(_statement("touched_keys", key=key))
         con.execute(_statement("scope", key=key))
         con.execute(_statement("delete_touched", model=name, key=key))
     con.execute(_statement("insert_rows", model=name, select=select))
