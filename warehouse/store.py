@@ -27,7 +27,6 @@ from warehouse.analytics.build import (
     forget_builds,
     model_partitions,
 )
-from warehouse.columns import add_missing_columns, present_columns
 from warehouse.dbfile import create_if_missing
 from warehouse.flatten import FlatBatch
 from warehouse.layout import DATABASE_FILE, PARQUET_DIR
@@ -39,16 +38,14 @@ from warehouse.parquet import (
     table_partitions,
 )
 from warehouse.schema import (
-    ALL_TABLES,
     DATA_TABLES,
     PROJECT_COLUMN,
     TABLES_BY_NAME,
-    TASK_EXECUTIONS,
     TERMINAL_EXECUTION_STATUSES,
     Table,
 )
 from warehouse.sqlfiles import sql_file, store_sql, table_sql
-from warehouse.task_keys import task_key_patterns
+from warehouse.upgrade import upgrade_tables
 
 __all__ = ["DATABASE_FILE", "PARQUET_DIR", "ApplyResult", "StoredSummary", "Warehouse"]
 
@@ -208,20 +205,8 @@ class Warehouse:
         are filled by :func:`warehouse.analytics.build.build_models`.
         """
         con = self.connection
-        upgraded = []
         with self.transaction():
-            for table in ALL_TABLES:
-                if table.project_scoped and self._lacks_project(table):
-                    self._add_project_to_key(table)
-                    upgraded.append(table.name)
-                con.execute(table.create_sql())
-                # task_key of old rows is filled below; their other new columns stay NULL.
-                if add_missing_columns(con, table) and table.partition_column is not None:
-                    upgraded.append(table.name)  # its Parquet files lack the new columns
-            if TASK_EXECUTIONS.name in upgraded:
-                con.execute(store_sql("backfill_task_keys"), task_key_patterns())
-            for name in dict.fromkeys(upgraded):
-                self._mark_all_dirty(TABLES_BY_NAME[name])
+            upgraded = upgrade_tables(con, self.project)
             # The build's pending list is written with every batch, views or not.
             con.execute(sql_file("analytics", "create_state"))
             if upgraded:
@@ -229,24 +214,6 @@ class Warehouse:
         if views:
             create_models(con)
         return upgraded
-
-    def _lacks_project(self, table: Table) -> bool:
-        present = present_columns(self.connection, table.name)
-        return bool(present) and PROJECT_COLUMN.name not in present
-
-    def _add_project_to_key(self, table: Table) -> None:
-        # DuckDB cannot change a primary key in place: the table is rebuilt under the new DDL
-        # and its rows copied with the project stamped, inside the caller's transaction (a
-        # crash leaves the old table as it was).
-        con = self.connection
-        con.execute(table_sql("rename_table_before_project", table))
-        con.execute(table.create_sql())
-        con.execute(table_sql("copy_rows_with_project", table), [self.project])
-        con.execute(table_sql("drop_table_before_project", table))
-
-    def _mark_all_dirty(self, table: Table) -> None:
-        if table.partition_column is not None:
-            self.connection.execute(table_sql("mark_table_dirty", table), [table.name])
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -271,6 +238,12 @@ class Warehouse:
         """
         con = self.connection
         _check_keys(batch)
+        if batch.is_empty():
+            # The last call of a run that found nothing new carries only the state: the
+            # statements below would each scan the stored tables for nothing.
+            if state:
+                self.write_state(state)
+            return ApplyResult(inserted=0, updated=0, task_rows=0, definitions=0, rejected=0)
         frames = {
             _BATCH_VIEWS["executions"]: batch.executions,
             _BATCH_VIEWS["task_executions"]: batch.task_executions,

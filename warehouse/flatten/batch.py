@@ -53,6 +53,11 @@ class FlatBatch:
             rejected=REJECTED_RECORDS.empty_frame(),
         )
 
+    def is_empty(self) -> bool:
+        """No row in any frame: nothing to write."""
+        frames = (self.executions, self.task_executions, self.task_definitions, self.rejected)
+        return all(frame.height == 0 for frame in frames)
+
     def with_rejected(self, rejected: pl.DataFrame) -> FlatBatch:
         """This batch plus more rejected rows (e.g. bad list summaries found by the ingest)."""
         both = pl.concat([self.rejected, rejected], how="vertical").unique(
