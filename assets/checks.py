@@ -13,11 +13,18 @@
 Data checks are SQL files in `warehouse/sql/checks/` that return the failing rows (none means
 pass); their header names the asset, the severity, why, and the one-line summary. The table of
 every check and why it has its severity is in docs/reliability.md.
+
+The checks run as two steps: one over the ingest's tables (after the ingest, before the
+analytics it guards) and one over the analytics tables. A step per check would cost a Dagster
+step (and a warehouse connection) each. In a run whose ingest wrote the tables, the data checks
+look at the rows that run wrote (`warehouse.data_checks`); run on their own they look at the
+whole warehouse.
 """
 
 import time
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
@@ -26,11 +33,10 @@ from assets.common import markdown_table
 from assets.resources import WarehouseResource
 from ingest.executions import LAST_RUN_KEY
 from warehouse.consistency import parquet_mismatches
-from warehouse.sqlfiles import sql_files, sql_header
+from warehouse.data_checks import DataCheck, data_checks, run_data_check
+from warehouse.schema import REJECTED_RECORDS, WORKFLOW_EXECUTIONS
 from warehouse.store import CHECKS_DUCKDB_MEMORY, DATABASE_FILE, Warehouse
 
-# Our clock and CDF's may differ a little: only times further ahead than this are "future".
-TIME_TOLERANCE_MS = 5_000
 # The last ingest of every project must have finished within this many hours.
 FRESHNESS_HOURS = 26.0
 # A run may reject this many records, or this share of what it fetched, before the check warns.
@@ -43,69 +49,32 @@ ERROR = dg.AssetCheckSeverity.ERROR
 SEVERITIES = {"warn": WARN, "error": ERROR}
 
 
-@dataclass(frozen=True)
-class SqlCheck:
-    name: str
-    asset: str
-    description: str
-    sql: str
-    severity: dg.AssetCheckSeverity
-    why: str
-    summary: str
-    measure: str
-    file: str = ""
-    returns: str = ""
-
-
-def sql_checks() -> list[SqlCheck]:
-    checks = []
-    for name, text in sql_files("checks"):
-        severity = sql_header(text, "severity").lower()
-        if severity not in SEVERITIES:
-            raise ValueError(f"warehouse/sql/checks/{name}: severity must be warn or error")
-        checks.append(
-            SqlCheck(
-                name=sql_header(text, "check"),
-                asset=sql_header(text, "asset"),
-                description=sql_header(text, "description"),
-                sql=text,
-                severity=SEVERITIES[severity],
-                why=sql_header(text, "why"),
-                summary=sql_header(text, "summary") or "{count} failing rows",
-                measure=sql_header(text, "measure"),
-                file=f"warehouse/sql/checks/{name}",
-                returns=sql_header(text, "returns").rstrip("."),
-            )
-        )
-    return checks
-
-
-def run_sql_check(wh: Warehouse, check: SqlCheck) -> dg.AssetCheckResult:
-    params: dict[str, Any] = {}
-    if "$tolerance_ms" in check.sql:
-        params["tolerance_ms"] = TIME_TOLERANCE_MS
-    # One pass: the examples, with the total count (and the worst measure) on every row.
-    worst = f"max({check.measure}) OVER ()" if check.measure else "NULL"
-    query = (
-        f"SELECT *, count(*) OVER () AS __count, {worst} AS __worst "
-        f"FROM ({check.sql}\n) LIMIT {EXAMPLES}"
-    )
-    cursor = wh.connection.execute(query, params)
-    columns = [d[0] for d in cursor.description]
-    rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
-    count = int(rows[0]["__count"]) if rows else 0
-    worst_value = rows[0]["__worst"] if rows else None
-    examples = [{k: v for k, v in r.items() if not k.startswith("__")} for r in rows]
+def sql_result(wh: Warehouse, check: DataCheck, since: datetime | None) -> dg.AssetCheckResult:
+    found = run_data_check(wh.connection, check, since=since, examples=EXAMPLES)
     return _result(
-        check.severity,
-        passed=not rows,
-        summary=check.summary.format(count=f"{count:,}", max_ms=f"{worst_value or 0:,}"),
-        metadata={"failing_rows": count, **({"worst": worst_value} if check.measure else {})},
-        examples=examples,
+        check.asset,
+        check.name,
+        SEVERITIES[check.severity],
+        passed=found.passed,
+        summary=check.summary.format(count=f"{found.count:,}", max_ms=f"{found.worst or 0:,}"),
+        metadata={
+            "failing_rows": found.count,
+            **({"worst": found.worst} if check.measure else {}),
+            "scope": _scope(since),
+        },
+        examples=found.examples,
     )
+
+
+def _scope(since: datetime | None) -> str:
+    if since is None:
+        return "the whole warehouse"
+    return f"the rows this run wrote (stamped from {since.isoformat(timespec='seconds')})"
 
 
 def _result(
+    asset: str,
+    name: str,
     severity: dg.AssetCheckSeverity,
     *,
     passed: bool,
@@ -119,7 +88,9 @@ def _result(
         meta["summary"] = summary
     if examples:
         meta["examples"] = dg.MetadataValue.md(markdown_table(examples))
-    return dg.AssetCheckResult(passed=passed, severity=severity, metadata=meta)
+    return dg.AssetCheckResult(
+        asset_key=asset, check_name=name, passed=passed, severity=severity, metadata=meta
+    )
 
 
 SUMMARY_MEANING = "One line saying what failed (failing results only; the command line prints it)."
@@ -138,38 +109,35 @@ def check_definition_metadata(
     }
 
 
-def _sql_results(check: SqlCheck) -> dict[str, str]:
+def _sql_results(check: DataCheck) -> dict[str, str]:
     returns = check.returns or "the failing rows"
     results = {"failing_rows": f"How many rows the query returned ({returns}); 0 passes."}
     if check.measure:
         results["worst"] = f"The largest {check.measure} among them."
+    results["scope"] = (
+        "What was checked: the rows the run's ingest wrote, or the whole warehouse when the "
+        "check runs on its own."
+    )
     results["summary"] = SUMMARY_MEANING
     results["examples"] = f"Up to {EXAMPLES} of the rows the query returned."
     return results
 
 
-def _read_only(warehouse: WarehouseResource) -> AbstractContextManager[Warehouse]:
-    return warehouse.open(read_only=True, memory_limit=CHECKS_DUCKDB_MEMORY)
-
-
-def _sql_check_def(check: SqlCheck) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
+def _sql_spec(check: DataCheck) -> dg.AssetCheckSpec:
+    severity = SEVERITIES[check.severity]
+    return dg.AssetCheckSpec(
+        check.name,
         asset=check.asset,
-        name=check.name,
-        description=f"{check.description} Severity {check.severity.value}: {check.why}",
-        # Only a failed error check stops the views; warnings are reported beside them.
-        blocking=check.severity == ERROR,
-        metadata=check_definition_metadata(check.severity, _sql_results(check), check.file),
+        description=f"{check.description} Severity {severity.value}: {check.why}",
+        # Only a failed error check stops the analytics; warnings are reported beside them.
+        blocking=severity == ERROR,
+        metadata=check_definition_metadata(severity, _sql_results(check), check.file),
     )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with _read_only(warehouse) as wh:
-            return run_sql_check(wh, check)
-
-    return _check
 
 
-@dg.asset_check(
-    asset="workflow_executions",
+PARQUET_CHECK = dg.AssetCheckSpec(
+    "parquet_matches_duckdb",
+    asset=WORKFLOW_EXECUTIONS.name,
     blocking=True,
     description="Every Parquet partition not waiting for a rewrite holds exactly DuckDB's row "
     "count for its table and UTC day. Severity ERROR: the Parquet tree is this pipeline's output; "
@@ -185,10 +153,13 @@ def _sql_check_def(check: SqlCheck) -> dg.AssetChecksDefinition:
         },
     ),
 )
-def parquet_matches_duckdb(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with _read_only(warehouse) as wh:
-        mismatches, compared = parquet_mismatches(wh)
+
+
+def parquet_result(wh: Warehouse) -> dg.AssetCheckResult:
+    mismatches, compared = parquet_mismatches(wh)
     return _result(
+        WORKFLOW_EXECUTIONS.name,
+        PARQUET_CHECK.name,
         ERROR,
         passed=not mismatches,
         summary=f"{len(mismatches):,} Parquet partitions differ from DuckDB",
@@ -205,18 +176,15 @@ def parquet_matches_duckdb(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     )
 
 
-def _last_runs(warehouse: WarehouseResource) -> dict[str, dict[str, Any]]:
+def _last_runs(wh: Warehouse) -> dict[str, dict[str, Any]]:
     """The record of the last incremental ingest of each CDF project in the warehouse."""
-    if not (warehouse.path() / DATABASE_FILE).exists():
-        return {}
-    with warehouse.open(read_only=True) as wh:
-        values = wh.read_state_all_projects(LAST_RUN_KEY)
+    values = wh.read_state_all_projects(LAST_RUN_KEY)
     return {project: v for project, v in values.items() if isinstance(v, dict)}
 
 
-@dg.asset_check(
-    asset="workflow_executions",
-    blocking=False,
+FRESH_CHECK = dg.AssetCheckSpec(
+    "ingest_is_fresh",
+    asset=WORKFLOW_EXECUTIONS.name,
     description=f"The last incremental ingest of every project finished within "
     f"{FRESHNESS_HOURS} h. Severity WARN: an operational alarm, not a fault in the data. Inside "
     "the nightly job it sees the run that just finished, so it warns when one project of a "
@@ -232,16 +200,23 @@ def _last_runs(warehouse: WarehouseResource) -> dict[str, dict[str, Any]]:
         },
     ),
 )
-def ingest_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    runs = {p: r for p, r in _last_runs(warehouse).items() if "finished_at_epoch_s" in r}
+
+
+def fresh_result(last_runs: dict[str, dict[str, Any]]) -> dg.AssetCheckResult:
+    runs = {p: r for p, r in last_runs.items() if "finished_at_epoch_s" in r}
+    asset, name = WORKFLOW_EXECUTIONS.name, FRESH_CHECK.name
     if not runs:
-        return _result(WARN, passed=False, summary="no ingest recorded yet", metadata={})
+        return _result(
+            asset, name, WARN, passed=False, summary="no ingest recorded yet", metadata={}
+        )
     ages = {
         p: round((time.time() - float(r["finished_at_epoch_s"])) / 3600, 2) for p, r in runs.items()
     }
     # A project that stopped loading must show even when the others are fresh.
     stalest = max(ages, key=lambda p: ages[p])
     return _result(
+        asset,
+        name,
         WARN,
         passed=ages[stalest] <= FRESHNESS_HOURS,
         summary=f"project {stalest!r} last loaded {ages[stalest]} h ago "
@@ -254,9 +229,9 @@ def ingest_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(
-    asset="rejected_records",
-    blocking=False,
+REJECTED_CHECK = dg.AssetCheckSpec(
+    "rejected_not_growing",
+    asset=REJECTED_RECORDS.name,
     description="The last ingest of each project rejected no more than 10 records or 1% of "
     "what it fetched, whichever is larger. Severity WARN: rejections are what the source sent "
     "that cannot be stored at all; each is kept in rejected_records with its reason, and the "
@@ -272,10 +247,11 @@ def ingest_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         },
     ),
 )
-def rejected_not_growing(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    runs = _last_runs(warehouse) or {"": {}}
+
+
+def rejected_result(last_runs: dict[str, dict[str, Any]]) -> dg.AssetCheckResult:
     worst: tuple[float, str, int, int, int] | None = None
-    for project, last in runs.items():
+    for project, last in (last_runs or {"": {}}).items():
         rejected = int(last.get("rejected", 0))
         fetched = int(last.get("details_fetched", 0))
         allowed = max(REJECTED_ALLOWED, int(fetched * REJECTED_ALLOWED_SHARE))
@@ -284,6 +260,8 @@ def rejected_not_growing(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     assert worst is not None
     _, project, rejected, fetched, allowed = worst
     return _result(
+        REJECTED_RECORDS.name,
+        REJECTED_CHECK.name,
         WARN,
         passed=rejected <= allowed,
         summary=f"the last ingest of {project!r} rejected {rejected:,} of {fetched:,} records "
@@ -297,5 +275,85 @@ def rejected_not_growing(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     )
 
 
-SQL_CHECKS = [_sql_check_def(c) for c in sql_checks()]
-ALL_CHECKS = [*SQL_CHECKS, parquet_matches_duckdb, ingest_is_fresh, rejected_not_growing]
+_SQL = {check.name: check for check in data_checks()}
+_ANALYTICS_ASSETS = {"critical_paths", "execution_facts"}
+ANALYTICS_CHECK_NAMES = sorted(n for n, c in _SQL.items() if c.asset in _ANALYTICS_ASSETS)
+INGEST_CHECK_NAMES = sorted(
+    [
+        *(n for n in _SQL if n not in ANALYTICS_CHECK_NAMES),
+        PARQUET_CHECK.name,
+        FRESH_CHECK.name,
+        REJECTED_CHECK.name,
+    ]
+)
+CHECK_NAMES = sorted([*INGEST_CHECK_NAMES, *ANALYTICS_CHECK_NAMES])
+
+
+def evaluate_checks(
+    warehouse: WarehouseResource, names: list[str], since: datetime | None = None
+) -> Iterator[dg.AssetCheckResult]:
+    """The results of the named checks, in one read-only connection; ``since``: the data checks
+    look only at the rows an ingest stamped from then on (else at the whole warehouse)."""
+    last_runs: dict[str, dict[str, Any]] = {}
+    if any(name in _SQL or name == PARQUET_CHECK.name for name in names):
+        with _read_only(warehouse) as wh:
+            last_runs = _last_runs(wh)
+            for name in names:
+                if name in _SQL:
+                    yield sql_result(wh, _SQL[name], since)
+                elif name == PARQUET_CHECK.name:
+                    yield parquet_result(wh)
+    elif (warehouse.path() / DATABASE_FILE).exists():
+        with _read_only(warehouse) as wh:
+            last_runs = _last_runs(wh)
+    if FRESH_CHECK.name in names:
+        yield fresh_result(last_runs)
+    if REJECTED_CHECK.name in names:
+        yield rejected_result(last_runs)
+
+
+def _read_only(warehouse: WarehouseResource) -> AbstractContextManager[Warehouse]:
+    return warehouse.open(read_only=True, memory_limit=CHECKS_DUCKDB_MEMORY)
+
+
+def _written_since(context: dg.AssetCheckExecutionContext) -> datetime | None:
+    """The start of this run when its ingest wrote the tables: every row it wrote is stamped
+    later. None when the checks run on their own (they then look at the whole warehouse)."""
+    instance, run_id = context.instance, context.run.run_id
+    event = instance.get_latest_materialization_event(dg.AssetKey(WORKFLOW_EXECUTIONS.name))
+    if event is None or event.run_id != run_id:
+        return None
+    record = instance.get_run_record_by_id(run_id)
+    if record is None or record.start_time is None:
+        return None
+    return datetime.fromtimestamp(record.start_time, UTC)
+
+
+@dg.multi_asset_check(
+    name="ingest_table_checks",
+    specs=[
+        *(_sql_spec(_SQL[n]) for n in INGEST_CHECK_NAMES if n in _SQL),
+        PARQUET_CHECK,
+        FRESH_CHECK,
+        REJECTED_CHECK,
+    ],
+    description="The checks on the ingest's tables, in one step after the ingest.",
+)
+def ingest_table_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
+    yield from evaluate_checks(warehouse, INGEST_CHECK_NAMES, _written_since(context))
+
+
+@dg.multi_asset_check(
+    name="analytics_table_checks",
+    specs=[_sql_spec(_SQL[n]) for n in ANALYTICS_CHECK_NAMES],
+    description="The checks on the analytics tables, in one step after their build.",
+)
+def analytics_table_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
+    yield from evaluate_checks(warehouse, ANALYTICS_CHECK_NAMES, _written_since(context))
+
+
+ALL_CHECKS = [ingest_table_checks, analytics_table_checks]

@@ -16,13 +16,8 @@ HEAVY = ("dagster", "polars", "matplotlib", "cdf_simulator", "marimo", "uvicorn"
 PROBE = f"""
 import sys
 sys.argv = ["workflow-analytics", *sys.argv[1:]]
-from workflow_analytics.cli import main
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-else:
-    code = 0
+from workflow_analytics.cli import run
+code = run()
 print("LOADED", code, ",".join(m for m in {HEAVY!r} if m in sys.modules))
 """
 

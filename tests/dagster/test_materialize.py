@@ -11,12 +11,12 @@ import dagster as dg
 import httpx
 import pytest
 
-from assets.checks import ALL_CHECKS
+from assets.checks import ALL_CHECKS, CHECK_NAMES, evaluate_checks
 from assets.ingest import cdf_incremental_ingest, history_backfill
 from assets.resources import WarehouseResource
 from assets.views import analytics_views
 from cdf_simulator import Simulator, create_app
-from tests.support.dagster import resources_for
+from tests.support.dagster import STAMP_FIRST_TASK_AS_WRITTEN, resources_for
 from tests.support.ingest import ingest, snapshot
 from tests.support.sim import HOUR_MS, cdf_config_for, small_sim_config
 from warehouse.store import Warehouse
@@ -65,7 +65,7 @@ def test_nightly_selection_materialises_tables_views_and_passes_checks(
     assert "dagster/row_count" not in sla  # a view: computed when queried, not counted nightly
     assert sla["dagster/column_schema"].columns[0].name == "cdf_project"
     checks = result.get_asset_check_evaluations()
-    assert len(checks) == len(ALL_CHECKS)
+    assert len(checks) == len(CHECK_NAMES)
     # What this pipeline wrote is right; the simulator's small clock skews, as CDF sends them (a
     # run a few ms before its creation, tasks ending a few ms after their run), only warn.
     failed = {c.check_name: c.severity for c in checks if not c.passed}
@@ -200,11 +200,7 @@ ERROR_CHECKS = {
 
 
 def test_every_check_has_its_documented_severity() -> None:
-    severities = {
-        key.name: spec.blocking
-        for check in ALL_CHECKS
-        for key, spec in zip(check.check_keys, check.check_specs, strict=True)
-    }
+    severities = {spec.name: spec.blocking for check in ALL_CHECKS for spec in check.check_specs}
     assert set(BREAKAGES) == set(severities)
     assert {name for name, blocking in severities.items() if blocking} == ERROR_CHECKS
     docs = (Path(__file__).parents[2] / "docs" / "reliability.md").read_text()
@@ -215,31 +211,24 @@ def test_every_check_has_its_documented_severity() -> None:
 
 @pytest.mark.parametrize("check_name", sorted(BREAKAGES))
 def test_each_check_fails_on_a_warehouse_broken_for_it(ingested: Path, check_name: str) -> None:
-    check = _check_def(check_name)
     warehouse = WarehouseResource(directory=str(ingested))
     if check_name in REPAIRS:
         with Warehouse(ingested) as wh:
             wh.connection.execute(REPAIRS[check_name])
-    assert _evaluate(check, warehouse).passed
+    assert _evaluate(check_name, warehouse).passed
     with Warehouse(ingested) as wh:
         wh.connection.execute(BREAKAGES[check_name])
-    result = _evaluate(check, warehouse)
+    result = _evaluate(check_name, warehouse)
     assert not result.passed
     expected = "ERROR" if check_name in ERROR_CHECKS else "WARN"
     assert result.severity == getattr(dg.AssetCheckSeverity, expected)
     assert result.metadata["summary"].value
 
 
-def _check_def(name: str) -> dg.AssetChecksDefinition:
-    for check in ALL_CHECKS:
-        if any(key.name == name for key in check.check_keys):
-            return check
-    raise AssertionError(f"no check named {name}")
-
-
-def _evaluate(check: dg.AssetChecksDefinition, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    result = check(warehouse=warehouse)
-    assert isinstance(result, dg.AssetCheckResult)
+def _evaluate(name: str, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    """One check run on its own (outside a run: over the whole warehouse)."""
+    (result,) = evaluate_checks(warehouse, [name])
+    assert result.check_name == name
     return result
 
 
@@ -256,9 +245,9 @@ def test_a_failing_error_check_fails_the_run_and_stops_the_views(
 ) -> None:
     assert _materialize(dagster_resources, NIGHTLY).success
     directory = Path(dagster_resources["warehouse"].directory)
-    # The next run re-checks every table; our own output broken between runs fails it.
     with Warehouse(directory) as wh:
         wh.connection.execute(BREAKAGES[breakage])
+        wh.connection.execute(STAMP_FIRST_TASK_AS_WRITTEN)
     result = _materialize(dagster_resources, NIGHTLY)
     assert not result.success
     failed = {
@@ -273,6 +262,35 @@ def test_a_failing_error_check_fails_the_run_and_stops_the_views(
         if e.materialization is not None
     }
     assert "workflow_daily_sla" not in materialized
+
+
+def test_the_nightly_checks_look_at_what_its_run_wrote_and_on_their_own_at_everything(
+    dagster_resources: dict[str, Any],
+) -> None:
+    assert _materialize(dagster_resources, NIGHTLY).success
+    warehouse = dagster_resources["warehouse"]
+    check = "analytics_one_row_per_execution"
+    with Warehouse(Path(warehouse.directory)) as wh:
+        wh.connection.execute(BREAKAGES[check])
+    # The broken execution is not one the next run writes: the run's checks do not see it...
+    result = _materialize(dagster_resources, NIGHTLY)
+    assert result.success
+    (nightly,) = [c for c in result.get_asset_check_evaluations() if c.check_name == check]
+    assert nightly.passed
+    assert nightly.metadata["scope"].value.startswith("the rows this run wrote")
+    # ...the same check run on its own (the UI's "Execute checks") looks at every row.
+    alone = _evaluate(check, warehouse)
+    assert not alone.passed
+    assert alone.metadata["scope"].value == "the whole warehouse"
+    # And once a run writes the execution again, its own check sees it.
+    with Warehouse(Path(warehouse.directory)) as wh:
+        wh.connection.execute(
+            "UPDATE workflow_executions SET ingested_at = now() + INTERVAL 1 DAY WHERE "
+            "execution_id = (SELECT min(execution_id) FROM workflow_executions)"
+        )
+    again = _materialize(dagster_resources, NIGHTLY)
+    (seen,) = [c for c in again.get_asset_check_evaluations() if c.check_name == check]
+    assert not seen.passed and not again.success
 
 
 def test_no_access_fails_the_asset_at_once_with_one_clear_message(

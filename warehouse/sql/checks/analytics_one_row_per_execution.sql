@@ -9,15 +9,17 @@
 -- summary: {count} executions without exactly one row in an analytics table
 -- returns: (model, cdf_project, execution_id, rows) for each execution with another count.
 WITH expected AS (
-    SELECT cdf_project, execution_id FROM workflow_executions
+    SELECT cdf_project, execution_id FROM {{ executions }}
 ),
 counted AS (
     SELECT 'execution_facts' AS model, cdf_project, execution_id, count(*) AS rows
     FROM execution_facts
+    {% if scoped %}SEMI JOIN expected USING (cdf_project, execution_id){% endif %}
     GROUP BY ALL
     UNION ALL
     SELECT 'critical_paths' AS model, cdf_project, execution_id, count(*) AS rows
     FROM critical_paths
+    {% if scoped %}SEMI JOIN expected USING (cdf_project, execution_id){% endif %}
     GROUP BY ALL
 ),
 models AS (

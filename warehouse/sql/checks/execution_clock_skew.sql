@@ -14,7 +14,7 @@ SELECT cdf_project, execution_id, workflow_external_id, created_time, start_time
            coalesce(date_sub('millisecond', start_time, created_time), 0),
            coalesce(date_sub('millisecond', end_time, start_time), 0)
        ) AS skew_ms
-FROM workflow_executions
+FROM {{ executions }}
 -- The flags start_before_created and end_before_start say the same, but this reads the times:
 -- an execution's quality_flags also carry its task rows' flags (a task's end_before_start would
 -- count here), and rows written before the column existed have NULL flags.

@@ -8,5 +8,9 @@
 -- returns: the duplicated keys (none when the check passes).
 SELECT cdf_project, execution_id, count(*) AS copies
 FROM workflow_executions
+{% if scoped %}
+-- Keys of the rows written, counted over every stored row.
+SEMI JOIN {{ executions }} AS w USING (cdf_project, execution_id)
+{% endif %}
 GROUP BY cdf_project, execution_id
 HAVING count(*) > 1

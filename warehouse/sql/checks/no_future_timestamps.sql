@@ -8,6 +8,6 @@
 -- summary: {count} executions with a time ahead of the clock
 -- returns: executions with a time in the future.
 SELECT cdf_project, execution_id, created_time, start_time, end_time
-FROM workflow_executions
+FROM {{ executions }}
 WHERE greatest(created_time, coalesce(start_time, created_time), coalesce(end_time, created_time))
       > now() + to_milliseconds($tolerance_ms)

@@ -9,6 +9,6 @@
 -- summary: {count} terminal executions sent without an end time
 -- returns: terminal executions without end_time.
 SELECT cdf_project, execution_id, workflow_external_id, status
-FROM workflow_executions
+FROM {{ executions }}
 WHERE status IN ('COMPLETED', 'FAILED', 'TIMED_OUT', 'TERMINATED')
   AND end_time IS NULL
