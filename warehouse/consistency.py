@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from warehouse.store import Warehouse
 
 
+DAY_MS = 86_400_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 @dataclass(frozen=True)
 class PartitionMismatch:
     table: str
@@ -35,11 +39,13 @@ class PartitionMismatch:
 def _duckdb_counts(wh: Warehouse, tbl: Table) -> dict[date, int]:
     assert tbl.partition_column is not None
     part = quote_identifier(tbl.partition_column)
+    # The UTC day as a number of days since the epoch: integer arithmetic on every row, where a
+    # time zone conversion per row costs several times more on a large table.
     rows = wh.connection.execute(
-        f"SELECT ({part} AT TIME ZONE 'UTC')::DATE AS day, count(*) "
+        f"SELECT epoch_ms({part}) // {DAY_MS} AS day, count(*) "
         f"FROM {quote_identifier(tbl.name)} WHERE {part} IS NOT NULL GROUP BY day"
     ).fetchall()
-    return {day: int(n) for day, n in rows}
+    return {date.fromordinal(_EPOCH_ORDINAL + int(day)): int(n) for day, n in rows}
 
 
 def _local_counts(root: Path, tbl: Table) -> dict[date, int]:

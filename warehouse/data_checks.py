@@ -123,17 +123,14 @@ def run_data_check(
         params["tolerance_ms"] = TIME_TOLERANCE_MS
     if since is not None and "$since" in sql:
         params["since"] = since
-    # One pass: the examples, with the total count (and the worst measure) on every row.
-    worst = f"max({check.measure}) OVER ()" if check.measure else "NULL"
-    query = (
-        f"SELECT *, count(*) OVER () AS __count, {worst} AS __worst "
-        f"FROM ({sql}\n) LIMIT {int(examples)}"
-    )
-    cursor = con.execute(query, params)
-    columns = [d[0] for d in cursor.description]
-    rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
-    return Findings(
-        count=int(rows[0]["__count"]) if rows else 0,
-        worst=rows[0]["__worst"] if rows else None,
-        examples=[{k: v for k, v in r.items() if not k.startswith("__")} for r in rows],
-    )
+    # The count first: it needs no column of the failing rows, so a passing check (the usual
+    # case) reads only what its conditions read. The examples only when something failed.
+    worst = f"max({check.measure})" if check.measure else "NULL"
+    found = con.execute(f"SELECT count(*), {worst} FROM ({sql}\n)", params).fetchone()
+    count, worst_value = (int(found[0]), found[1]) if found is not None else (0, None)
+    rows: list[dict[str, Any]] = []
+    if count:
+        cursor = con.execute(f"SELECT * FROM ({sql}\n) LIMIT {int(examples)}", params)
+        columns = [d[0] for d in cursor.description]
+        rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+    return Findings(count=count, worst=worst_value, examples=rows)
