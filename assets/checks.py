@@ -15,12 +15,13 @@ pass); their header names the asset, the severity, why, and the one-line summary
 every check and why it has its severity is in docs/reliability.md.
 
 The checks run as two steps: one over the ingest's tables (after the ingest, before the
-analytics it guards) and one over the analytics tables. A step per check would cost a Dagster
-step (and a warehouse connection) each. In a run whose ingest wrote the tables, the data checks
-look at the rows that run wrote (`warehouse.data_checks`); run on their own they look at the
-whole warehouse.
+analytics it guards) and one over the analytics tables. In a run whose ingest wrote the tables,
+the data checks look at the rows written since the start of the last run whose blocking checks
+passed (the analytics step records it, as it only runs then): a fault stays in scope until a run
+passes, and the nightly cost follows what is new. Run on their own they look at everything.
 """
 
+import contextlib
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -29,7 +30,7 @@ from typing import Any
 
 import dagster as dg
 
-from assets.common import markdown_table
+from assets.common import CHECKED_SINCE_KEY, ingest_run_start, markdown_table
 from assets.resources import WarehouseResource
 from ingest.executions import LAST_RUN_KEY
 from warehouse.consistency import parquet_mismatches
@@ -69,7 +70,7 @@ def sql_result(wh: Warehouse, check: DataCheck, since: datetime | None) -> dg.As
 def _scope(since: datetime | None) -> str:
     if since is None:
         return "the whole warehouse"
-    return f"the rows this run wrote (stamped from {since.isoformat(timespec='seconds')})"
+    return f"the rows written since {since.isoformat(timespec='seconds')}"
 
 
 def _result(
@@ -287,46 +288,80 @@ INGEST_CHECK_NAMES = sorted(
     ]
 )
 CHECK_NAMES = sorted([*INGEST_CHECK_NAMES, *ANALYTICS_CHECK_NAMES])
+_SEVERITY = {
+    **{n: SEVERITIES[c.severity] for n, c in _SQL.items()},
+    PARQUET_CHECK.name: ERROR,
+    FRESH_CHECK.name: WARN,
+    REJECTED_CHECK.name: WARN,
+}
+BLOCKING_INGEST_CHECKS = frozenset(n for n in INGEST_CHECK_NAMES if _SEVERITY[n] == ERROR)
+_ASSET = {
+    **{n: c.asset for n, c in _SQL.items()},
+    PARQUET_CHECK.name: WORKFLOW_EXECUTIONS.name,
+    FRESH_CHECK.name: WORKFLOW_EXECUTIONS.name,
+    REJECTED_CHECK.name: REJECTED_RECORDS.name,
+}
+
+
+def _one(name: str, wh: Warehouse | None, since: datetime | None, last_runs: Any) -> Any:
+    if name == FRESH_CHECK.name:
+        return fresh_result(last_runs)
+    if name == REJECTED_CHECK.name:
+        return rejected_result(last_runs)
+    if wh is None:
+        return _result(
+            _ASSET[name], name, _SEVERITY[name], passed=False,
+            summary="the warehouse has no database yet", metadata={},
+        )  # fmt: skip
+    if name == PARQUET_CHECK.name:
+        return parquet_result(wh)
+    return sql_result(wh, _SQL[name], since)
 
 
 def evaluate_checks(
-    warehouse: WarehouseResource, names: list[str], since: datetime | None = None
+    warehouse: WarehouseResource, names: list[str], *, scoped: bool = False
 ) -> Iterator[dg.AssetCheckResult]:
-    """The results of the named checks, in one read-only connection; ``since``: the data checks
-    look only at the rows an ingest stamped from then on (else at the whole warehouse)."""
-    last_runs: dict[str, dict[str, Any]] = {}
-    if any(name in _SQL or name == PARQUET_CHECK.name for name in names):
-        with _read_only(warehouse) as wh:
-            last_runs = _last_runs(wh)
-            for name in names:
-                if name in _SQL:
-                    yield sql_result(wh, _SQL[name], since)
-                elif name == PARQUET_CHECK.name:
-                    yield parquet_result(wh)
-    elif (warehouse.path() / DATABASE_FILE).exists():
-        with _read_only(warehouse) as wh:
-            last_runs = _last_runs(wh)
-    if FRESH_CHECK.name in names:
-        yield fresh_result(last_runs)
-    if REJECTED_CHECK.name in names:
-        yield rejected_result(last_runs)
+    """The results of the named checks, in one read-only connection. ``scoped``: the data checks
+    look only at the rows stamped since the last run whose blocking checks passed (the whole
+    warehouse when no run has recorded that yet). A check that cannot run (DuckDB's error, a
+    memory cap) fails alone, with its error as the summary: the others still report."""
+    exists = (warehouse.path() / DATABASE_FILE).exists()
+    with _read_only(warehouse) if exists else contextlib.nullcontext() as wh:
+        last_runs = _last_runs(wh) if wh is not None else {}
+        since = _checked_since(wh) if scoped and wh is not None else None
+        for name in names:
+            try:
+                yield _one(name, wh, since, last_runs)
+            except Exception as exc:  # one check's failure is its own result
+                error = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+                yield _result(
+                    _ASSET[name], name, _SEVERITY[name], passed=False,
+                    summary=f"the check could not run: {error}", metadata={},
+                )  # fmt: skip
+
+
+def _checked_since(wh: Warehouse) -> datetime | None:
+    value = wh.read_state(CHECKED_SINCE_KEY)
+    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
 
 
 def _read_only(warehouse: WarehouseResource) -> AbstractContextManager[Warehouse]:
     return warehouse.open(read_only=True, memory_limit=CHECKS_DUCKDB_MEMORY)
 
 
-def _written_since(context: dg.AssetCheckExecutionContext) -> datetime | None:
-    """The start of this run when its ingest wrote the tables: every row it wrote is stamped
-    later. None when the checks run on their own (they then look at the whole warehouse)."""
-    instance, run_id = context.instance, context.run.run_id
-    event = instance.get_latest_materialization_event(dg.AssetKey(WORKFLOW_EXECUTIONS.name))
-    if event is None or event.run_id != run_id:
-        return None
-    record = instance.get_run_record_by_id(run_id)
-    if record is None or record.start_time is None:
-        return None
-    return datetime.fromtimestamp(record.start_time, UTC)
+def _selected(context: dg.AssetCheckExecutionContext) -> list[str]:
+    keys = context.selected_asset_check_keys
+    return sorted(key.name for key in keys)
+
+
+def _rebuilt_whole(context: dg.AssetCheckExecutionContext) -> bool:
+    """This run's analytics step rebuilt a table whole (first build, changed definition,
+    ``--full-refresh``): its checks then look at every row."""
+    event = context.instance.get_latest_materialization_event(dg.AssetKey("critical_paths"))
+    if event is None or event.run_id != context.run.run_id or event.asset_materialization is None:
+        return False
+    build = event.asset_materialization.metadata.get("build")
+    return getattr(build, "value", build) == "full"
 
 
 @dg.multi_asset_check(
@@ -337,23 +372,27 @@ def _written_since(context: dg.AssetCheckExecutionContext) -> datetime | None:
         FRESH_CHECK,
         REJECTED_CHECK,
     ],
+    can_subset=True,
     description="The checks on the ingest's tables, in one step after the ingest.",
 )
 def ingest_table_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
-    yield from evaluate_checks(warehouse, INGEST_CHECK_NAMES, _written_since(context))
+    scoped = ingest_run_start(context) is not None
+    yield from evaluate_checks(warehouse, _selected(context), scoped=scoped)
 
 
 @dg.multi_asset_check(
     name="analytics_table_checks",
     specs=[_sql_spec(_SQL[n]) for n in ANALYTICS_CHECK_NAMES],
+    can_subset=True,
     description="The checks on the analytics tables, in one step after their build.",
 )
 def analytics_table_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
-    yield from evaluate_checks(warehouse, ANALYTICS_CHECK_NAMES, _written_since(context))
+    scoped = ingest_run_start(context) is not None and not _rebuilt_whole(context)
+    yield from evaluate_checks(warehouse, _selected(context), scoped=scoped)
 
 
 ALL_CHECKS = [ingest_table_checks, analytics_table_checks]

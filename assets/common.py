@@ -47,3 +47,20 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
     body = [[cell(value) for value in row.values()] for row in rows]
     return tabulate(body, headers=list(rows[0]), tablefmt="github", disable_numparse=True)
+
+
+# The start (epoch seconds) of the last nightly run whose blocking checks on the ingest's tables
+# passed: the analytics step, which runs only then, records it. The next run's data checks look
+# at the rows stamped from then on (see `assets.checks`).
+CHECKED_SINCE_KEY = "checks.passed_since_run_start"
+
+
+def ingest_run_start(context: Any) -> float | None:
+    """The start of this run (epoch seconds) when its ingest wrote the tables in this run; None
+    when the ingest did not run in it (checks or analytics run on their own)."""
+    instance, run_id = context.instance, context.run.run_id
+    event = instance.get_latest_materialization_event(dg.AssetKey("workflow_executions"))
+    if event is None or event.run_id != run_id:
+        return None
+    record = instance.get_run_record_by_id(run_id)
+    return None if record is None or record.start_time is None else float(record.start_time)

@@ -13,7 +13,14 @@ from typing import Any
 
 import dagster as dg
 
-from assets.common import OWNERS, WAREHOUSE_POOL, markdown_table
+from assets.checks import BLOCKING_INGEST_CHECKS
+from assets.common import (
+    CHECKED_SINCE_KEY,
+    OWNERS,
+    WAREHOUSE_POOL,
+    ingest_run_start,
+    markdown_table,
+)
 from assets.resources import WarehouseResource
 from assets.view_columns import column_descriptions
 from warehouse.analytics.build import BuildReport, ModelBuild, build_models
@@ -96,6 +103,18 @@ def _model_metadata(con: Any, model: Model, report: BuildReport) -> dict[str, An
     return metadata
 
 
+def _blocking_checks_passed(context: dg.AssetExecutionContext) -> bool:
+    """This run evaluated every blocking check on the ingest's tables, and each passed."""
+    passed = set()
+    for entry in context.instance.all_logs(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ):
+        evaluation = entry.dagster_event.event_specific_data if entry.dagster_event else None
+        if evaluation is not None and evaluation.passed:
+            passed.add(evaluation.check_name)
+    return passed >= BLOCKING_INGEST_CHECKS
+
+
 @dg.multi_asset(
     name="analytics_views",
     specs=[_spec(m) for m in MODELS],
@@ -121,6 +140,10 @@ def analytics_views(
         report = build_models(con, full_refresh=config.full_refresh)
         # The tables kept per execution go to the Parquet tree too (the days this build changed).
         flushed = wh.flush()
+        run_start = ingest_run_start(context)
+        if run_start is not None and _blocking_checks_passed(context):
+            # Every row this run's ingest wrote was checked: the next run's checks start here.
+            wh.write_state({CHECKED_SINCE_KEY: run_start})
         rebuilt = [m.name for m in report.models if m.mode == "full"]
         context.log.info(
             f"analytics build: {report.pending} pending execution identities, "

@@ -30,8 +30,8 @@ from .timeline import (
 )
 from .trigger_fires import Trigger, build_triggers
 
-# Trigger histories kept whole (per trigger and clock) for the pages that follow.
-HISTORY_CACHE_TRIGGERS = 512
+# Trigger fire lists kept (per trigger and clock) for the pages that follow.
+HISTORY_CACHE_TRIGGERS = 128
 
 JSON = dict
 
@@ -87,9 +87,9 @@ class World:
         )
         self._ids = IdCodec(self.seed)
         self._detail_cache: OrderedDict[int, bytes] = OrderedDict()
-        self._history_cache: OrderedDict[
-            tuple[str, int], tuple[list[tuple[int, int, int]], list[JSON]]
-        ] = OrderedDict()
+        self._history_cache: OrderedDict[tuple[str, int], list[tuple[int, int, int]]] = (
+            OrderedDict()
+        )
         self._cache_size = config.detail_cache_size
 
     # -- single executions ---------------------------------------------------------------
@@ -314,21 +314,22 @@ class World:
         t = self.triggers_by_external_id.get(external_id)
         if t is None or t.created_time > now_ms:
             return None
-        fires, items = self._history(t, now_ms)
+        fires = self._history(t, now_ms)
         start = 0
         if cursor is not None:
             after = tuple(decode_cursor(cursor, 3))
             start = next((i for i, f in enumerate(fires) if f < after), len(fires))
-        page = items[start : start + limit]
-        more = start + limit < len(fires)
-        return page, encode_cursor(fires[start + limit - 1]) if more else None
+        page = fires[start : start + limit]
+        nxt = encode_cursor(page[-1]) if start + limit < len(fires) else None
+        return [self._history_item(t, *fire) for fire in page], nxt
 
-    def _history(self, t: Trigger, now_ms: int) -> tuple[list[tuple[int, int, int]], list[JSON]]:
-        """Every fire of ``t`` in the retention window at ``now_ms`` (newest first) and its item.
+    def _history(self, t: Trigger, now_ms: int) -> list[tuple[int, int, int]]:
+        """Every fire of ``t`` in the retention window at ``now_ms``, newest first.
 
-        Kept for the pages that follow and for the next reader at the same clock: a trigger's
-        whole window is derived for its first page, as a server would read it from its store
-        once, not again for every page."""
+        Kept for the pages that follow and for the next reader at the same clock: the window is
+        derived for a trigger's first page, as a server would read it from its store once, not
+        again for every page. (With a running clock every request has its own ``now_ms``, and
+        each page derives it again, as before.)"""
         key = (t.external_id, now_ms)
         cached = self._history_cache.get(key)
         if cached is not None:
@@ -337,11 +338,10 @@ class World:
         # Nothing fired before the world began: its executions start there too.
         lo = max(now_ms - RETENTION_MS, self.start_ms - 1)
         fires = sorted(self._trigger_fires(t, lo, now_ms), reverse=True)
-        items = [self._history_item(t, fire, slot, member) for fire, slot, member in fires]
-        self._history_cache[key] = (fires, items)
+        self._history_cache[key] = fires
         if len(self._history_cache) > HISTORY_CACHE_TRIGGERS:
             self._history_cache.popitem(last=False)
-        return fires, items
+        return fires
 
     def _history_item(self, t: Trigger, fire: int, slot: int, member: int) -> JSON:
         scheduled = t.slot_time(slot) if t.trigger_type == "schedule" else fire

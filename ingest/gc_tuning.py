@@ -43,8 +43,9 @@ def tuned_for_ingest() -> Iterator[None]:
         gc.set_threshold(*before)
         # Frozen objects are never freed; give them back to the collector (DuckDB's extension
         # module also reports objects still frozen at exit as leaks). They go to the oldest
-        # generation, so collecting the two younger ones frees the ingest's last cycles without
-        # traversing every object of every imported module.
+        # generation; the two younger ones are collected here, and what the ingest left in the
+        # oldest waits for the collector's next full pass: a full pass now would traverse every
+        # object of every imported module.
         gc.unfreeze()
         gc.collect(1)
         release_free_memory()

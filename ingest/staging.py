@@ -13,6 +13,8 @@ next run completes); the scratch directory is temporary and never read by anyone
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -45,6 +47,11 @@ def merge_staged(staged_dir: Path, warehouse: Warehouse, report: IngestReport) -
     rewrite its dirty partitions, and put the merge's counts in ``report``."""
     with Warehouse(staged_dir, project=warehouse.project, read_only=True) as staged:
         batch = staged_batch(staged)
+    # Stamped when written into the warehouse, under its writer lock, not when fetched into the
+    # scratch copy: the next nightly run's checks look at the rows stamped since the last run
+    # whose checks passed, and a merge never lands behind that mark.
+    stamp = pl.lit(datetime.now(UTC), dtype=batch.executions.schema["ingested_at"])
+    batch = replace(batch, executions=batch.executions.with_columns(stamp.alias("ingested_at")))
     # Partitions a killed run left dirty are completed first, as an incremental run does.
     warehouse.flush()
     result = warehouse.apply_batch(batch)

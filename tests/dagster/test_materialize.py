@@ -16,7 +16,7 @@ from assets.ingest import cdf_incremental_ingest, history_backfill
 from assets.resources import WarehouseResource
 from assets.views import analytics_views
 from cdf_simulator import Simulator, create_app
-from tests.support.dagster import STAMP_FIRST_TASK_AS_WRITTEN, resources_for
+from tests.support.dagster import resources_for
 from tests.support.ingest import ingest, snapshot
 from tests.support.sim import HOUR_MS, cdf_config_for, small_sim_config
 from warehouse.store import Warehouse
@@ -245,43 +245,58 @@ def test_a_failing_error_check_fails_the_run_and_stops_the_views(
 ) -> None:
     assert _materialize(dagster_resources, NIGHTLY).success
     directory = Path(dagster_resources["warehouse"].directory)
+    # Our own output broken between runs: the next run's checks look at the rows written since
+    # the last run whose checks passed, so they see it...
     with Warehouse(directory) as wh:
         wh.connection.execute(BREAKAGES[breakage])
-        wh.connection.execute(STAMP_FIRST_TASK_AS_WRITTEN)
-    result = _materialize(dagster_resources, NIGHTLY)
-    assert not result.success
-    failed = {
-        c.check_name
-        for c in result.get_asset_check_evaluations()
-        if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
-    }
-    assert failed == expected
-    materialized = {
-        e.materialization.asset_key.to_user_string()
-        for e in result.get_asset_materialization_events()
-        if e.materialization is not None
-    }
-    assert "workflow_daily_sla" not in materialized
+    # ...and so does every run after, until it is repaired: a failed run does not move the mark.
+    for _ in range(2):
+        result = _materialize(dagster_resources, NIGHTLY)
+        assert not result.success
+        failed = {
+            c.check_name
+            for c in result.get_asset_check_evaluations()
+            if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
+        }
+        assert failed == expected
+        materialized = {
+            e.materialization.asset_key.to_user_string()
+            for e in result.get_asset_materialization_events()
+            if e.materialization is not None
+        }
+        assert "workflow_daily_sla" not in materialized
 
 
-def test_the_nightly_checks_look_at_what_its_run_wrote_and_on_their_own_at_everything(
+def test_the_nightly_checks_look_at_what_is_new_and_on_their_own_at_everything(
     dagster_resources: dict[str, Any],
 ) -> None:
+    # Two good runs: the second's checks start from the first's start, the next from its own.
+    assert _materialize(dagster_resources, NIGHTLY).success
     assert _materialize(dagster_resources, NIGHTLY).success
     warehouse = dagster_resources["warehouse"]
     check = "analytics_one_row_per_execution"
     with Warehouse(Path(warehouse.directory)) as wh:
         wh.connection.execute(BREAKAGES[check])
-    # The broken execution is not one the next run writes: the run's checks do not see it...
+    # The broken execution was written before the last good run: the next run does not see it...
     result = _materialize(dagster_resources, NIGHTLY)
     assert result.success
     (nightly,) = [c for c in result.get_asset_check_evaluations() if c.check_name == check]
     assert nightly.passed
-    assert nightly.metadata["scope"].value.startswith("the rows this run wrote")
+    assert nightly.metadata["scope"].value.startswith("the rows written since ")
     # ...the same check run on its own (the UI's "Execute checks") looks at every row.
     alone = _evaluate(check, warehouse)
     assert not alone.passed
     assert alone.metadata["scope"].value == "the whole warehouse"
+    # One check alone through Dagster, as the UI runs it: the steps can be subset.
+    selected = dg.materialize(
+        ALL,
+        resources=dagster_resources,
+        selection=dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey("critical_paths"), check)),
+        raise_on_error=False,
+    )
+    (only,) = selected.get_asset_check_evaluations()
+    assert only.check_name == check and not only.passed
+    assert only.metadata["scope"].value == "the whole warehouse"
     # And once a run writes the execution again, its own check sees it.
     with Warehouse(Path(warehouse.directory)) as wh:
         wh.connection.execute(
@@ -334,3 +349,37 @@ def test_the_analytics_build_is_incremental_and_a_full_refresh_is_asked_in_run_c
     assert refresh.success
     assert _metadata(refresh, "critical_paths")["build"] == "full"
     assert _metadata(refresh, "critical_paths")["dagster/row_count"] == visible
+
+
+def test_a_task_row_without_an_execution_id_is_an_orphan(ingested: Path) -> None:
+    warehouse = WarehouseResource(directory=str(ingested))
+    with Warehouse(ingested) as wh:
+        wh.connection.execute(
+            "INSERT INTO task_executions (cdf_project, task_execution_id, execution_id, "
+            "task_external_id) VALUES ('test-project', 'no-execution-id', NULL, 't')"
+        )
+    result = _evaluate("tasks_have_execution", warehouse)
+    assert not result.passed
+    assert result.metadata["failing_rows"].value == 1
+
+
+def test_a_check_that_cannot_run_fails_alone_and_the_others_report(ingested: Path) -> None:
+    warehouse = WarehouseResource(directory=str(ingested))
+    with Warehouse(ingested) as wh:
+        wh.connection.execute("DROP TABLE execution_facts")
+    results = {r.check_name: r for r in evaluate_checks(warehouse, CHECK_NAMES)}
+    assert set(results) == set(CHECK_NAMES)
+    broken = results["analytics_one_row_per_execution"]
+    assert not broken.passed
+    assert broken.severity == dg.AssetCheckSeverity.ERROR
+    assert broken.metadata["summary"].value.startswith("the check could not run: ")
+    assert results["tasks_key_unique"].passed and results["executions_key_unique"].passed
+
+
+def test_checks_on_a_warehouse_without_a_database_say_so(tmp_path: Path) -> None:
+    warehouse = WarehouseResource(directory=str(tmp_path / "empty"))
+    results = {r.check_name: r for r in evaluate_checks(warehouse, CHECK_NAMES)}
+    assert set(results) == set(CHECK_NAMES)
+    assert results["ingest_is_fresh"].metadata["summary"].value == "no ingest recorded yet"
+    summary = results["tasks_key_unique"].metadata["summary"].value
+    assert summary == "the warehouse has no database yet"

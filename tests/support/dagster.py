@@ -38,12 +38,3 @@ def in_process_resources(
         "cdf": CdfResource.in_process(create_app(sim), **_connection("http://127.0.0.1", project)),
         "warehouse": WarehouseResource(directory=str(directory)),
     }
-
-
-# A nightly run's data checks look at the rows that run wrote (stamped by `ingested_at`): a
-# breakage made by hand between runs is put in the next run's scope by stamping the execution of
-# the first task row (by id) as written later than that run's start.
-STAMP_FIRST_TASK_AS_WRITTEN = (
-    "UPDATE workflow_executions SET ingested_at = now() + INTERVAL 1 DAY WHERE execution_id = "
-    "(SELECT execution_id FROM task_executions ORDER BY task_execution_id LIMIT 1)"
-)

@@ -10,8 +10,11 @@
 -- than carrying every task row's id through the comparison.
 SELECT t.cdf_project, t.task_execution_id, t.execution_id
 FROM task_executions AS t
+-- (A row without an execution id is an orphan too: NOT DISTINCT matches it with its key.)
 SEMI JOIN (
     SELECT DISTINCT cdf_project, execution_id
     FROM task_executions
     ANTI JOIN workflow_executions USING (cdf_project, execution_id)
-) AS orphan USING (cdf_project, execution_id)
+) AS orphan
+    ON t.cdf_project IS NOT DISTINCT FROM orphan.cdf_project
+    AND t.execution_id IS NOT DISTINCT FROM orphan.execution_id
