@@ -30,7 +30,12 @@ from typing import Any
 
 import dagster as dg
 
-from assets.common import CHECKED_SINCE_KEY, ingest_run_start, markdown_table
+from assets.common import (
+    CHECKED_SINCE_KEY,
+    ingest_run_start,
+    markdown_table,
+    materialized_in_this_run,
+)
 from assets.resources import WarehouseResource
 from ingest.executions import LAST_RUN_KEY
 from warehouse.consistency import parquet_mismatches
@@ -116,8 +121,9 @@ def _sql_results(check: DataCheck) -> dict[str, str]:
     if check.measure:
         results["worst"] = f"The largest {check.measure} among them."
     results["scope"] = (
-        "What was checked: the rows the run's ingest wrote, or the whole warehouse when the "
-        "check runs on its own."
+        "What was checked: in a run whose ingest wrote the tables, the rows written since the "
+        "last run whose blocking checks passed; the whole warehouse when the check runs on its "
+        "own."
     )
     results["summary"] = SUMMARY_MEANING
     results["examples"] = f"Up to {EXAMPLES} of the rows the query returned."
@@ -277,30 +283,26 @@ def rejected_result(last_runs: dict[str, dict[str, Any]]) -> dg.AssetCheckResult
 
 
 _SQL = {check.name: check for check in data_checks()}
-_ANALYTICS_ASSETS = {"critical_paths", "execution_facts"}
-ANALYTICS_CHECK_NAMES = sorted(n for n, c in _SQL.items() if c.asset in _ANALYTICS_ASSETS)
-INGEST_CHECK_NAMES = sorted(
-    [
-        *(n for n in _SQL if n not in ANALYTICS_CHECK_NAMES),
-        PARQUET_CHECK.name,
-        FRESH_CHECK.name,
-        REJECTED_CHECK.name,
-    ]
-)
-CHECK_NAMES = sorted([*INGEST_CHECK_NAMES, *ANALYTICS_CHECK_NAMES])
-_SEVERITY = {
-    **{n: SEVERITIES[c.severity] for n, c in _SQL.items()},
-    PARQUET_CHECK.name: ERROR,
-    FRESH_CHECK.name: WARN,
-    REJECTED_CHECK.name: WARN,
-}
-BLOCKING_INGEST_CHECKS = frozenset(n for n in INGEST_CHECK_NAMES if _SEVERITY[n] == ERROR)
-_ASSET = {
-    **{n: c.asset for n, c in _SQL.items()},
-    PARQUET_CHECK.name: WORKFLOW_EXECUTIONS.name,
-    FRESH_CHECK.name: WORKFLOW_EXECUTIONS.name,
-    REJECTED_CHECK.name: REJECTED_RECORDS.name,
-}
+_ANALYTICS_ASSETS = ("critical_paths", "execution_facts")
+_ANALYTICS_SPECS = [_sql_spec(c) for c in _SQL.values() if c.asset in _ANALYTICS_ASSETS]
+_INGEST_SPECS = [
+    *(_sql_spec(c) for c in _SQL.values() if c.asset not in _ANALYTICS_ASSETS),
+    PARQUET_CHECK,
+    FRESH_CHECK,
+    REJECTED_CHECK,
+]
+_SPECS = {spec.name: spec for spec in [*_INGEST_SPECS, *_ANALYTICS_SPECS]}
+CHECK_NAMES = sorted(_SPECS)
+# Blocking is what ERROR means here (see the module doc): the severity follows from the spec.
+BLOCKING_INGEST_CHECKS = frozenset(spec.name for spec in _INGEST_SPECS if spec.blocking)
+
+
+def _failed(name: str, summary: str) -> dg.AssetCheckResult:
+    """A failed result of the named check, with its own asset and severity."""
+    spec = _SPECS[name]
+    severity = ERROR if spec.blocking else WARN
+    asset = spec.asset_key.to_user_string()
+    return _result(asset, name, severity, passed=False, summary=summary, metadata={})
 
 
 def _one(name: str, wh: Warehouse | None, since: datetime | None, last_runs: Any) -> Any:
@@ -309,10 +311,7 @@ def _one(name: str, wh: Warehouse | None, since: datetime | None, last_runs: Any
     if name == REJECTED_CHECK.name:
         return rejected_result(last_runs)
     if wh is None:
-        return _result(
-            _ASSET[name], name, _SEVERITY[name], passed=False,
-            summary="the warehouse has no database yet", metadata={},
-        )  # fmt: skip
+        return _failed(name, "the warehouse has no database yet")
     if name == PARQUET_CHECK.name:
         return parquet_result(wh)
     return sql_result(wh, _SQL[name], since)
@@ -334,10 +333,7 @@ def evaluate_checks(
                 yield _one(name, wh, since, last_runs)
             except Exception as exc:  # one check's failure is its own result
                 error = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-                yield _result(
-                    _ASSET[name], name, _SEVERITY[name], passed=False,
-                    summary=f"the check could not run: {error}", metadata={},
-                )  # fmt: skip
+                yield _failed(name, f"the check could not run: {error}")
 
 
 def _checked_since(wh: Warehouse) -> datetime | None:
@@ -355,23 +351,19 @@ def _selected(context: dg.AssetCheckExecutionContext) -> list[str]:
 
 
 def _rebuilt_whole(context: dg.AssetCheckExecutionContext) -> bool:
-    """This run's analytics step rebuilt a table whole (first build, changed definition,
+    """This run's analytics step rebuilt a checked table whole (first build, changed definition,
     ``--full-refresh``): its checks then look at every row."""
-    event = context.instance.get_latest_materialization_event(dg.AssetKey("critical_paths"))
-    if event is None or event.run_id != context.run.run_id or event.asset_materialization is None:
-        return False
-    build = event.asset_materialization.metadata.get("build")
-    return getattr(build, "value", build) == "full"
+    for asset in _ANALYTICS_ASSETS:
+        event = materialized_in_this_run(context, asset)
+        build = event.asset_materialization.metadata.get("build") if event else None
+        if getattr(build, "value", build) == "full":
+            return True
+    return False
 
 
 @dg.multi_asset_check(
     name="ingest_table_checks",
-    specs=[
-        *(_sql_spec(_SQL[n]) for n in INGEST_CHECK_NAMES if n in _SQL),
-        PARQUET_CHECK,
-        FRESH_CHECK,
-        REJECTED_CHECK,
-    ],
+    specs=_INGEST_SPECS,
     can_subset=True,
     description="The checks on the ingest's tables, in one step after the ingest.",
 )
@@ -384,7 +376,7 @@ def ingest_table_checks(
 
 @dg.multi_asset_check(
     name="analytics_table_checks",
-    specs=[_sql_spec(_SQL[n]) for n in ANALYTICS_CHECK_NAMES],
+    specs=_ANALYTICS_SPECS,
     can_subset=True,
     description="The checks on the analytics tables, in one step after their build.",
 )

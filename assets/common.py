@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 from tabulate import tabulate
 
-from warehouse.schema import Table
+from warehouse.schema import WORKFLOW_EXECUTIONS, Table
 
 OWNERS = ["team:data-engineering"]
 # DuckDB takes one writer per file: every asset that writes the warehouse uses this pool, so
@@ -55,12 +55,18 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 CHECKED_SINCE_KEY = "checks.passed_since_run_start"
 
 
+def materialized_in_this_run(context: Any, asset: str) -> Any:
+    """The latest materialization event of ``asset`` when this run wrote it, else None."""
+    event = context.instance.get_latest_materialization_event(dg.AssetKey(asset))
+    if event is None or event.run_id != context.run.run_id or event.asset_materialization is None:
+        return None
+    return event
+
+
 def ingest_run_start(context: Any) -> float | None:
     """The start of this run (epoch seconds) when its ingest wrote the tables in this run; None
     when the ingest did not run in it (checks or analytics run on their own)."""
-    instance, run_id = context.instance, context.run.run_id
-    event = instance.get_latest_materialization_event(dg.AssetKey("workflow_executions"))
-    if event is None or event.run_id != run_id:
+    if materialized_in_this_run(context, WORKFLOW_EXECUTIONS.name) is None:
         return None
-    record = instance.get_run_record_by_id(run_id)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     return None if record is None or record.start_time is None else float(record.start_time)

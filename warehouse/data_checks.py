@@ -6,11 +6,11 @@ template rendered for one of two scopes:
 
 - **the whole warehouse** (``scoped`` false): every stored row. Checks run this way on their own
   (the UI's "Execute checks", a test);
-- **what one ingest wrote** (``scoped`` true, ``$since`` bound): the executions stamped
-  (``ingested_at``) at or after ``since`` and their task rows, the rows the run that just
-  finished wrote. A nightly run checks these: the older rows were checked by the run that wrote
-  them, and a warning about a source record is reported the night it arrives, not every night
-  after.
+- **what was written since** (``scoped`` true, ``$since`` bound): the executions stamped
+  (``ingested_at``) at or after ``since`` and their task rows. A nightly run checks these, from
+  the start of the last run whose blocking checks passed (``assets.checks``): the older rows
+  were checked by then, and a warning about a source record is reported the night it arrives,
+  not every night after.
 
 ``{{ executions }}`` and ``{{ tasks }}`` name the relation of the scope (the stored table, or the
 rows written, from ``sql/checks/scope/``); a check that compares the rows written with every
@@ -116,7 +116,7 @@ def run_data_check(
     since: datetime | None = None,
     examples: int = 10,
 ) -> Findings:
-    """Run one check over the whole warehouse, or (``since``) over what an ingest wrote."""
+    """Run one check over the whole warehouse, or (``since``) over the rows stamped since."""
     sql = _rendered(check, since is not None)
     params: dict[str, Any] = {}
     if "$tolerance_ms" in sql:
