@@ -16,9 +16,10 @@ every check and why it has its severity is in docs/reliability.md.
 
 The checks run as two steps: one over the ingest's tables (after the ingest, before the
 analytics it guards) and one over the analytics tables. In a run whose ingest wrote the tables,
-the data checks look at the rows written since the start of the last run whose blocking checks
-passed (the analytics step records it, as it only runs then): a fault stays in scope until a run
-passes, and the nightly cost follows what is new. Run on their own they look at everything.
+the data checks look at the rows written since the checks of the last run whose blocking checks
+passed (the analytics step records when those checks started, as it only runs then): a fault
+stays in scope until a run passes, a source warning is reported by the run that wrote its row,
+and the nightly cost follows what is new. Run on their own they look at everything.
 """
 
 import contextlib
@@ -32,6 +33,7 @@ import dagster as dg
 
 from assets.common import (
     CHECKED_SINCE_KEY,
+    INGEST_CHECKS_STEP,
     ingest_run_start,
     markdown_table,
     materialized_in_this_run,
@@ -122,8 +124,8 @@ def _sql_results(check: DataCheck) -> dict[str, str]:
         results["worst"] = f"The largest {check.measure} among them."
     results["scope"] = (
         "What was checked: in a run whose ingest wrote the tables, the rows written since the "
-        "last run whose blocking checks passed; the whole warehouse when the check runs on its "
-        "own."
+        "checks of the last run whose blocking checks passed; the whole warehouse when the "
+        "check runs on its own."
     )
     results["summary"] = SUMMARY_MEANING
     results["examples"] = f"Up to {EXAMPLES} of the rows the query returned."
@@ -362,7 +364,7 @@ def _rebuilt_whole(context: dg.AssetCheckExecutionContext) -> bool:
 
 
 @dg.multi_asset_check(
-    name="ingest_table_checks",
+    name=INGEST_CHECKS_STEP,
     specs=_INGEST_SPECS,
     can_subset=True,
     description="The checks on the ingest's tables, in one step after the ingest.",

@@ -49,10 +49,12 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
     return tabulate(body, headers=list(rows[0]), tablefmt="github", disable_numparse=True)
 
 
-# The start (epoch seconds) of the last nightly run whose blocking checks on the ingest's tables
-# passed: the analytics step, which runs only then, records it. The next run's data checks look
-# at the rows stamped from then on (see `assets.checks`).
-CHECKED_SINCE_KEY = "checks.passed_since_run_start"
+# Where the next nightly run's data checks start (epoch seconds): the start of the checks step on
+# the ingest's tables in the last run whose blocking checks passed. Every row stamped before it
+# was written when those checks opened the warehouse, so they saw it; the analytics step, which
+# runs only when they passed, records it (see `assets.checks`).
+CHECKED_SINCE_KEY = "checks.next_scope_start"
+INGEST_CHECKS_STEP = "ingest_table_checks"
 
 
 def materialized_in_this_run(context: Any, asset: str) -> Any:
@@ -61,6 +63,16 @@ def materialized_in_this_run(context: Any, asset: str) -> Any:
     if event is None or event.run_id != context.run.run_id or event.asset_materialization is None:
         return None
     return event
+
+
+def step_start(context: Any, step_key: str) -> float | None:
+    """When this run started the step (epoch seconds); None when it did not run in it."""
+    for entry in context.instance.all_logs(
+        context.run.run_id, of_type=dg.DagsterEventType.STEP_START
+    ):
+        if entry.step_key == step_key:
+            return float(entry.timestamp)
+    return None
 
 
 def ingest_run_start(context: Any) -> float | None:

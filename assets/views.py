@@ -16,10 +16,12 @@ import dagster as dg
 from assets.checks import BLOCKING_INGEST_CHECKS
 from assets.common import (
     CHECKED_SINCE_KEY,
+    INGEST_CHECKS_STEP,
     OWNERS,
     WAREHOUSE_POOL,
     ingest_run_start,
     markdown_table,
+    step_start,
 )
 from assets.resources import WarehouseResource
 from assets.view_columns import column_descriptions
@@ -140,10 +142,15 @@ def analytics_views(
         report = build_models(con, full_refresh=config.full_refresh)
         # The tables kept per execution go to the Parquet tree too (the days this build changed).
         flushed = wh.flush()
-        run_start = ingest_run_start(context)
-        if run_start is not None and _blocking_checks_passed(context):
-            # Every row this run's ingest wrote was checked: the next run's checks start here.
-            wh.write_state({CHECKED_SINCE_KEY: run_start})
+        checks_start = step_start(context, INGEST_CHECKS_STEP)
+        if (
+            checks_start is not None
+            and ingest_run_start(context) is not None
+            and _blocking_checks_passed(context)
+        ):
+            # Every row stamped before this run's checks opened the warehouse was checked by
+            # them (this run's ingest included): the next run's checks start there.
+            wh.write_state({CHECKED_SINCE_KEY: checks_start})
         rebuilt = [m.name for m in report.models if m.mode == "full"]
         context.log.info(
             f"analytics build: {report.pending} pending execution identities, "

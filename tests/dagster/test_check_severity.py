@@ -25,6 +25,7 @@ from assets.checks import ALL_CHECKS, CHECK_NAMES
 from assets.ingest import cdf_incremental_ingest
 from assets.views import analytics_views
 from cdf_simulator import Simulator, create_app
+from tests.support.breakage import DUPLICATE_TASK_ROW, STAMP_FIRST_TASK_EXECUTION_NOW
 from tests.support.dagster import resources_for
 from tests.support.reliability import tiny_sim
 from tests.support.tamper import Tamper, serve_asgi
@@ -36,10 +37,6 @@ TASK_LATE_MS = 30_000
 START_EARLY_MS = 86
 LATE_EXECUTIONS = 4
 EARLY_EXECUTIONS = 3
-DUPLICATE_TASK_ROW = (
-    "INSERT INTO task_executions SELECT * FROM task_executions "
-    "WHERE task_execution_id = (SELECT min(task_execution_id) FROM task_executions)"
-)
 
 
 class SkewedWorld:
@@ -207,6 +204,7 @@ def test_cli_exits_0_with_one_line_per_warning_and_1_when_a_key_breaks(
     # Our own output broken between runs: a task row written twice.
     with Warehouse(directory) as wh:
         wh.connection.execute(DUPLICATE_TASK_ROW)
+        wh.connection.execute(STAMP_FIRST_TASK_EXECUTION_NOW)
     second = _cli(skewed_url, directory, tmp_path)
     assert second.returncode == 1
     errors = [line for line in second.stderr.splitlines() if line.startswith("error: ")]

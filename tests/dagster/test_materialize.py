@@ -16,6 +16,7 @@ from assets.ingest import cdf_incremental_ingest, history_backfill
 from assets.resources import WarehouseResource
 from assets.views import analytics_views
 from cdf_simulator import Simulator, create_app
+from tests.support.breakage import STAMP_FIRST_TASK_EXECUTION_NOW
 from tests.support.dagster import resources_for
 from tests.support.ingest import ingest, snapshot
 from tests.support.sim import HOUR_MS, cdf_config_for, small_sim_config
@@ -245,10 +246,12 @@ def test_a_failing_error_check_fails_the_run_and_stops_the_views(
 ) -> None:
     assert _materialize(dagster_resources, NIGHTLY).success
     directory = Path(dagster_resources["warehouse"].directory)
-    # Our own output broken between runs: the next run's checks look at the rows written since
-    # the last run whose checks passed, so they see it...
+    # Our own output broken by a write after the last good run (stamped, as the ingest stamps
+    # the executions it writes): the next run's checks look at the rows written since the last
+    # run whose checks passed, so they see it...
     with Warehouse(directory) as wh:
         wh.connection.execute(BREAKAGES[breakage])
+        wh.connection.execute(STAMP_FIRST_TASK_EXECUTION_NOW)
     # ...and so does every run after, until it is repaired: a failed run does not move the mark.
     for _ in range(2):
         result = _materialize(dagster_resources, NIGHTLY)
@@ -265,6 +268,29 @@ def test_a_failing_error_check_fails_the_run_and_stops_the_views(
             if e.materialization is not None
         }
         assert "workflow_daily_sla" not in materialized
+
+
+def test_a_source_warning_is_reported_by_the_run_that_wrote_its_row_only(
+    dagster_resources: dict[str, Any],
+) -> None:
+    # The simulator sends small clock skews, as CDF does: the first run writes them and warns.
+    skew = ("execution_clock_skew", "task_times_inside_execution")
+
+    def evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+        return {c.check_name: c for c in result.get_asset_check_evaluations()}
+
+    first = _materialize(dagster_resources, NIGHTLY)
+    assert first.success
+    for name in skew:
+        assert not evaluations(first)[name].passed, name
+    # The next run writes nothing with a skew: its checks start where the first run's started,
+    # after the first run's rows were written, so the warnings are not repeated.
+    second = _materialize(dagster_resources, NIGHTLY)
+    assert second.success
+    for name in skew:
+        check = evaluations(second)[name]
+        assert check.passed, name
+        assert check.metadata["scope"].value.startswith("the rows written since "), name
 
 
 def test_the_nightly_checks_look_at_what_is_new_and_on_their_own_at_everything(
