@@ -20,6 +20,7 @@ line naming the variable, raised as :class:`~cdf_client.errors.ConfigError`; sec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
@@ -201,6 +202,10 @@ def _reveal(secret: SecretStr | None) -> str | None:
     return None if secret is None else secret.get_secret_value() or None
 
 
+# The sizes DuckDB's `memory_limit` takes: a number and a unit (1000- or 1024-based), or a %.
+_MEMORY_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*([KMGT]i?B?|B|bytes|%)\s*", re.IGNORECASE)
+
+
 class WarehouseSettings(_Settings):
     """Where the warehouse lives and how much memory DuckDB may take."""
 
@@ -218,6 +223,17 @@ class WarehouseSettings(_Settings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("duckdb_memory", mode="after")
+    @classmethod
+    def _memory(cls, value: str | None) -> str | None:
+        # DuckDB would only say "Memory must have a number" when the first connection opens.
+        if value is not None and not _MEMORY_SIZE.fullmatch(value):
+            raise ValueError(
+                "WAREHOUSE_DUCKDB_MEMORY must be a size such as 4GB, 512MB or 2GiB (or a share "
+                f"of the machine's memory such as 50%), got {value!r}"
+            )
+        return value
 
     @property
     def path(self) -> Path:

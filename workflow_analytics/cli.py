@@ -250,12 +250,13 @@ def sql(
         limit = 50 if output_format == "table" else 0
     try:
         with Warehouse(directory, read_only=True, memory_limit=place.duckdb_memory) as wh:
-            relation = wh.connection.sql(query)
-            if relation is None:
+            # The query runs as given (wrapped in a LIMIT, a trailing `;` or comment would
+            # break it); one row past the limit tells whether rows were left out.
+            cursor = wh.connection.execute(query)
+            if cursor.description is None:
                 return
-            columns = list(relation.columns)
-            # One row past the limit tells whether rows were left out.
-            rows = (relation.limit(limit + 1) if limit > 0 else relation).fetchall()
+            columns = [column[0] for column in cursor.description]
+            rows = cursor.fetchmany(limit + 1) if limit > 0 else cursor.fetchall()
     except duckdb.Error as exc:
         raise fail(str(exc).splitlines()[0]) from None
     more = limit > 0 and len(rows) > limit
@@ -301,11 +302,25 @@ def _register_commands(argv: Sequence[str] | None = None) -> None:
         app.command(name, help=help_text)(function)
 
 
+def _query_last(argv: list[str]) -> list[str]:
+    """``sql`` takes a query that starts with a ``-- comment`` line as its query, not as an
+    unknown option: such an argument (it starts with ``-`` and holds whitespace, which no option
+    does) moves behind a ``--``, so the options around it still count."""
+    invoked = next((a for a in argv if not a.startswith("-")), None)
+    if invoked != "sql" or "--" in argv:
+        return argv
+    queries = [a for a in argv if a.startswith("-") and any(c.isspace() for c in a)]
+    if not queries:
+        return argv
+    return [a for a in argv if a not in queries] + ["--", *queries]
+
+
 def run() -> int:
     """Run the command in ``sys.argv``; its exit code."""
-    _register_commands(sys.argv[1:])
+    argv = _query_last(sys.argv[1:])
+    _register_commands(argv)
     try:
-        app()
+        app(args=argv)
     except SystemExit as done:
         code = done.code
     else:

@@ -90,6 +90,18 @@ def test_json_is_one_object_per_row(warehouse_dir: Path) -> None:
     assert records[0]["at"].startswith("2026-01-02T03:04:05")
 
 
+def test_a_query_as_the_docs_write_it_runs_as_given(warehouse_dir: Path) -> None:
+    # A first line that is a comment, and a `;` followed by a comment: as pasted from the docs.
+    query = "-- How many?\nSELECT i FROM range(10) t(i) ORDER BY i;  -- the first ten"
+    result = _sql(warehouse_dir, query, "--limit", "3", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["i", "0", "1", "2"]
+    # An option that does not exist is still named as one.
+    wrong = _sql(warehouse_dir, "--limt", "3", "SELECT 1")
+    assert wrong.returncode == 2
+    assert "No such option: --limt" in wrong.stderr
+
+
 def test_unknown_format_is_a_configuration_error(warehouse_dir: Path) -> None:
     result = _sql(warehouse_dir, "SELECT 1", "--format", "xml")
     assert result.returncode == 2

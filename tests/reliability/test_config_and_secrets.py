@@ -85,6 +85,10 @@ BAD_CONFIGS: dict[str, tuple[dict[str, str | None], str]] = {
     "bad-url": ({"CDF_URL": "ftp://example.com"}, "CDF_URL must be an http(s) URL"),
     "bad-number": ({"CDF_CONCURRENCY": "lots"}, "CDF_CONCURRENCY must be an integer"),
     "bad-switch": ({"INGEST_REFETCH_OPEN": "sometimes"}, "INGEST_REFETCH_OPEN must be one of"),
+    "bad-memory": (
+        {"WAREHOUSE_DUCKDB_MEMORY": "lots"},
+        "WAREHOUSE_DUCKDB_MEMORY must be a size such as 4GB",
+    ),
     "plain-http": (
         {"CDF_URL": "http://westeurope-1.cognitedata.com"},
         "uses plain http for westeurope-1.cognitedata.com",
