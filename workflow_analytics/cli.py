@@ -245,7 +245,11 @@ def sql(
     place = _warehouse_settings()
     directory = place.path
     if not (directory / DATABASE_FILE).exists():
-        raise fail(f"no warehouse at {directory}: run `workflow-analytics ingest` first", 2)
+        raise fail(
+            f"no warehouse at {directory}: run `workflow-analytics ingest` first (or set "
+            "WAREHOUSE_DIR)",
+            2,
+        )
     if limit is None:
         limit = 50 if output_format == "table" else 0
     try:

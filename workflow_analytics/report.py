@@ -58,6 +58,10 @@ class ReportError(RuntimeError):
     """The report cannot be built (no warehouse, unreadable targets, ...)."""
 
 
+class UsageError(ReportError):
+    """What was asked cannot be answered: no warehouse there, filters that match nothing."""
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which executions every section shows; ``None`` means all. Dates are UTC days of
@@ -184,10 +188,28 @@ def _has_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 def _database(warehouse_dir: Path) -> Path:
     database = Path(warehouse_dir) / DATABASE_FILE
     if not database.is_file():
-        raise ReportError(
-            f"no warehouse at {database}; run `workflow-analytics ingest` or set WAREHOUSE_DIR"
+        raise UsageError(
+            f"no warehouse at {warehouse_dir}: run `workflow-analytics ingest` first (or set "
+            "WAREHOUSE_DIR)"
         )
     return database
+
+
+def _check_filters(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
+    """A project or workflow the warehouse does not hold is a typo, not an empty report."""
+    if filters.since and filters.until and filters.since > filters.until:
+        raise UsageError(f"--since {filters.since} is after --until {filters.until}")
+    if not (filters.project or filters.workflow):
+        return
+    options = run_report_query(con, "filter_options", {})
+    for column, value, noun in (
+        ("cdf_project", filters.project, "project"),
+        ("workflow_external_id", filters.workflow, "workflow"),
+    ):
+        known = sorted(set(options[column].to_list()))
+        if value and value not in known:
+            shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+            raise UsageError(f"no {noun} {value!r} in the warehouse (it has: {shown or 'none'})")
 
 
 def _connect(database: Path) -> duckdb.DuckDBPyConnection:
@@ -230,6 +252,11 @@ def load_analytics(
     database = _database(warehouse_dir)
     notes = refresh_views(warehouse_dir, sla_targets=sla_targets) if refresh else []
     con = _connect(database)
+    try:
+        _check_filters(con, filters)
+    except UsageError:
+        con.close()
+        raise
     base = filters.params()
 
     def frame(name: str, **extra: Any) -> pl.DataFrame:
@@ -323,5 +350,5 @@ def report(
         written = build_report(directory, target, filters)
     except ReportError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(2 if isinstance(exc, UsageError) else 1) from None
     typer.echo(f"report: {written}")

@@ -124,9 +124,22 @@ def test_cli_report_command(
     assert result.exit_code == 0, result.output
     assert (warehouse_copy / "report.html").is_file()
 
+    # What cannot be answered is a usage error (2), with one line saying why, and no file.
+    for args, words in (
+        (["--since", "2026-11-01", "--until", "2026-10-01"], "is after --until"),
+        (["--workflow", "no-such-workflow"], "no workflow 'no-such-workflow' in the warehouse"),
+        (["--project", "no-such-project"], "no project 'no-such-project' in the warehouse"),
+    ):
+        wrong = tmp_path / "wrong.html"
+        result = runner.invoke(app, ["report", "--output", str(wrong), *args])
+        assert result.exit_code == 2, result.output
+        assert words in result.output
+        assert not wrong.exists()
+
     monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "nowhere"))
     result = runner.invoke(app, ["report"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
+    assert "no warehouse at" in result.output
 
 
 def _column(text: str, table_caption: str) -> list[str]:
