@@ -18,6 +18,7 @@ install: $(STAMP)
 # compiles only what it installs, so a venv made before this gets its packages reinstalled once.
 $(STAMP): pyproject.toml requirements.lock Makefile
 	@scripts/need-python $(PYTHON)
+	@echo "make install: installing the pinned packages into .venv and compiling their bytecode (about a minute the first time)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.8
 	@$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock

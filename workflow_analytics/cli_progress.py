@@ -77,7 +77,9 @@ def plain_line(report: Any, elapsed_s: float) -> str:
     fetched, found = report.details_fetched, to_fetch(report)
     rate = fetched / elapsed_s if elapsed_s > 0 else 0.0
     part = listing_part(report)
-    if part is None:
+    if report.seconds > 0:  # the ingest is done: the total is what it found
+        of = f"of {found:,} details"
+    elif part is None:
         of = f"of {found:,} details found so far"
     else:
         of = (

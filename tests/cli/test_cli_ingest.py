@@ -137,6 +137,8 @@ def test_plain_progress_line_gives_total_rate_and_eta() -> None:
     assert "ETA listing" in plain_line(caught_up, elapsed_s=5.0)
     finished = IngestReport(listed=10, new=10, details_fetched=10, seconds=1.5)
     assert "ETA -" in plain_line(finished, elapsed_s=1.0)
+    # Once done, the total is what was found: no "so far".
+    assert "fetched 10 of 10 details (" in plain_line(finished, elapsed_s=1.0)
 
 
 def test_progress_line_gives_a_total_and_eta_while_listing() -> None:
