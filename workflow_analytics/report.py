@@ -195,13 +195,20 @@ def _database(warehouse_dir: Path) -> Path:
     return database
 
 
-def _check_filters(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
-    """A project or workflow the warehouse does not hold is a typo, not an empty report."""
+def check_filters(warehouse_dir: Path, filters: Filters) -> None:
+    """For the command line: a range that ends before it starts, or a project or workflow the
+    warehouse does not hold, is a typo, not an empty report (the notebook's filters choose from
+    what the warehouse holds)."""
     if filters.since and filters.until and filters.since > filters.until:
         raise UsageError(f"--since {filters.since} is after --until {filters.until}")
     if not (filters.project or filters.workflow):
         return
-    options = run_report_query(con, "filter_options", {})
+    try:
+        options = filter_options(warehouse_dir)
+    except UsageError:
+        raise
+    except ReportError:  # no analytics models yet: the report builds them, and shows what is
+        return
     for column, value, noun in (
         ("cdf_project", filters.project, "project"),
         ("workflow_external_id", filters.workflow, "workflow"),
@@ -252,11 +259,6 @@ def load_analytics(
     database = _database(warehouse_dir)
     notes = refresh_views(warehouse_dir, sla_targets=sla_targets) if refresh else []
     con = _connect(database)
-    try:
-        _check_filters(con, filters)
-    except UsageError:
-        con.close()
-        raise
     base = filters.params()
 
     def frame(name: str, **extra: Any) -> pl.DataFrame:
@@ -347,6 +349,7 @@ def report(
         until=until.date() if until else None,
     )
     try:
+        check_filters(directory, filters)
         written = build_report(directory, target, filters)
     except ReportError as exc:
         typer.echo(f"error: {exc}", err=True)
