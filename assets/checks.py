@@ -34,7 +34,7 @@ import dagster as dg
 from assets.common import (
     CHECKED_SINCE_KEY,
     INGEST_CHECKS_STEP,
-    ingest_run_start,
+    ingest_wrote_in_this_run,
     markdown_table,
     materialized_in_this_run,
 )
@@ -372,7 +372,7 @@ def _rebuilt_whole(context: dg.AssetCheckExecutionContext) -> bool:
 def ingest_table_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
-    scoped = ingest_run_start(context) is not None
+    scoped = ingest_wrote_in_this_run(context)
     yield from evaluate_checks(warehouse, _selected(context), scoped=scoped)
 
 
@@ -385,7 +385,7 @@ def ingest_table_checks(
 def analytics_table_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
-    scoped = ingest_run_start(context) is not None and not _rebuilt_whole(context)
+    scoped = ingest_wrote_in_this_run(context) and not _rebuilt_whole(context)
     yield from evaluate_checks(warehouse, _selected(context), scoped=scoped)
 
 

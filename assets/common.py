@@ -75,10 +75,7 @@ def step_start(context: Any, step_key: str) -> float | None:
     return None
 
 
-def ingest_run_start(context: Any) -> float | None:
-    """The start of this run (epoch seconds) when its ingest wrote the tables in this run; None
-    when the ingest did not run in it (checks or analytics run on their own)."""
-    if materialized_in_this_run(context, WORKFLOW_EXECUTIONS.name) is None:
-        return None
-    record = context.instance.get_run_record_by_id(context.run.run_id)
-    return None if record is None or record.start_time is None else float(record.start_time)
+def ingest_wrote_in_this_run(context: Any) -> bool:
+    """Whether this run's ingest wrote the tables (False when checks or analytics run on their
+    own)."""
+    return materialized_in_this_run(context, WORKFLOW_EXECUTIONS.name) is not None

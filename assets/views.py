@@ -19,7 +19,7 @@ from assets.common import (
     INGEST_CHECKS_STEP,
     OWNERS,
     WAREHOUSE_POOL,
-    ingest_run_start,
+    ingest_wrote_in_this_run,
     markdown_table,
     step_start,
 )
@@ -145,7 +145,7 @@ def analytics_views(
         checks_start = step_start(context, INGEST_CHECKS_STEP)
         if (
             checks_start is not None
-            and ingest_run_start(context) is not None
+            and ingest_wrote_in_this_run(context)
             and _blocking_checks_passed(context)
         ):
             # Every row stamped before this run's checks opened the warehouse was checked by
