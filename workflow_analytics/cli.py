@@ -254,8 +254,8 @@ def sql(
         limit = 50 if output_format == "table" else 0
     try:
         with Warehouse(directory, read_only=True, memory_limit=place.duckdb_memory) as wh:
-            # The query runs as given (wrapped in a LIMIT, a trailing `;` or comment would
-            # break it); one row past the limit tells whether rows were left out.
+            # The query runs as given: wrapped in a LIMIT, a trailing `;` or comment would
+            # break it. One row past the limit tells whether rows were left out.
             cursor = wh.connection.execute(query)
             if cursor.description is None:
                 return
