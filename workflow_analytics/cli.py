@@ -222,7 +222,14 @@ FORMATS = ("table", "csv", "json")
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="A SQL query over the warehouse tables and views.")],
+    query: Annotated[
+        str,
+        typer.Argument(
+            metavar="QUERY",
+            help="A SQL query over the warehouse tables and views (as the docs write them: a "
+            "leading `--` comment line and a trailing `;` are fine).",
+        ),
+    ],
     limit: Annotated[
         int | None,
         typer.Option(help="Rows to print at most (default: 50 for a table, all for csv and json)."),
