@@ -127,6 +127,28 @@ def _day_chunks(counts: dict[date, int], days: list[date]) -> list[list[date]]:
     return chunks
 
 
+def _read_rows(
+    con: duckdb.DuckDBPyConnection, rows_sql: str, lo: datetime, hi: datetime, expected: int
+) -> pa.Table:
+    """The rows of ``rows_sql`` between two instants, in its ``ORDER BY`` order.
+
+    A day bigger than one chunk (a project with thousands of runs a day) is read unsorted, in
+    batches, and sorted by pyarrow: DuckDB holds a sorted result whole inside its memory cap,
+    which a day of a large project's task rows can exceed, while the batches of a plain scan
+    stay small (the Arrow table lives outside the cap). Both give the same order.
+    """
+    if expected <= FLUSH_ROWS_PER_QUERY:
+        return con.sql(rows_sql, params=[lo, hi]).to_arrow_table()
+    select, _, order = rows_sql.rpartition("ORDER BY")
+    keys = [(column.strip().strip('"'), "ascending") for column in order.split(",")]
+    reader = con.sql(select, params=[lo, hi]).to_arrow_reader(STREAM_BATCH_ROWS)
+    return pa.Table.from_batches(reader).sort_by(keys)
+
+
+# Rows per Arrow batch when a big day is read unsorted (see _read_rows).
+STREAM_BATCH_ROWS = 50_000
+
+
 def _utc_midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC)
 
@@ -196,7 +218,7 @@ def flush_dirty_partitions(
         counts = dict(con.execute(counts_sql, [lo, hi]).fetchall())
         for chunk in _day_chunks(counts, days):
             lo, hi = _utc_midnight(chunk[0]), _utc_midnight(chunk[-1] + ONE_DAY)
-            data = con.sql(rows_sql, params=[lo, hi]).to_arrow_table()
+            data = _read_rows(con, rows_sql, lo, hi, sum(counts.get(d, 0) for d in chunk))
             by_day = _split_by_day(data) if data.num_rows else {}
             empty = data.drop_columns(["__day"]).slice(0, 0)
             parts = [(day, by_day.get(day, empty)) for day in chunk]

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from ingest.settings import WarehouseSettings
@@ -17,6 +19,7 @@ from tests.support.detail_records import (
     task_execution,
 )
 from tests.support.parquet import NOW, assert_parquet_matches, partition_dates
+from warehouse import parquet
 from warehouse.flatten import FlatBatch, flatten_details
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.schema import ALL_TABLES, DATA_TABLES
@@ -193,6 +196,34 @@ def test_parquet_matches_duckdb_after_each_apply(wh: Warehouse) -> None:
         wh.flush()
         assert_parquet_matches(wh)
     assert wh.counts()["workflow_executions"] == 40
+
+
+def test_a_day_bigger_than_one_read_gives_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A big project's day is read unsorted in batches and sorted by pyarrow (DuckDB would hold
+    # the sorted day inside its memory cap): the same rows in the same order as DuckDB's read.
+    records = synthetic_details(60, tasks_per_execution=5, start=T0, seed=11)
+    files: dict[str, dict[Path, pa.Table]] = {}
+    for name, rows_per_query in (("sorted_by_duckdb", parquet.FLUSH_ROWS_PER_QUERY), ("big", 1)):
+        monkeypatch.setattr(parquet, "FLUSH_ROWS_PER_QUERY", rows_per_query)
+        monkeypatch.setattr(parquet, "STREAM_BATCH_ROWS", 7)  # several batches per day
+        with Warehouse(tmp_path / name) as wh:
+            wh.ensure_schema(views=False)
+            wh.apply_batch(batch_of(*records))
+            wh.flush()
+            assert_parquet_matches(wh)
+            root = wh.parquet_root
+            # Every column but when each row was written.
+            files[name] = {
+                p.relative_to(root): pq.read_table(p).select(
+                    [c for c in pq.read_schema(p).names if c != "updated_at"]
+                )
+                for p in root.rglob("*.parquet")
+            }
+    assert len(files["big"]) > 2 and files["big"].keys() == files["sorted_by_duckdb"].keys()
+    for path, expected in files["sorted_by_duckdb"].items():
+        assert files["big"][path].equals(expected), path
 
 
 def test_moving_created_time_rewrites_both_partitions_and_drops_an_empty_one(
