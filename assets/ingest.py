@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
+import duckdb
 
 from assets.common import (
     ACCESS_CHECKED_TAG,
@@ -111,6 +112,20 @@ def _run(
         raise dg.Failure(description=str(exc), allow_retries=retry) from None
     except (CdfError, WarehouseBusyError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
+    except duckdb.Error as exc:
+        # The warehouse's own failure (its memory cap, a full disk) happens again minutes later:
+        # no retry, and one line that says what to change.
+        raise dg.Failure(description=_duckdb_failure(exc), allow_retries=False) from exc
+
+
+def _duckdb_failure(exc: duckdb.Error) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return (
+            f"the warehouse's DuckDB ran out of its memory cap ({first}): set "
+            "WAREHOUSE_DUCKDB_MEMORY higher, e.g. 2GB"
+        )
+    return f"the warehouse's DuckDB failed: {first}"
 
 
 def _report_metadata(report: IngestReport, outcome: ProjectsOutcome) -> dict[str, Any]:

@@ -350,6 +350,23 @@ def test_no_access_fails_the_asset_at_once_with_one_clear_message(
     assert not (warehouse_path / "workflows.duckdb").exists()
 
 
+def test_a_warehouse_out_of_memory_fails_at_once_and_says_what_to_set(
+    dagster_resources: dict[str, Any],
+) -> None:
+    resources = dict(dagster_resources)
+    directory = dagster_resources["warehouse"].directory
+    resources["warehouse"] = WarehouseResource(directory=directory, duckdb_memory="2MB")
+    result = _materialize(resources, NIGHTLY)
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert len(failures) == 1  # not retried: a memory cap fails the same way minutes later
+    assert not [e for e in result.all_events if e.is_step_up_for_retry]
+    user = failures[0].step_failure_data.user_failure_data
+    assert user is not None
+    assert "ran out of its memory cap" in user.description
+    assert "WAREHOUSE_DUCKDB_MEMORY" in user.description
+
+
 def test_the_analytics_build_is_incremental_and_a_full_refresh_is_asked_in_run_config(
     sim: Simulator, dagster_resources: dict[str, Any]
 ) -> None:
