@@ -142,7 +142,7 @@ def _read_rows(
     select, _, order = rows_sql.rpartition("ORDER BY")
     keys = [(column.strip().strip('"'), "ascending") for column in order.split(",")]
     reader = con.sql(select, params=[lo, hi]).to_arrow_reader(STREAM_BATCH_ROWS)
-    return pa.Table.from_batches(reader).sort_by(keys)
+    return reader.read_all().sort_by(keys)
 
 
 # Rows per Arrow batch when a big day is read unsorted (see _read_rows).
