@@ -53,9 +53,14 @@ IN_PROCESS_CASES: list[tuple[str, FaultConfig, dict[str, Any]]] = [
 
 # Over a real socket: dropped connections (the server aborts the TCP connection) and slow
 # answers that outlast the client's read timeout.
+SLOW_MS = 1_500
+READ_TIMEOUT_S = 0.75
 HTTP_CASES: list[tuple[str, FaultConfig, dict[str, Any]]] = [
     *[(f"drop@{r:.0%}", FaultConfig(rate_drop=r), {}) for r in RATES],
-    ("slow@20%", FaultConfig(rate_slow=0.2, slow_ms=600), {"read_timeout": 0.25}),
+    # The read timeout leaves a wide margin on both sides: a slow answer comes well after it,
+    # and an answer on time on a loaded machine (two test workers on two cores, the server in
+    # the test's own process) is not taken for a slow one.
+    ("slow@20%", FaultConfig(rate_slow=0.2, slow_ms=SLOW_MS), {"read_timeout": READ_TIMEOUT_S}),
     (
         "everything-5%",
         FaultConfig(
@@ -66,10 +71,10 @@ HTTP_CASES: list[tuple[str, FaultConfig, dict[str, Any]]] = [
             rate_504=0.05,
             rate_drop=0.05,
             rate_slow=0.05,
-            slow_ms=600,
+            slow_ms=SLOW_MS,
             retry_after_s=0,
         ),
-        {"read_timeout": 0.25},
+        {"read_timeout": READ_TIMEOUT_S},
     ),
 ]
 
