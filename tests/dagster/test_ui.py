@@ -35,6 +35,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+STARTUP_S = 300
+
+
 @pytest.fixture(scope="module")
 def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("dagster_home")
@@ -55,7 +58,9 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        # `dg dev` starts a web server, a code server and a daemon: on two cores shared with
+        # another test worker that can take minutes.
+        deadline = time.monotonic() + STARTUP_S
         while True:
             if process.poll() is not None:
                 raise AssertionError(f"dg dev exited: {process.stderr.read()!r}")  # type: ignore[union-attr]
@@ -65,7 +70,7 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise AssertionError("dg dev did not answer within 120 s")
+                raise AssertionError(f"dg dev did not answer within {STARTUP_S} s")
             time.sleep(0.5)
         yield url
     finally:
