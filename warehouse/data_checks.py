@@ -8,9 +8,9 @@ template rendered for one of two scopes:
   (the UI's "Execute checks", a test);
 - **what was written since** (``scoped`` true, ``$since`` bound): the executions stamped
   (``ingested_at``) at or after ``since`` and their task rows. A nightly run checks these, from
-  the start of the last run whose blocking checks passed (``assets.checks``): the older rows
-  were checked by then, and a warning about a source record is reported the night it arrives,
-  not every night after.
+  where the checks of the last run whose blocking checks passed started (``assets.checks``):
+  the older rows were checked by then, and a warning about a source record is reported by the
+  run that wrote it, not by the runs after.
 
 ``{{ executions }}`` and ``{{ tasks }}`` name the relation of the scope (the stored table, or the
 rows written, from ``sql/checks/scope/``); a check that compares the rows written with every
