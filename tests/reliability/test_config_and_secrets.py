@@ -55,7 +55,10 @@ def _env(url: str, tmp_path: Path, **changes: str | None) -> dict[str, str]:
         "IDP_TOKEN_URL": f"{url}/oauth2/token",
         "IDP_CLIENT_ID": CLIENT_ID,
         "IDP_CLIENT_SECRET": SECRET,
-        "CDF_MAX_ATTEMPTS": "3",
+        # 5 % of requests answer 503: with 3 attempts one request in 8,000 fails three times,
+        # and a run of a few hundred requests then fails now and then. 8 attempts make a run
+        # that must succeed succeed; the unreachable case sets its own 3.
+        "CDF_MAX_ATTEMPTS": "8",
         "CDF_MAX_RETRY_SECONDS": "5",
     }
     for name, value in changes.items():
@@ -110,7 +113,11 @@ def test_bad_configuration_is_one_line_a_nonzero_exit_and_no_file(
     changes, words = BAD_CONFIGS[case]
     if changes.get("CDF_URL") == "closed-port":
         dead = f"http://127.0.0.1:{_closed_port()}"
-        changes = {"CDF_URL": dead, "IDP_TOKEN_URL": f"{dead}/oauth2/token"}
+        changes = {
+            "CDF_URL": dead,
+            "IDP_TOKEN_URL": f"{dead}/oauth2/token",
+            "CDF_MAX_ATTEMPTS": "3",
+        }
     result = _ingest(_env(url, tmp_path, **changes))
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
