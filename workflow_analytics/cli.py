@@ -246,17 +246,14 @@ def sql(
         raise fail(f"--format must be one of {', '.join(FORMATS)}; got {output_format!r}", 2)
     import duckdb
 
-    from warehouse.store import DATABASE_FILE, Warehouse
+    from warehouse.layout import missing_warehouse
+    from warehouse.store import Warehouse
     from workflow_analytics.cli_output import render_csv, render_json, render_table
 
     place = _warehouse_settings()
     directory = place.path
-    if not (directory / DATABASE_FILE).exists():
-        raise fail(
-            f"no warehouse at {directory}: run `workflow-analytics ingest` first (or set "
-            "WAREHOUSE_DIR)",
-            2,
-        )
+    if problem := missing_warehouse(directory):
+        raise fail(problem, 2)
     if limit is None:
         limit = 50 if output_format == "table" else 0
     try:

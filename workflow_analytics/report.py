@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 import typer
 
-from warehouse.layout import DATABASE_FILE
+from warehouse.layout import DATABASE_FILE, missing_warehouse
 from warehouse.sla_targets import SlaTargetsError, install_sla
 from warehouse.sqlfiles import sql_file, sql_names
 from workflow_analytics.report_charts import (
@@ -186,13 +186,9 @@ def _has_view(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def _database(warehouse_dir: Path) -> Path:
-    database = Path(warehouse_dir) / DATABASE_FILE
-    if not database.is_file():
-        raise UsageError(
-            f"no warehouse at {warehouse_dir}: run `workflow-analytics ingest` first (or set "
-            "WAREHOUSE_DIR)"
-        )
-    return database
+    if problem := missing_warehouse(warehouse_dir):
+        raise UsageError(problem)
+    return Path(warehouse_dir) / DATABASE_FILE
 
 
 def check_filters(warehouse_dir: Path, filters: Filters) -> None:
