@@ -10,7 +10,9 @@ transaction that writes it. The build then, per incremental model, in dependency
 2. finds the executions those keys cover now (the *scope*);
 3. deletes the model's rows with touched keys and inserts the model's SELECT again, with every
    per-execution input (``ref``/``source`` of a relation holding ``cdf_project`` and
-   ``execution_id``) restricted to the scope.
+   ``execution_id``) restricted to the scope. A scope of more than
+   :data:`INCREMENTAL_SLICE_EXECUTIONS` is inserted in slices of whole touched keys, so a
+   night that touches every workflow of a large warehouse stays inside the memory cap.
 
 This equals the full definition as long as the model's rows for a key depend only on the
 executions that key covers, which is what its ``unique_key`` declares; the tests compare each
@@ -153,6 +155,13 @@ def _restricted(per_execution: set[str]) -> Callable[[str], str]:
 # groups of about this many executions, so its memory (the recursive CTE of critical paths
 # cannot spill to disk) is bounded by the slice, not by the history.
 FULL_BUILD_EXECUTIONS = 10_000
+# Executions per query of an incremental recomputation. A model kept per workflow recomputes
+# every execution of each touched workflow, and a night can touch them all: on a warehouse of
+# 825,000 executions, task_hot_spots over all 200 workflows in one query ran out of the build's
+# 512 MB, while 375,000 fit. A bigger scope is recomputed in slices of its touched keys; below
+# this, one query (each slice reads the task rows again, so slicing costs time when it is not
+# needed).
+INCREMENTAL_SLICE_EXECUTIONS = 200_000
 
 
 def _rebuild_in_slices(
@@ -161,16 +170,24 @@ def _rebuild_in_slices(
     name = quote_identifier(model.name)
     key = [quote_identifier(c) for c in model.unique_key]
     select = render(model, _restricted(per_execution))
-    con.execute(_statement("slices", key=key), {"size": slice_size})
+    con.execute(_statement("slices", key=key, scoped=False), {"size": slice_size})
     con.execute(_statement("slice_scope"), {"slice": -1})  # empty: the table's columns
     con.execute(_statement("replace_table", model=name, select=select))
+    _insert_slices(con, name, select)
+
+
+def _insert_slices(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
+    """Insert the model's rows for each slice of ``_analytics_slices`` in turn."""
     for (number,) in con.execute(_sql("slice_numbers")).fetchall():
         con.execute(_statement("slice_scope"), {"slice": number})
         con.execute(_statement("insert_rows", model=name, select=select))
 
 
 def _recompute_touched(
-    con: duckdb.DuckDBPyConnection, model: Model, per_execution: set[str]
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    per_execution: set[str],
+    slice_size: int = INCREMENTAL_SLICE_EXECUTIONS,
 ) -> int:
     """Replace the rows of the touched keys; returns the executions recomputed."""
     name = quote_identifier(model.name)
@@ -188,6 +205,11 @@ def _recompute_touched(
         con.execute(_statement("touched_keys", key=key))
         con.execute(_statement("scope", key=key))
         con.execute(_statement("delete_touched", model=name, key=key))
+        scope = _count(con, "_analytics_scope")
+        if scope > slice_size:
+            con.execute(_statement("slices", key=key, scoped=True), {"size": slice_size})
+            _insert_slices(con, name, select)
+            return scope
     con.execute(_statement("insert_rows", model=name, select=select))
     return _count(con, "_analytics_scope")
 
@@ -199,6 +221,7 @@ def _build_incremental(
     pending: int,
     per_execution: set[str],
     slice_size: int,
+    incremental_slice_size: int,
 ) -> ModelBuild:
     started = time.perf_counter()
     name = quote_identifier(model.name)
@@ -209,7 +232,7 @@ def _build_incremental(
     elif pending == 0:
         mode = UNCHANGED
     else:
-        scope = _recompute_touched(con, model, per_execution)
+        scope = _recompute_touched(con, model, per_execution, incremental_slice_size)
         mode = INCREMENTAL
     rows = _count(con, name)
     if mode != UNCHANGED and model.parquet:
@@ -237,12 +260,14 @@ def build_models(
     full_refresh: bool = False,
     transaction: bool = True,
     slice_size: int = FULL_BUILD_EXECUTIONS,
+    incremental_slice_size: int = INCREMENTAL_SLICE_EXECUTIONS,
 ) -> BuildReport:
     """Bring every incremental model up to date (see the module's docstring); views need no
     build. ``full_refresh`` rebuilds every incremental model whole. ``transaction=False``: the
     caller's open transaction holds the build (and commits or rolls it back). ``slice_size``:
-    executions per query of a whole rebuild. The models must exist: ``Warehouse.ensure_schema``
-    (or :func:`create_models`) has run on the warehouse."""
+    executions per query of a whole rebuild; ``incremental_slice_size``: of an incremental
+    recomputation (one query up to that many). The models must exist:
+    ``Warehouse.ensure_schema`` (or :func:`create_models`) has run on the warehouse."""
     started = time.perf_counter()
     results = []
     if transaction:
@@ -257,7 +282,11 @@ def build_models(
                 results.append(ModelBuild(model.name, VIEW, 0.0))
                 continue
             full = full_refresh or stored.get(model.name) != fingerprint(model.name)
-            results.append(_build_incremental(con, model, full, pending, per_execution, slice_size))
+            results.append(
+                _build_incremental(
+                    con, model, full, pending, per_execution, slice_size, incremental_slice_size
+                )
+            )
         if pending:
             con.execute("DELETE FROM _analytics_pending")
         if transaction:

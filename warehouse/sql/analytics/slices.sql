@@ -1,10 +1,16 @@
--- description: Cut the stored executions (and task rows without one) into slices for a whole rebuild: whole groups of the
---   model's unique_key (an execution, or a workflow's executions), about $size executions per
---   slice, so each query of the rebuild works on one slice.
--- depends: _execution_identity, task_executions, workflow_executions
+-- description: Cut the stored executions (and task rows without one) into slices for a whole
+--   rebuild, or (scoped) the executions in `_analytics_scope` for a large incremental
+--   recomputation: whole groups of the model's unique_key (an execution, or a workflow's
+--   executions), about $size executions per slice, so each query works on one slice.
+-- depends: _execution_identity, task_executions, workflow_executions, _analytics_scope (scoped)
 -- columns: cdf_project, execution_id, slice
 CREATE OR REPLACE TEMP TABLE _analytics_slices AS
 WITH identity AS (
+{% if scoped %}
+    -- An incremental recomputation: the executions of its touched keys.
+    SELECT * FROM _execution_identity
+    WHERE (cdf_project, execution_id) IN (SELECT cdf_project, execution_id FROM _analytics_scope)
+{% else %}
     SELECT * FROM _execution_identity
     UNION ALL
     -- Task rows without their execution's row (the store never writes them, but the
@@ -15,6 +21,7 @@ WITH identity AS (
         SELECT 1 FROM workflow_executions AS e
         WHERE e.cdf_project = t.cdf_project AND e.execution_id = t.execution_id
     )
+{% endif %}
 ),
 groups AS (
     SELECT {{ key | join(', ') }}, count(*) AS executions
