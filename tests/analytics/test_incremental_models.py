@@ -19,6 +19,7 @@ from tests.support.parquet import NOW
 from tests.support.sim import HOUR_MS
 from warehouse.analytics.build import (
     FULL,
+    FULL_BUILD_EXECUTIONS,
     INCREMENTAL,
     INCREMENTAL_SLICE_EXECUTIONS,
     UNCHANGED,
@@ -181,6 +182,7 @@ def _apply_and_build(wh: Warehouse, records: list[dict], **options: bool | int) 
 
 # An incremental recomputation bigger than its slice runs in slices of its touched keys (one
 # or two executions, or workflows, here); the tables must equal their definitions either way.
+# (critical_paths' scope of 5 is asserted below.)
 @pytest.mark.parametrize("incremental_slice", [INCREMENTAL_SLICE_EXECUTIONS, 1, 2])
 def test_late_and_changed_runs_and_late_definitions(tmp_path: Path, incremental_slice: int) -> None:
     with Warehouse(tmp_path) as wh:
@@ -190,9 +192,14 @@ def test_late_and_changed_runs_and_late_definitions(tmp_path: Path, incremental_
         status = "SELECT path_status FROM critical_paths WHERE execution_id = 'D'"
         assert con.execute(status).fetchall() == [("no_definition",)]
 
-        night = _apply_and_build(wh, _night_two(), incremental_slice_size=incremental_slice)
+        night = _apply_and_build(
+            wh,
+            _night_two(),
+            incremental_slice_size=incremental_slice,  # models kept per workflow
+            slice_size=min(incremental_slice, FULL_BUILD_EXECUTIONS),  # kept per execution
+        )
         assert set(_modes(night).values()) == {INCREMENTAL}
-        # Every workflow-kept model recomputed more executions than one slice holds.
+        # Both kinds recomputed more executions than one slice of one or two holds.
         assert night.by_name()["task_hot_spots"].scope > 2  # type: ignore[operator]
         # D was not in the batch; the definition that arrived made its path computable.
         assert con.execute(status).fetchall() == [("ok",)]

@@ -10,9 +10,10 @@ transaction that writes it. The build then, per incremental model, in dependency
 2. finds the executions those keys cover now (the *scope*);
 3. deletes the model's rows with touched keys and inserts the model's SELECT again, with every
    per-execution input (``ref``/``source`` of a relation holding ``cdf_project`` and
-   ``execution_id``) restricted to the scope. A scope of more than
-   :data:`INCREMENTAL_SLICE_EXECUTIONS` is inserted in slices of whole touched keys, so a
-   night that touches every workflow of a large warehouse stays inside the memory cap.
+   ``execution_id``) restricted to the scope. A scope bigger than one slice (see
+   :data:`INCREMENTAL_SLICE_EXECUTIONS`) is inserted in slices of whole touched keys, so a
+   night that touches every workflow of a large warehouse, or follows a big backfill, stays
+   inside the memory cap.
 
 This equals the full definition as long as the model's rows for a key depend only on the
 executions that key covers, which is what its ``unique_key`` declares; the tests compare each
@@ -32,6 +33,7 @@ from functools import cache
 import duckdb
 
 from warehouse.analytics.models import (
+    PER_EXECUTION,
     TAIL,
     Model,
     fingerprint,
@@ -155,12 +157,15 @@ def _restricted(per_execution: set[str]) -> Callable[[str], str]:
 # groups of about this many executions, so its memory (the recursive CTE of critical paths
 # cannot spill to disk) is bounded by the slice, not by the history.
 FULL_BUILD_EXECUTIONS = 10_000
-# Executions per query of an incremental recomputation. A model kept per workflow recomputes
-# every execution of each touched workflow, and a night can touch them all: on a warehouse of
-# 825,000 executions, task_hot_spots over all 200 workflows in one query ran out of the build's
-# 512 MB, while 375,000 fit. A bigger scope is recomputed in slices of its touched keys; below
-# this, one query (each slice reads the task rows again, so slicing costs time when it is not
-# needed).
+# Executions per query of an incremental recomputation of a model kept per workflow: it
+# recomputes every execution of each touched workflow, and a night can touch them all. On a
+# warehouse of 825,000 executions, task_hot_spots over all 200 workflows in one query ran out of
+# the build's 512 MB, while 375,000 fit. A bigger scope is recomputed in slices of its touched
+# keys; below this, one query (each slice reads the task rows again, so slicing costs time when
+# it is not needed). A model kept per execution recomputes the executions written since the last
+# build, a few hundred on a night but any number after a backfill: it is sliced as a whole
+# rebuild is (150,000 executions of critical_paths in one query ran out of 512 MB; in slices of
+# 10,000 they fit).
 INCREMENTAL_SLICE_EXECUTIONS = 200_000
 
 
@@ -232,7 +237,9 @@ def _build_incremental(
     elif pending == 0:
         mode = UNCHANGED
     else:
-        scope = _recompute_touched(con, model, per_execution, incremental_slice_size)
+        per_run = model.unique_key == PER_EXECUTION
+        limit = slice_size if per_run else incremental_slice_size
+        scope = _recompute_touched(con, model, per_execution, limit)
         mode = INCREMENTAL
     rows = _count(con, name)
     if mode != UNCHANGED and model.parquet:
@@ -265,8 +272,9 @@ def build_models(
     """Bring every incremental model up to date (see the module's docstring); views need no
     build. ``full_refresh`` rebuilds every incremental model whole. ``transaction=False``: the
     caller's open transaction holds the build (and commits or rolls it back). ``slice_size``:
-    executions per query of a whole rebuild; ``incremental_slice_size``: of an incremental
-    recomputation (one query up to that many). The models must exist:
+    executions per query of a whole rebuild, and of an incremental recomputation of a model kept
+    per execution; ``incremental_slice_size``: of an incremental recomputation of a model kept
+    per workflow (one query up to that many). The models must exist:
     ``Warehouse.ensure_schema`` (or :func:`create_models`) has run on the warehouse."""
     started = time.perf_counter()
     results = []
