@@ -210,13 +210,13 @@ def _recompute_touched(
         con.execute(_statement("touched_keys", key=key))
         con.execute(_statement("scope", key=key))
         con.execute(_statement("delete_touched", model=name, key=key))
-        scope = _count(con, "_analytics_scope")
-        if scope > slice_size:
-            con.execute(_statement("slices", key=key, scoped=True), {"size": slice_size})
-            _insert_slices(con, name, select)
-            return scope
-    con.execute(_statement("insert_rows", model=name, select=select))
-    return _count(con, "_analytics_scope")
+    scope = _count(con, "_analytics_scope")
+    if scope > slice_size:
+        con.execute(_statement("slices", key=key, scoped=True), {"size": slice_size})
+        _insert_slices(con, name, select)
+    else:
+        con.execute(_statement("insert_rows", model=name, select=select))
+    return scope
 
 
 def _build_incremental(
