@@ -143,12 +143,35 @@ def forget_builds(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM _analytics_models")
 
 
-def _restricted(per_execution: set[str]) -> Callable[[str], str]:
+@dataclass(frozen=True)
+class _Inputs:
+    """The relations a model's recomputation restricts to its scope (they carry an execution's
+    identity), and which of them are tables (they have row ids)."""
+
+    per_execution: frozenset[str]
+    tables: frozenset[str]
+
+    @classmethod
+    def of(cls, con: duckdb.DuckDBPyConnection) -> _Inputs:
+        rows = con.execute(_sql("relation_kinds")).fetchall()
+        scoped = [(name, kind) for name, kind, per_execution in rows if per_execution]
+        return cls(
+            frozenset(name for name, _ in scoped),
+            frozenset(name for name, kind in scoped if kind == "BASE TABLE"),
+        )
+
+
+def _restricted(inputs: _Inputs, first_row: bool = False) -> Callable[[str], str]:
+    """``ref``/``source`` restricted to ``_analytics_scope``. ``first_row``: a table is also
+    scanned from its first row in scope (see restricted.sql); for a scope of recently written
+    executions, not for slices of the whole history, where it would only add a scan."""
+
     def relation(name: str) -> str:
         quoted = quote_identifier(name)
-        if name not in per_execution:
+        if name not in inputs.per_execution:
             return quoted
-        return _statement("restricted", relation=quoted).strip()
+        bounded = first_row and name in inputs.tables
+        return _statement("restricted", relation=quoted, first_row=bounded).strip()
 
     return relation
 
@@ -170,11 +193,11 @@ INCREMENTAL_SLICE_EXECUTIONS = 200_000
 
 
 def _rebuild_in_slices(
-    con: duckdb.DuckDBPyConnection, model: Model, per_execution: set[str], slice_size: int
+    con: duckdb.DuckDBPyConnection, model: Model, inputs: _Inputs, slice_size: int
 ) -> None:
     name = quote_identifier(model.name)
     key = [quote_identifier(c) for c in model.unique_key]
-    select = render(model, _restricted(per_execution))
+    select = render(model, _restricted(inputs))
     con.execute(_statement("slices", key=key, scoped=False), {"size": slice_size})
     con.execute(_statement("slice_scope"), {"slice": -1})  # empty: the table's columns
     con.execute(_statement("replace_table", model=name, select=select))
@@ -191,18 +214,19 @@ def _insert_slices(con: duckdb.DuckDBPyConnection, name: str, select: str) -> No
 def _recompute_touched(
     con: duckdb.DuckDBPyConnection,
     model: Model,
-    per_execution: set[str],
+    inputs: _Inputs,
     slice_size: int = INCREMENTAL_SLICE_EXECUTIONS,
 ) -> int:
     """Replace the rows of the touched keys; returns the executions recomputed."""
     name = quote_identifier(model.name)
     key = [quote_identifier(c) for c in model.unique_key]
-    select = render(model, _restricted(per_execution))
     if model.strategy == TAIL:
         # The model's rows for the pending executions as they are now: which of its sequences
         # they enter (see warehouse/sql/analytics/tail/).
         con.execute(_statement("scope_pending"))
-        con.execute(_statement("new_rows", select=select))
+        con.execute(
+            _statement("new_rows", select=render(model, _restricted(inputs, first_row=True)))
+        )
         con.execute(_statement(f"tail/{model.name}", model=name))
         con.execute(_statement("tail_scope"))
         con.execute(_statement("delete_tail", model=name))
@@ -213,8 +237,12 @@ def _recompute_touched(
     scope = _count(con, "_analytics_scope")
     if scope > slice_size:
         con.execute(_statement("slices", key=key, scoped=True), {"size": slice_size})
-        _insert_slices(con, name, select)
+        _insert_slices(con, name, render(model, _restricted(inputs)))
     else:
+        # A scope of recently written executions (the pending ones, or the tails of their
+        # sequences) sits at the end of each table; a workflow's whole history does not.
+        recent = model.strategy == TAIL or model.unique_key == PER_EXECUTION
+        select = render(model, _restricted(inputs, first_row=recent))
         con.execute(_statement("insert_rows", model=name, select=select))
     return scope
 
@@ -224,7 +252,7 @@ def _build_incremental(
     model: Model,
     full: bool,
     pending: int,
-    per_execution: set[str],
+    inputs: _Inputs,
     slice_size: int,
     incremental_slice_size: int,
 ) -> ModelBuild:
@@ -232,14 +260,14 @@ def _build_incremental(
     name = quote_identifier(model.name)
     scope = None
     if full:
-        _rebuild_in_slices(con, model, per_execution, slice_size)
+        _rebuild_in_slices(con, model, inputs, slice_size)
         mode = FULL
     elif pending == 0:
         mode = UNCHANGED
     else:
         per_run = model.unique_key == PER_EXECUTION
         limit = slice_size if per_run else incremental_slice_size
-        scope = _recompute_touched(con, model, per_execution, limit)
+        scope = _recompute_touched(con, model, inputs, limit)
         mode = INCREMENTAL
     rows = _count(con, name)
     if mode != UNCHANGED and model.parquet:
@@ -283,8 +311,7 @@ def build_models(
     try:
         pending = _count(con, "_analytics_pending")
         stored = dict(con.execute(_sql("stored_models")).fetchall())
-        relations = _relations(con)
-        per_execution = {name for name, (_, scoped) in relations.items() if scoped}
+        inputs = _Inputs.of(con)
         for model in load_models():
             if not model.incremental:
                 results.append(ModelBuild(model.name, VIEW, 0.0))
@@ -292,7 +319,7 @@ def build_models(
             full = full_refresh or stored.get(model.name) != fingerprint(model.name)
             results.append(
                 _build_incremental(
-                    con, model, full, pending, per_execution, slice_size, incremental_slice_size
+                    con, model, full, pending, inputs, slice_size, incremental_slice_size
                 )
             )
         if pending:
