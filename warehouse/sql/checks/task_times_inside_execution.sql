@@ -15,7 +15,7 @@ SELECT t.cdf_project, t.task_execution_id, t.execution_id, t.task_external_id,
            coalesce(date_sub('millisecond', t.start_time, e.created_time), 0),
            coalesce(date_sub('millisecond', e.end_time, t.end_time), 0)
        ) AS outside_ms
-FROM task_executions AS t
+FROM {{ tasks }} AS t
 JOIN {{ executions }} AS e USING (cdf_project, execution_id)
 -- Not read from quality_flags: rows written before the column existed have NULL flags, and the
 -- window starts at the execution's created_time here (as this check always did) while the flag
