@@ -161,19 +161,44 @@ class _Inputs:
         )
 
 
-def _restricted(inputs: _Inputs, first_row: bool = False) -> Callable[[str], str]:
-    """``ref``/``source`` restricted to ``_analytics_scope``. ``first_row``: a table is also
-    scanned from its first row in scope (see restricted.sql); for a scope of recently written
-    executions, not for slices of the whole history, where it would only add a scan."""
+def _restricted(
+    inputs: _Inputs, *, first_row: bool = False, bounded: bool = False
+) -> Callable[[str], str]:
+    """``ref``/``source`` restricted to ``_analytics_scope``. A table is also scanned from its
+    first row in scope (``first_row``: for a scope of recently written executions, not for a
+    workflow's whole history, where it would only add a scan), or between the current slice's
+    bounds (``bounded``: see :func:`_bound_slices`). See restricted.sql."""
 
     def relation(name: str) -> str:
         quoted = quote_identifier(name)
         if name not in inputs.per_execution:
             return quoted
-        bounded = first_row and name in inputs.tables
-        return _statement("restricted", relation=quoted, first_row=bounded).strip()
+        table = name in inputs.tables
+        return _statement(
+            "restricted",
+            relation=quoted,
+            literal=_literal(name),
+            first_row=first_row and table,
+            bounded=bounded and table,
+        ).strip()
 
     return relation
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _bound_slices(con: duckdb.DuckDBPyConnection, model: Model, inputs: _Inputs) -> bool:
+    """For a model kept per execution, record each slice's first and last row in each input
+    table (slice_bounds.sql); True when the slices' queries can read between them. A model
+    kept per workflow has slices of whole workflows, whose runs are spread over the tables."""
+    tables = sorted(set(model.depends) & inputs.tables)
+    if model.unique_key != PER_EXECUTION or not tables:
+        return False
+    relations = [{"quoted": quote_identifier(t), "literal": _literal(t)} for t in tables]
+    con.execute(_statement("slice_bounds", relations=relations))
+    return True
 
 
 # Executions per query of a whole rebuild: a model is rebuilt in slices of its unique_key's
@@ -197,17 +222,21 @@ def _rebuild_in_slices(
 ) -> None:
     name = quote_identifier(model.name)
     key = [quote_identifier(c) for c in model.unique_key]
-    select = render(model, _restricted(inputs))
     con.execute(_statement("slices", key=key, scoped=False), {"size": slice_size})
     con.execute(_statement("slice_scope"), {"slice": -1})  # empty: the table's columns
-    con.execute(_statement("replace_table", model=name, select=select))
-    _insert_slices(con, name, select)
+    con.execute(_statement("replace_table", model=name, select=render(model, _restricted(inputs))))
+    _insert_slices(con, model, inputs)
 
 
-def _insert_slices(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
+def _insert_slices(con: duckdb.DuckDBPyConnection, model: Model, inputs: _Inputs) -> None:
     """Insert the model's rows for each slice of ``_analytics_slices`` in turn."""
+    bounded = _bound_slices(con, model, inputs)
+    select = render(model, _restricted(inputs, bounded=bounded))
+    name = quote_identifier(model.name)
     for (number,) in con.execute(_sql("slice_numbers")).fetchall():
         con.execute(_statement("slice_scope"), {"slice": number})
+        if bounded:
+            con.execute(_statement("slice_bounds_current"), {"slice": number})
         con.execute(_statement("insert_rows", model=name, select=select))
 
 
@@ -237,7 +266,7 @@ def _recompute_touched(
     scope = _count(con, "_analytics_scope")
     if scope > slice_size:
         con.execute(_statement("slices", key=key, scoped=True), {"size": slice_size})
-        _insert_slices(con, name, render(model, _restricted(inputs)))
+        _insert_slices(con, model, inputs)
     else:
         # A scope of recently written executions (the pending ones, or the tails of their
         # sequences) sits at the end of each table; a workflow's whole history does not.

@@ -2,6 +2,9 @@
 --   rebuild, or (scoped) the executions in `_analytics_scope` for a large incremental
 --   recomputation: whole groups of the model's unique_key (an execution, or a workflow's
 --   executions), about $size executions per slice, so each query works on one slice.
+--   Groups are taken in the order their first execution was written (then by key): the ingest
+--   appends, so a slice of executions is a run of neighbouring rows in each table, and a
+--   query restricted to it can skip the row groups around it (see slice_bounds.sql).
 -- depends: _execution_identity, task_executions, workflow_executions, _analytics_scope (scoped)
 -- columns: cdf_project, execution_id, slice
 CREATE OR REPLACE TEMP TABLE _analytics_slices AS
@@ -23,16 +26,22 @@ WITH identity AS (
     )
 {% endif %}
 ),
+written AS (
+    SELECT cdf_project, execution_id, rowid AS position FROM workflow_executions
+),
 groups AS (
-    SELECT {{ key | join(', ') }}, count(*) AS executions
-    FROM identity
+    SELECT {% for column in key %}i.{{ column }}, {% endfor %}count(*) AS executions,
+        min(w.position) AS first_position
+    FROM identity AS i
+    LEFT JOIN written AS w USING (cdf_project, execution_id)
     GROUP BY ALL
 ),
 placed AS (
     SELECT
         *,
         (sum(executions) OVER (
-            ORDER BY {{ key | join(', ') }} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+            ORDER BY first_position, {{ key | join(', ') }}
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
         ) - executions) // $size AS slice
     FROM groups
 )
