@@ -18,11 +18,11 @@ from tests.support.detail_records import DAY_MS, execution, ms, task_definition,
 from tests.support.parquet import NOW
 from tests.support.sim import HOUR_MS
 from warehouse.analytics.build import (
+    EXECUTION_SLICE,
     FULL,
-    FULL_BUILD_EXECUTIONS,
     INCREMENTAL,
-    INCREMENTAL_SLICE_EXECUTIONS,
     UNCHANGED,
+    WORKFLOW_SLICE,
     BuildReport,
     build_models,
     differences,
@@ -183,7 +183,7 @@ def _apply_and_build(wh: Warehouse, records: list[dict], **options: bool | int) 
 # An incremental recomputation bigger than its slice runs in slices of its touched keys (one
 # or two executions, or workflows, here); the tables must equal their definitions either way.
 # (critical_paths' scope of 5 is asserted below.)
-@pytest.mark.parametrize("incremental_slice", [INCREMENTAL_SLICE_EXECUTIONS, 1, 2])
+@pytest.mark.parametrize("incremental_slice", [WORKFLOW_SLICE, 1, 2])
 def test_late_and_changed_runs_and_late_definitions(tmp_path: Path, incremental_slice: int) -> None:
     with Warehouse(tmp_path) as wh:
         wh.ensure_schema()
@@ -195,8 +195,8 @@ def test_late_and_changed_runs_and_late_definitions(tmp_path: Path, incremental_
         night = _apply_and_build(
             wh,
             _night_two(),
-            incremental_slice_size=incremental_slice,  # models kept per workflow
-            slice_size=min(incremental_slice, FULL_BUILD_EXECUTIONS),  # kept per execution
+            workflow_slice_size=incremental_slice,  # models kept per workflow
+            slice_size=min(incremental_slice, EXECUTION_SLICE),  # kept per execution
         )
         assert set(_modes(night).values()) == {INCREMENTAL}
         # Each kind (per workflow, its tail, per execution) recomputed more executions than one
@@ -211,7 +211,7 @@ def test_late_and_changed_runs_and_late_definitions(tmp_path: Path, incremental_
         assert quiet.pending == 0 and set(_modes(quiet).values()) == {UNCHANGED}
         # A whole rebuild in slices of one and of two executions (or workflows) equals too.
         for size in (1, 2):
-            again = build_models(con, full_refresh=True, slice_size=size)
+            again = build_models(con, full_refresh=True, slice_size=size, workflow_slice_size=size)
             assert set(_modes(again).values()) == {FULL}
             _assert_equal_to_definitions(con)
 

@@ -11,9 +11,9 @@ transaction that writes it. The build then, per incremental model, in dependency
 3. deletes the model's rows with touched keys and inserts the model's SELECT again, with every
    per-execution input (``ref``/``source`` of a relation holding ``cdf_project`` and
    ``execution_id``) restricted to the scope. A scope bigger than one slice (see
-   :data:`INCREMENTAL_SLICE_EXECUTIONS`) is inserted in slices of whole touched keys, so a
-   night that touches every workflow of a large warehouse, or follows a big backfill, stays
-   inside the memory cap.
+   :data:`EXECUTION_SLICE` and :data:`WORKFLOW_SLICE`) is inserted in slices of whole touched
+   keys, so a night that touches every workflow of a large warehouse, or follows a big
+   backfill, stays inside the memory cap.
 
 This equals the full definition as long as the model's rows for a key depend only on the
 executions that key covers, which is what its ``unique_key`` declares; the tests compare each
@@ -201,20 +201,19 @@ def _bound_slices(con: duckdb.DuckDBPyConnection, model: Model, inputs: _Inputs)
     return True
 
 
-# Executions per query of a whole rebuild: a model is rebuilt in slices of its unique_key's
-# groups of about this many executions, so its memory (the recursive CTE of critical paths
-# cannot spill to disk) is bounded by the slice, not by the history.
-FULL_BUILD_EXECUTIONS = 10_000
-# Executions per query of an incremental recomputation of a model kept per workflow: it
-# recomputes every execution of each touched workflow, and a night can touch them all. On a
-# warehouse of 825,000 executions, task_hot_spots over all 200 workflows in one query ran out of
-# the build's 512 MB, while 375,000 fit. A bigger scope is recomputed in slices of its touched
-# keys; below this, one query (each slice reads the task rows again, so slicing costs time when
-# it is not needed). A model kept per execution recomputes the executions written since the last
-# build, a few hundred on a night but any number after a backfill: it is sliced as a whole
-# rebuild is (150,000 executions of critical_paths in one query ran out of 512 MB; in slices of
-# 10,000 they fit).
-INCREMENTAL_SLICE_EXECUTIONS = 200_000
+# A model is rebuilt whole, or recomputed for more executions than fit one query, in slices of
+# its unique_key's groups of about so many executions, so its memory is bounded by the slice,
+# not by the history.
+# A model kept per execution: 10,000. The recursive CTE of critical paths cannot spill to disk
+# (over the whole history at once it took 3 to 4.5 GiB at 200,000; 150,000 executions pending
+# after a backfill ran out of the build's 512 MB in one query, in slices they fit).
+EXECUTION_SLICE = 10_000
+# A model kept per workflow: 200,000 (a recomputation covers every execution of each touched
+# workflow, and a night can touch them all). On a warehouse of 825,000 executions,
+# task_hot_spots over all 200 workflows in one query ran out of 512 MB, while 375,000 fit. Each
+# slice reads the task rows again, so smaller slices cost time: at 200,000 a whole rebuild of
+# task_hot_spots took 11.4-13.6 s in slices of 10,000 and 6.0 s in one.
+WORKFLOW_SLICE = 200_000
 
 
 def _rebuild_in_slices(
@@ -244,7 +243,7 @@ def _recompute_touched(
     con: duckdb.DuckDBPyConnection,
     model: Model,
     inputs: _Inputs,
-    slice_size: int = INCREMENTAL_SLICE_EXECUTIONS,
+    slice_size: int,
 ) -> int:
     """Replace the rows of the touched keys; returns the executions recomputed."""
     name = quote_identifier(model.name)
@@ -283,19 +282,19 @@ def _build_incremental(
     pending: int,
     inputs: _Inputs,
     slice_size: int,
-    incremental_slice_size: int,
+    workflow_slice_size: int,
 ) -> ModelBuild:
     started = time.perf_counter()
     name = quote_identifier(model.name)
     scope = None
+    per_run = model.unique_key == PER_EXECUTION
+    limit = slice_size if per_run else workflow_slice_size
     if full:
-        _rebuild_in_slices(con, model, inputs, slice_size)
+        _rebuild_in_slices(con, model, inputs, limit)
         mode = FULL
     elif pending == 0:
         mode = UNCHANGED
     else:
-        per_run = model.unique_key == PER_EXECUTION
-        limit = slice_size if per_run else incremental_slice_size
         scope = _recompute_touched(con, model, inputs, limit)
         mode = INCREMENTAL
     rows = _count(con, name)
@@ -323,15 +322,15 @@ def build_models(
     *,
     full_refresh: bool = False,
     transaction: bool = True,
-    slice_size: int = FULL_BUILD_EXECUTIONS,
-    incremental_slice_size: int = INCREMENTAL_SLICE_EXECUTIONS,
+    slice_size: int = EXECUTION_SLICE,
+    workflow_slice_size: int = WORKFLOW_SLICE,
 ) -> BuildReport:
     """Bring every incremental model up to date (see the module's docstring); views need no
     build. ``full_refresh`` rebuilds every incremental model whole. ``transaction=False``: the
     caller's open transaction holds the build (and commits or rolls it back). ``slice_size``:
-    executions per query of a whole rebuild, and of an incremental recomputation of a model kept
-    per execution; ``incremental_slice_size``: of an incremental recomputation of a model kept
-    per workflow (one query up to that many). The models must exist:
+    executions per query of a model kept per execution, rebuilt whole or recomputed;
+    ``workflow_slice_size``: of a model kept per workflow (one query up to that many). The
+    models must exist:
     ``Warehouse.ensure_schema`` (or :func:`create_models`) has run on the warehouse."""
     started = time.perf_counter()
     results = []
@@ -348,7 +347,7 @@ def build_models(
             full = full_refresh or stored.get(model.name) != fingerprint(model.name)
             results.append(
                 _build_incremental(
-                    con, model, full, pending, inputs, slice_size, incremental_slice_size
+                    con, model, full, pending, inputs, slice_size, workflow_slice_size
                 )
             )
         if pending:
