@@ -211,8 +211,8 @@ EXECUTION_SLICE = 10_000
 # A model kept per workflow: 200,000 (a recomputation covers every execution of each touched
 # workflow, and a night can touch them all). On a warehouse of 825,000 executions,
 # task_hot_spots over all 200 workflows in one query ran out of 512 MB, while 375,000 fit. Each
-# slice reads the task rows again, so smaller slices cost time: at 200,000 a whole rebuild of
-# task_hot_spots took 11.4-13.6 s in slices of 10,000 and 6.0 s in one.
+# slice reads the task rows again (a workflow's runs are spread over the tables), so smaller
+# slices cost time (benchmarks/RESULTS.md, "A whole rebuild that reads the history about once").
 WORKFLOW_SLICE = 200_000
 
 
