@@ -15,6 +15,7 @@ from warehouse.table_model import PROJECT_COLUMN as PROJECT_COLUMN
 from warehouse.table_model import Column as Column
 from warehouse.table_model import Table as Table
 from warehouse.table_model import quote_identifier as quote_identifier
+from warehouse.table_model import quote_literal as quote_literal
 
 # DuckDB TIMESTAMPTZ has microsecond precision; using the same unit in polars means a value makes
 # the round trip polars -> DuckDB -> Parquet -> polars unchanged.

@@ -82,6 +82,12 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_literal(name: str) -> str:
+    """A name as a SQL string literal, for SQL that compares it with a stored name (the
+    analytics build's bookkeeping): the only way names enter SQL text as values."""
+    return "'" + name.replace("'", "''") + "'"
+
+
 # Several CDF projects share one warehouse: every data row says which project it came from,
 # and ids (execution, task, trigger) are only unique within a project.
 PROJECT_COLUMN = Column(

@@ -33,7 +33,6 @@ from functools import cache
 import duckdb
 
 from warehouse.analytics.models import (
-    PER_EXECUTION,
     TAIL,
     Model,
     fingerprint,
@@ -42,7 +41,7 @@ from warehouse.analytics.models import (
     sql_template,
 )
 from warehouse.parquet import PartitionSource
-from warehouse.schema import Table, quote_identifier
+from warehouse.schema import Table, quote_identifier, quote_literal
 from warehouse.sla_targets import ensure_sla_targets_table
 from warehouse.sqlfiles import sql_file
 
@@ -153,11 +152,10 @@ class _Inputs:
 
     @classmethod
     def of(cls, con: duckdb.DuckDBPyConnection) -> _Inputs:
-        rows = con.execute(_sql("relation_kinds")).fetchall()
-        scoped = [(name, kind) for name, kind, per_execution in rows if per_execution]
+        scoped = {name: kind for name, (kind, scoped) in _relations(con).items() if scoped}
         return cls(
-            frozenset(name for name, _ in scoped),
-            frozenset(name for name, kind in scoped if kind == "BASE TABLE"),
+            frozenset(scoped),
+            frozenset(name for name, kind in scoped.items() if kind == "BASE TABLE"),
         )
 
 
@@ -177,7 +175,7 @@ def _restricted(
         return _statement(
             "restricted",
             relation=quoted,
-            literal=_literal(name),
+            literal=quote_literal(name),
             first_row=first_row and table,
             bounded=bounded and table,
         ).strip()
@@ -185,18 +183,14 @@ def _restricted(
     return relation
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _bound_slices(con: duckdb.DuckDBPyConnection, model: Model, inputs: _Inputs) -> bool:
     """For a model kept per execution, record each slice's first and last row in each input
     table (slice_bounds.sql); True when the slices' queries can read between them. A model
     kept per workflow has slices of whole workflows, whose runs are spread over the tables."""
     tables = sorted(set(model.depends) & inputs.tables)
-    if model.unique_key != PER_EXECUTION or not tables:
+    if not model.per_execution or not tables:
         return False
-    relations = [{"quoted": quote_identifier(t), "literal": _literal(t)} for t in tables]
+    relations = [{"quoted": quote_identifier(t), "literal": quote_literal(t)} for t in tables]
     con.execute(_statement("slice_bounds", relations=relations))
     return True
 
@@ -269,7 +263,7 @@ def _recompute_touched(
     else:
         # A scope of recently written executions (the pending ones, or the tails of their
         # sequences) sits at the end of each table; a workflow's whole history does not.
-        recent = model.strategy == TAIL or model.unique_key == PER_EXECUTION
+        recent = model.strategy == TAIL or model.per_execution
         select = render(model, _restricted(inputs, first_row=recent))
         con.execute(_statement("insert_rows", model=name, select=select))
     return scope
@@ -287,8 +281,7 @@ def _build_incremental(
     started = time.perf_counter()
     name = quote_identifier(model.name)
     scope = None
-    per_run = model.unique_key == PER_EXECUTION
-    limit = slice_size if per_run else workflow_slice_size
+    limit = slice_size if model.per_execution else workflow_slice_size
     if full:
         _rebuild_in_slices(con, model, inputs, limit)
         mode = FULL
@@ -330,8 +323,8 @@ def build_models(
     caller's open transaction holds the build (and commits or rolls it back). ``slice_size``:
     executions per query of a model kept per execution, rebuilt whole or recomputed;
     ``workflow_slice_size``: of a model kept per workflow (one query up to that many). The
-    models must exist:
-    ``Warehouse.ensure_schema`` (or :func:`create_models`) has run on the warehouse."""
+    models must exist: ``Warehouse.ensure_schema`` (or :func:`create_models`) has run on the
+    warehouse."""
     started = time.perf_counter()
     results = []
     if transaction:

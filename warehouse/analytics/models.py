@@ -67,6 +67,11 @@ class Model:
     def depends(self) -> tuple[str, ...]:
         return self.refs + self.sources
 
+    @property
+    def per_execution(self) -> bool:
+        """Kept per execution (its rows for an execution depend on that execution alone)."""
+        return self.unique_key == PER_EXECUTION
+
 
 def _environment() -> jinja2.Environment:
     # SQL, not HTML: nothing to escape; an unknown name in a template is an error.
