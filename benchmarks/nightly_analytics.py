@@ -45,11 +45,15 @@ _TIMES = re.compile(
 _FETCHED = re.compile(r"fetched ([\d,]+) details")
 
 
-def _run(sim: SimulatorProcess, warehouse: Path, name: str) -> dict[str, Any]:
+def _run(
+    sim: SimulatorProcess, warehouse: Path, name: str, timeout_s: float = 3600
+) -> dict[str, Any]:
     env = {**sim.client_env(), "WAREHOUSE_DIR": str(warehouse)}
     env.pop("DAGSTER_HOME", None)
     sim_cpu = sim.cpu_seconds()
-    result = run_measured([str(BIN / "workflow-analytics"), "ingest", "--quiet"], env=env)
+    result = run_measured(
+        [str(BIN / "workflow-analytics"), "ingest", "--quiet"], env=env, timeout_s=timeout_s
+    )
     if result.returncode != 0:
         raise RuntimeError(f"{name}: ingest failed: {result.stderr[-3000:]}")
     stdout = result.stdout
@@ -109,12 +113,21 @@ def main() -> None:
         help=f"the simulator's latency per request (default {LATENCY_MS}); 0 measures what the "
         "machine itself allows, for sizes whose first load at 40 ms would take hours",
     )
+    parser.add_argument(
+        "--timeout-minutes",
+        type=float,
+        default=60,
+        help="stop a run that takes longer (default 60); the first load of 2,000,000 takes hours",
+    )
     args = parser.parse_args()
     size = size_world(args.size)
+    timeout_s = args.timeout_minutes * 60
     rows = []
     with SimulatorProcess(size, latency_ms=args.latency_ms, max_concurrent=MAX_CONCURRENT) as sim:
         catch_up = "first load" if not (args.warehouse / "workflows.duckdb").exists() else None
-        rows.append(_run(sim, args.warehouse, catch_up or "catch-up (analytics built whole)"))
+        rows.append(
+            _run(sim, args.warehouse, catch_up or "catch-up (analytics built whole)", timeout_s)
+        )
         for i in (1, 2):
             rows.append(_run(sim, args.warehouse, f"nothing new ({i})"))
     # A simulator that has answered nothing yet derives each trigger's history on the first

@@ -255,6 +255,7 @@ class Warehouse:
         try:
             with self.transaction():
                 con.execute(sql_file("analytics", "pending_from_batch"))
+                con.execute(store_sql("find_stored_batch_tasks"))
                 con.execute(store_sql("mark_dirty_executions"))
                 existing = _scalar(con, "count_existing_executions")
                 con.execute(store_sql("delete_executions"))

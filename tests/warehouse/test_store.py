@@ -125,6 +125,36 @@ def test_running_execution_that_finishes_replaces_its_row_and_task_rows(wh: Ware
     assert_parquet_matches(wh)
 
 
+def test_a_task_id_another_execution_now_holds_moves_with_its_partition(wh: Warehouse) -> None:
+    # An odd source: a later detail places a stored task id under another execution, on
+    # another day. The key stays unique (the row moves), and the old day's Parquet loses it.
+    first = execution(
+        execution_id="e1",
+        status="COMPLETED",
+        created=T0,
+        tasks=[
+            task_execution("a", status="COMPLETED", task_id="shared"),
+            task_execution("b", status="COMPLETED", task_id="own"),
+        ],
+    )
+    wh.apply_batch(batch_of(first))
+    wh.flush()
+    second = execution(
+        execution_id="e2",
+        status="COMPLETED",
+        created=T0 + 3 * DAY,
+        tasks=[task_execution("a", status="FAILED", task_id="shared")],
+    )
+    wh.apply_batch(batch_of(second, at=NOW + timedelta(hours=1)))
+    tasks = wh.frame("task_executions").sort("task_execution_id")
+    assert tasks.select("task_execution_id", "execution_id").rows() == [
+        ("own", "e1"),
+        ("shared", "e2"),
+    ]
+    wh.flush()
+    assert_parquet_matches(wh)
+
+
 def test_reapplying_a_batch_gives_identical_tables_and_parquet(wh: Warehouse) -> None:
     records = synthetic_details(30, tasks_per_execution=5, seed=3)
     records.append({"id": "broken"})
