@@ -42,6 +42,7 @@ from assets.resources import WarehouseResource
 from ingest.executions import LAST_RUN_KEY
 from warehouse.consistency import parquet_mismatches
 from warehouse.data_checks import DataCheck, data_checks, run_data_check
+from warehouse.errors import error_line
 from warehouse.schema import REJECTED_RECORDS, WORKFLOW_EXECUTIONS
 from warehouse.store import CHECKS_DUCKDB_MEMORY, DATABASE_FILE, Warehouse
 
@@ -334,7 +335,7 @@ def evaluate_checks(
             try:
                 yield _one(name, wh, since, last_runs)
             except Exception as exc:  # one check's failure is its own result
-                error = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+                error = error_line(exc)
                 yield _failed(name, f"the check could not run: {error}")
 
 

@@ -33,6 +33,7 @@ from ingest.gc_tuning import tuned_for_ingest
 from ingest.progress import progress_line
 from ingest.runner import ProjectsFailedError, ProjectsOutcome, run_ingest_projects
 from ingest.settings import RunSettings
+from warehouse.errors import error_line
 from warehouse.lock import WarehouseBusyError
 from warehouse.schema import (
     REJECTED_RECORDS,
@@ -119,7 +120,7 @@ def _run(
 
 
 def _duckdb_failure(exc: duckdb.Error) -> str:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first = error_line(exc)
     if isinstance(exc, duckdb.OutOfMemoryException):
         return (
             f"the warehouse's DuckDB ran out of its memory cap ({first}): set "

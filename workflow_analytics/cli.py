@@ -246,6 +246,7 @@ def sql(
         raise fail(f"--format must be one of {', '.join(FORMATS)}; got {output_format!r}", 2)
     import duckdb
 
+    from warehouse.errors import error_line
     from warehouse.layout import missing_warehouse
     from warehouse.store import Warehouse
     from workflow_analytics.cli_output import render_csv, render_json, render_table
@@ -266,7 +267,7 @@ def sql(
             columns = [column[0] for column in cursor.description]
             rows = cursor.fetchmany(limit + 1) if limit > 0 else cursor.fetchall()
     except duckdb.Error as exc:
-        raise fail(str(exc).splitlines()[0]) from None
+        raise fail(error_line(exc)) from None
     more = limit > 0 and len(rows) > limit
     rows = rows[:limit] if more else rows
     render = {"table": render_table, "csv": render_csv, "json": render_json}[output_format]

@@ -18,6 +18,8 @@ from typing import Any
 
 import dagster as dg
 
+from warehouse.errors import first_line
+
 # The instance settings the repository ships; a wheel installed without the repository falls
 # back to the part that keeps the command line's output clean.
 INSTANCE_YAML = Path(__file__).resolve().parent.parent / "dagster.yaml"
@@ -55,7 +57,7 @@ def _error_line(result: dg.ExecuteInProcessResult) -> str:
                 while error.cause is not None:
                     error = error.cause
                 # Its first line names the error; later lines are advice (DuckDB adds several).
-                return error.message.strip().splitlines()[0]
+                return first_line(error.message, error.cls_name or "error")
     return "the nightly ingest job failed (see the Dagster logs)"
 
 

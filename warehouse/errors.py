@@ -1,0 +1,21 @@
+"""One line for an error the user reads.
+
+DuckDB's messages name the error on their first line and add advice on the lines after it
+(several, for its memory cap); the command line, the Dagster failure and a failed check each
+show the first line only. A message can also be empty, and then the error's type says most.
+"""
+
+from __future__ import annotations
+
+
+def first_line(text: str, fallback: str) -> str:
+    """The first non-blank line of ``text``, or ``fallback`` when it has none."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return fallback
+
+
+def error_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its type's name when the message is empty."""
+    return first_line(str(exc), type(exc).__name__)
