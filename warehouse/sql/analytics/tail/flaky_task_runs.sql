@@ -4,31 +4,42 @@
 --   pending executions) changes its own rows and, for each task it runs or ran, every row from
 --   the last decided row of that task before t0 on (from the task's first row when none before
 --   t0 is decided). The boundary is the earliest of those, or t0.
--- depends: the model's table (as stored before this build), _analytics_pending,
---   _analytics_new_rows (the model's rows for the pending executions, as they are now)
--- columns: cdf_project, workflow_external_id, boundary {t, id}
-CREATE OR REPLACE TEMP TABLE _analytics_tail AS
-WITH starts AS (
+--   Two statements: the tasks come first into a table of their own (a few thousand rows after
+--   a first load of 1.1M executions), so the second joins a small table of known size with the
+--   stored rows; as one statement, that join ran out of the build's 512 MB there.
+-- depends: the model's table (as stored before this build), _analytics_pending; new_rows: the
+--   model's rows for the pending executions, as they are now (its definition restricted to
+--   them, rendered in)
+-- columns: _analytics_tail_tasks (cdf_project, workflow_external_id, task_key, t0);
+--   _analytics_tail (cdf_project, workflow_external_id, boundary {t, id})
+CREATE OR REPLACE TEMP TABLE _analytics_tail_tasks AS
+WITH new_rows AS (
+{{ new_rows }}
+),
+starts AS (
     SELECT
         cdf_project,
         workflow_external_id,
         coalesce(min(day)::TIMESTAMP AT TIME ZONE 'UTC', '-infinity'::TIMESTAMPTZ) AS t0
     FROM _analytics_pending
     GROUP BY ALL
-),
-task_keys AS (
-    SELECT r.cdf_project, r.workflow_external_id, r.task_key, s.t0
-    FROM {{ model }} AS r
-    JOIN starts AS s
-        ON r.cdf_project = s.cdf_project
-        AND r.workflow_external_id IS NOT DISTINCT FROM s.workflow_external_id
-    WHERE r.execution_created_time >= s.t0
-    UNION
-    SELECT n.cdf_project, n.workflow_external_id, n.task_key, s.t0
-    FROM _analytics_new_rows AS n
-    JOIN starts AS s
-        ON n.cdf_project = s.cdf_project
-        AND n.workflow_external_id IS NOT DISTINCT FROM s.workflow_external_id
+)
+SELECT r.cdf_project, r.workflow_external_id, r.task_key, s.t0
+FROM {{ model }} AS r
+JOIN starts AS s
+    ON r.cdf_project = s.cdf_project
+    AND r.workflow_external_id IS NOT DISTINCT FROM s.workflow_external_id
+WHERE r.execution_created_time >= s.t0
+UNION
+SELECT n.cdf_project, n.workflow_external_id, n.task_key, s.t0
+FROM new_rows AS n
+JOIN starts AS s
+    ON n.cdf_project = s.cdf_project
+    AND n.workflow_external_id IS NOT DISTINCT FROM s.workflow_external_id;
+
+CREATE OR REPLACE TEMP TABLE _analytics_tail AS
+WITH starts AS (
+    SELECT DISTINCT cdf_project, workflow_external_id, t0 FROM _analytics_tail_tasks
 ),
 earlier AS (
     SELECT
@@ -39,7 +50,7 @@ earlier AS (
                 FILTER (WHERE r.outcome IN ('success', 'failure')),
             min({'t': r.execution_created_time, 'id': r.execution_id})
         ) AS boundary
-    FROM task_keys AS k
+    FROM _analytics_tail_tasks AS k
     JOIN {{ model }} AS r
         ON r.cdf_project = k.cdf_project
         AND r.workflow_external_id IS NOT DISTINCT FROM k.workflow_external_id
