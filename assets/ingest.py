@@ -33,7 +33,7 @@ from ingest.gc_tuning import tuned_for_ingest
 from ingest.progress import progress_line
 from ingest.runner import ProjectsFailedError, ProjectsOutcome, run_ingest_projects
 from ingest.settings import RunSettings
-from warehouse.errors import error_line
+from warehouse.errors import duckdb_failure
 from warehouse.lock import WarehouseBusyError
 from warehouse.schema import (
     REJECTED_RECORDS,
@@ -116,17 +116,7 @@ def _run(
     except duckdb.Error as exc:
         # The warehouse's own failure (its memory cap, a full disk) happens again minutes later:
         # no retry, and one line that says what to change.
-        raise dg.Failure(description=_duckdb_failure(exc), allow_retries=False) from exc
-
-
-def _duckdb_failure(exc: duckdb.Error) -> str:
-    first = error_line(exc)
-    if isinstance(exc, duckdb.OutOfMemoryException):
-        return (
-            f"the warehouse's DuckDB ran out of its memory cap ({first}): set "
-            "WAREHOUSE_DUCKDB_MEMORY higher, e.g. 2GB"
-        )
-    return f"the warehouse's DuckDB failed: {first}"
+        raise dg.Failure(description=duckdb_failure(exc), allow_retries=False) from exc
 
 
 def _report_metadata(report: IngestReport, outcome: ProjectsOutcome) -> dict[str, Any]:

@@ -9,9 +9,11 @@ calls. Each asset reports its columns and how it was built, and a table its row 
 preview (a view's rows are computed when it is queried, so the nightly run does not count them).
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
+import duckdb
 
 from assets.checks import BLOCKING_INGEST_CHECKS
 from assets.common import (
@@ -27,6 +29,7 @@ from assets.resources import WarehouseResource
 from assets.view_columns import column_descriptions
 from warehouse.analytics.build import BuildReport, ModelBuild, build_models
 from warehouse.analytics.models import Model, load_models
+from warehouse.errors import duckdb_failure
 from warehouse.inspection import relation_columns, table_preview
 from warehouse.schema import EXPORTED_TABLES
 from warehouse.sla_targets import SlaTargetsError, install_sla
@@ -127,6 +130,17 @@ def _blocking_checks_passed(context: dg.AssetExecutionContext) -> bool:
 def analytics_views(
     context: dg.AssetExecutionContext, config: AnalyticsConfig, warehouse: WarehouseResource
 ) -> Any:
+    try:
+        yield from _build(context, config, warehouse)
+    except duckdb.Error as exc:
+        # As in the ingest: the warehouse's own failure (its memory cap, a full disk) happens
+        # again on a retry; one line that says what to change. The build rolled back.
+        raise dg.Failure(description=duckdb_failure(exc), allow_retries=False) from exc
+
+
+def _build(
+    context: dg.AssetExecutionContext, config: AnalyticsConfig, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult]:
     selected = {key.path[-1] for key in context.selected_asset_keys}
     with warehouse.open(memory_limit=ANALYTICS_DUCKDB_MEMORY) as wh:
         wh.ensure_schema()

@@ -7,6 +7,8 @@ show the first line only. A message can also be empty, and then the error's type
 
 from __future__ import annotations
 
+import duckdb
+
 
 def first_line(text: str, fallback: str) -> str:
     """The first non-blank line of ``text``, or ``fallback`` when it has none."""
@@ -19,3 +21,14 @@ def first_line(text: str, fallback: str) -> str:
 def error_line(exc: BaseException) -> str:
     """The first line of an exception's message, or its type's name when the message is empty."""
     return first_line(str(exc), type(exc).__name__)
+
+
+def duckdb_failure(exc: duckdb.Error) -> str:
+    """One line for a failure of the warehouse's own DuckDB; for its memory cap, what to set."""
+    first = error_line(exc)
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return (
+            f"the warehouse's DuckDB ran out of its memory cap ({first}): set "
+            "WAREHOUSE_DUCKDB_MEMORY higher, e.g. 2GB"
+        )
+    return f"the warehouse's DuckDB failed: {first}"

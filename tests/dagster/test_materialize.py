@@ -367,6 +367,33 @@ def test_a_warehouse_out_of_memory_fails_at_once_and_says_what_to_set(
     assert "WAREHOUSE_DUCKDB_MEMORY" in user.description
 
 
+def test_an_analytics_build_out_of_memory_fails_at_once_and_says_what_to_set(
+    dagster_resources: dict[str, Any], warehouse_path: Path
+) -> None:
+    assert _materialize(dagster_resources, dg.AssetSelection.assets(cdf_incremental_ingest)).success
+    resources = dict(dagster_resources)
+    resources["warehouse"] = WarehouseResource(
+        # 16 MB: enough to make the schema, not to build the tables.
+        directory=dagster_resources["warehouse"].directory,
+        duckdb_memory="16MB",
+    )
+    result = _materialize(resources, dg.AssetSelection.assets(analytics_views))
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert len(failures) == 1
+    assert not [e for e in result.all_events if e.is_step_up_for_retry]
+    user = failures[0].step_failure_data.user_failure_data
+    assert user is not None
+    assert user.description.startswith("the warehouse's DuckDB ran out of its memory cap (")
+    assert "WAREHOUSE_DUCKDB_MEMORY" in user.description and "\n" not in user.description
+    # The schema was made (the tables exist), the build itself ran out and rolled back: its
+    # tables are empty and the executions it did not build are still pending for the next run.
+    with Warehouse(warehouse_path, read_only=True) as wh:
+        con = wh.connection
+        assert con.execute("SELECT count(*) FROM critical_paths").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM _analytics_pending").fetchone()[0] > 0
+
+
 def test_the_analytics_build_is_incremental_and_a_full_refresh_is_asked_in_run_config(
     sim: Simulator, dagster_resources: dict[str, Any]
 ) -> None:
