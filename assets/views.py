@@ -134,7 +134,8 @@ def analytics_views(
         yield from _build(context, config, warehouse)
     except duckdb.Error as exc:
         # As in the ingest: the warehouse's own failure (its memory cap, a full disk) happens
-        # again on a retry; one line that says what to change. The build rolled back.
+        # again on a retry; one line that says what to change. A failure inside build_models
+        # rolled the build back: its executions stay pending.
         raise dg.Failure(description=duckdb_failure(exc), allow_retries=False) from exc
 
 

@@ -4,9 +4,10 @@
 --   pending executions) changes its own rows and, for each task it runs or ran, every row from
 --   the last decided row of that task before t0 on (from the task's first row when none before
 --   t0 is decided). The boundary is the earliest of those, or t0.
---   Two statements: the tasks come first into a table of their own (a few thousand rows after
---   a first load of 1.1M executions), so the second joins a small table of known size with the
---   stored rows; as one statement, that join ran out of the build's 512 MB there.
+--   Two statements: the tasks come first into a table of their own (2,728 rows after the
+--   1.15M executions of a 2M first load's second run), so the second joins a small table of
+--   known size with the stored rows; as one statement, that join ran out of the build's 512 MB
+--   there.
 -- depends: the model's table (as stored before this build), _analytics_pending; new_rows: the
 --   model's rows for the pending executions, as they are now (its definition restricted to
 --   them, rendered in)
@@ -39,7 +40,13 @@ JOIN starts AS s
 
 CREATE OR REPLACE TEMP TABLE _analytics_tail AS
 WITH starts AS (
-    SELECT DISTINCT cdf_project, workflow_external_id, t0 FROM _analytics_tail_tasks
+    -- Every touched workflow, with its tasks or without any.
+    SELECT
+        cdf_project,
+        workflow_external_id,
+        coalesce(min(day)::TIMESTAMP AT TIME ZONE 'UTC', '-infinity'::TIMESTAMPTZ) AS t0
+    FROM _analytics_pending
+    GROUP BY ALL
 ),
 earlier AS (
     SELECT
