@@ -34,11 +34,18 @@ def to_fetch(report: Any) -> int:
     return report.new + report.changed + report.still_open + report.open_outside_window
 
 
+# Before the listing is this far through its window, its first pages say little about the rest:
+# scaled up from 2 details found at 0.1% of a night's window, the total came out at 2,329 and
+# the ETA at almost two hours, for an ingest that took 28 s. Until then the line shows what was
+# found so far.
+MIN_LISTING_PART = 0.05
+
+
 def listing_part(report: Any) -> float | None:
-    """How far the listing has got through its createdTime window, while it runs (0 < x < 1);
-    None before its first page and once it ended."""
+    """How far the listing has got through its createdTime window, while it runs and once it is
+    far enough for its pace to tell (MIN_LISTING_PART <= x < 1); None otherwise."""
     position = float(report.listing_position)
-    return position if 0.0 < position < 1.0 else None
+    return position if MIN_LISTING_PART <= position < 1.0 else None
 
 
 def expected_total(report: Any) -> int:

@@ -148,6 +148,11 @@ def test_progress_line_gives_a_total_and_eta_while_listing() -> None:
     line = plain_line(listing, elapsed_s=9.0)
     assert "fetched 900 of about 4,000 details (1,000 found, the listing 25% through" in line
     assert "(100/s, ETA 31 s)" in line
+    # Barely into its window, the listing's pace says nothing yet: no scaled total, no ETA.
+    early = IngestReport(listed=1_000, new=2, details_fetched=2, listing_position=0.001)
+    line = plain_line(early, elapsed_s=2.0)
+    assert "fetched 2 of 2 details found so far" in line and "about" not in line
+    assert "ETA listing" in line
     # The fetch caught up with the listing: the listing's pace sets the ETA, not "listing".
     caught_up = IngestReport(listed=1_000, new=1_000, details_fetched=990, listing_position=0.5)
     assert "ETA 10 s" in plain_line(caught_up, elapsed_s=10.0)
