@@ -4,51 +4,43 @@
 --   pending executions) changes its own rows and, for each task it runs or ran, every row from
 --   the last decided row of that task before t0 on (from the task's first row when none before
 --   t0 is decided). The boundary is the earliest of those, or t0.
---   Two statements: the tasks come first into a table of their own (2,728 rows after the
---   1.15M executions of a 2M first load's second run), so the second joins a small table of
---   known size with the stored rows; as one statement, that join ran out of the build's 512 MB
---   there.
+--   In steps: each touched workflow's t0, then its tasks into a table of their own (2,728 rows
+--   after the 1.15M executions of a 2M first load's second run), so the last statement joins a
+--   small table of known size with the stored rows; as one statement, that join ran out of the
+--   build's 512 MB there.
 -- depends: the model's table (as stored before this build), _analytics_pending; new_rows: the
 --   model's rows for the pending executions, as they are now (its definition restricted to
 --   them, rendered in)
--- columns: _analytics_tail_tasks (cdf_project, workflow_external_id, task_key, t0);
+-- columns: _analytics_tail_starts (cdf_project, workflow_external_id, t0);
+--   _analytics_tail_tasks (cdf_project, workflow_external_id, task_key, t0);
 --   _analytics_tail (cdf_project, workflow_external_id, boundary {t, id})
+CREATE OR REPLACE TEMP TABLE _analytics_tail_starts AS
+SELECT
+    cdf_project,
+    workflow_external_id,
+    coalesce(min(day)::TIMESTAMP AT TIME ZONE 'UTC', '-infinity'::TIMESTAMPTZ) AS t0
+FROM _analytics_pending
+GROUP BY ALL;
+
 CREATE OR REPLACE TEMP TABLE _analytics_tail_tasks AS
 WITH new_rows AS (
 {{ new_rows }}
-),
-starts AS (
-    SELECT
-        cdf_project,
-        workflow_external_id,
-        coalesce(min(day)::TIMESTAMP AT TIME ZONE 'UTC', '-infinity'::TIMESTAMPTZ) AS t0
-    FROM _analytics_pending
-    GROUP BY ALL
 )
 SELECT r.cdf_project, r.workflow_external_id, r.task_key, s.t0
 FROM {{ model }} AS r
-JOIN starts AS s
+JOIN _analytics_tail_starts AS s
     ON r.cdf_project = s.cdf_project
     AND r.workflow_external_id IS NOT DISTINCT FROM s.workflow_external_id
 WHERE r.execution_created_time >= s.t0
 UNION
 SELECT n.cdf_project, n.workflow_external_id, n.task_key, s.t0
 FROM new_rows AS n
-JOIN starts AS s
+JOIN _analytics_tail_starts AS s
     ON n.cdf_project = s.cdf_project
     AND n.workflow_external_id IS NOT DISTINCT FROM s.workflow_external_id;
 
 CREATE OR REPLACE TEMP TABLE _analytics_tail AS
-WITH starts AS (
-    -- Every touched workflow, with its tasks or without any.
-    SELECT
-        cdf_project,
-        workflow_external_id,
-        coalesce(min(day)::TIMESTAMP AT TIME ZONE 'UTC', '-infinity'::TIMESTAMPTZ) AS t0
-    FROM _analytics_pending
-    GROUP BY ALL
-),
-earlier AS (
+WITH earlier AS (
     SELECT
         k.cdf_project,
         k.workflow_external_id,
@@ -69,7 +61,8 @@ SELECT
     s.cdf_project,
     s.workflow_external_id,
     coalesce(min(b.boundary), {'t': s.t0, 'id': ''}) AS boundary
-FROM starts AS s
+-- Every touched workflow, with its tasks or without any.
+FROM _analytics_tail_starts AS s
 LEFT JOIN earlier AS b
     ON b.cdf_project = s.cdf_project
     AND b.workflow_external_id IS NOT DISTINCT FROM s.workflow_external_id
