@@ -29,6 +29,7 @@ PROJECT = "bench"
 # A fixed clock: the same world, the same visible executions, on every run and machine.
 NOW_MS = 1_750_000_000_000
 HISTORY_DAYS = 90
+DAY_MS = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class WorldSize:
     workflows: int
     executions_per_day: float
     visible: int
+    # Days of history before the retention window opens at NOW_MS: 0 for the worlds whose whole
+    # history CDF still shows, more for a world a warehouse has collected over years.
+    grown_days: int = 0
 
     def flags(self) -> list[str]:
         return [
@@ -47,7 +51,7 @@ class WorldSize:
             "--executions-per-day",
             str(self.executions_per_day),
             "--history-days",
-            str(HISTORY_DAYS),
+            str(HISTORY_DAYS + self.grown_days),
         ]
 
 
@@ -84,6 +88,32 @@ def size_world(target: int) -> WorldSize:
             hi = mid
     per_day = round(best[1], 3)
     return WorldSize(target, workflows, per_day, _visible(workflows, per_day))
+
+
+def grown_world(target: int, per_day: float) -> WorldSize:
+    """A world that makes about ``per_day`` runs a day for as long as ``target`` executions take.
+
+    CDF shows the last 90 days of it at NOW_MS; the rest is history only a warehouse that ran
+    all along holds (see ``benchmarks.nightly_analytics --per-day``). Same workflows as
+    ``size_world(target)``, at the rate whose 90 days give about ``per_day`` a day.
+    """
+    goal = round(per_day * HISTORY_DAYS)
+    workflows = max(24, min(200, target // 2000))
+    # Cron cadences give each workflow a floor, so the rate that gets there can be far lower.
+    lo, hi = per_day / 30, 2.0 * per_day
+    best = (abs(_visible(workflows, per_day) - goal), per_day)
+    for _ in range(18):
+        mid = (lo + hi) / 2
+        n = _visible(workflows, mid)
+        best = min(best, (abs(n - goal), mid))
+        if n < goal:
+            lo = mid
+        else:
+            hi = mid
+    rate = round(best[1], 3)
+    visible = _visible(workflows, rate)
+    grown_days = max(0, round(target / (visible / HISTORY_DAYS)) - HISTORY_DAYS)
+    return WorldSize(target, workflows, rate, visible, grown_days)
 
 
 def free_port() -> int:

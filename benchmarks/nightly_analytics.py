@@ -1,6 +1,7 @@
 """The nightly run at a given history size: nothing new, and one batch of new runs.
 
     .venv/bin/python -m benchmarks.nightly_analytics --size 200000 --warehouse DIR [--new 300]
+        [--per-day 300]
 
 Starts the simulator with the benchmark's world for about ``--size`` executions (the same flags
 as ``benchmarks.run``'s scaling runs, 40 ms per request unless ``--latency-ms`` says otherwise,
@@ -8,7 +9,12 @@ as ``benchmarks.run``'s scaling runs, 40 ms per request unless ``--latency-ms`` 
 ``workflow-analytics ingest`` against ``DIR``, each in a fresh process:
 
 1. *catch-up*: the first load when ``DIR`` is empty, else the run that brings a warehouse of an
-   earlier version up to date (it builds the analytics tables whole);
+   earlier version up to date (it builds the analytics tables whole). With ``--per-day``, the
+   world makes about that many runs a day for as long as ``--size`` takes (at 300 a day, 200,000
+   is almost two years), of which CDF shows the last 90 days, and an empty ``DIR`` is grown as
+   a warehouse that ran all along would be: a first load two years back, then one run per
+   ``GROW_STEP_DAYS`` up to the benchmark's clock (at ``--grow-latency-ms``; these runs build
+   the history, they are listed but are not what the benchmark compares);
 2. *nothing new*, twice (the nightly case the target is about), then once more against a
    simulator started afresh (nothing derived yet: it computes every trigger's history again);
 3. *new runs*: the simulator's clock moves on by the time ``--new`` executions take to appear
@@ -34,10 +40,21 @@ from typing import Any
 
 import httpx
 
-from benchmarks.harness import BIN, HISTORY_DAYS, SimulatorProcess, run_measured, size_world
+from benchmarks.harness import (
+    BIN,
+    DAY_MS,
+    HISTORY_DAYS,
+    NOW_MS,
+    SimulatorProcess,
+    WorldSize,
+    grown_world,
+    run_measured,
+    size_world,
+)
 from benchmarks.measured import LATENCY_MS, MAX_CONCURRENT, MIB
 
-DAY_MS = 86_400_000
+# Under CDF's 90 days, so that each run of the growth sees every execution since the last.
+GROW_STEP_DAYS = 80
 _TIMES = re.compile(
     r"done in (?P<total>[\d.]+)s, start-up (?P<startup>[\d.]+)s, ingest (?P<ingest>[\d.]+)s, "
     r"analytics (?P<analytics>[\d.]+)s, checks (?P<checks>[\d.]+)s"
@@ -82,6 +99,24 @@ def _advance(sim: SimulatorProcess, executions: int) -> int:
     return advance
 
 
+def _grow(
+    sim: SimulatorProcess, warehouse: Path, latency_ms: int, timeout_s: float
+) -> list[dict[str, Any]]:
+    """Fill an empty warehouse as nightly runs over the world's whole span would have."""
+    size = sim.size
+    rows = []
+    sim.set_faults(latency_ms=latency_ms)
+    day = -size.grown_days
+    with httpx.Client(base_url=sim.base_url, timeout=30) as http:
+        http.post("/_simulator/clock", json={"nowMs": NOW_MS + day * DAY_MS}).raise_for_status()
+        rows.append(_run(sim, warehouse, f"growth: first load at day {day}", timeout_s))
+        while day < 0:
+            day = min(0, day + GROW_STEP_DAYS)
+            http.post("/_simulator/clock", json={"nowMs": NOW_MS + day * DAY_MS}).raise_for_status()
+            rows.append(_run(sim, warehouse, f"growth: run at day {day}", timeout_s))
+    return rows
+
+
 def _table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| run | wall | start-up | ingest | analytics | checks | details | peak RSS | CPU | "
@@ -114,20 +149,36 @@ def main() -> None:
         "machine itself allows, for sizes whose first load at 40 ms would take hours",
     )
     parser.add_argument(
+        "--per-day",
+        type=float,
+        help="a world of about this many runs a day, grown over the years --size takes (below)",
+    )
+    parser.add_argument(
+        "--grow-latency-ms",
+        type=int,
+        default=0,
+        help="the simulator's latency while --per-day grows the warehouse (default 0)",
+    )
+    parser.add_argument(
         "--timeout-minutes",
         type=float,
         default=60,
         help="stop a run that takes longer (default 60); the first load of 2,000,000 takes hours",
     )
     args = parser.parse_args()
-    size = size_world(args.size)
+    size: WorldSize = (
+        grown_world(args.size, args.per_day) if args.per_day else size_world(args.size)
+    )
     timeout_s = args.timeout_minutes * 60
     rows = []
     with SimulatorProcess(size, latency_ms=args.latency_ms, max_concurrent=MAX_CONCURRENT) as sim:
-        catch_up = "first load" if not (args.warehouse / "workflows.duckdb").exists() else None
-        rows.append(
-            _run(sim, args.warehouse, catch_up or "catch-up (analytics built whole)", timeout_s)
-        )
+        empty = not (args.warehouse / "workflows.duckdb").exists()
+        if empty and size.grown_days:
+            rows.extend(_grow(sim, args.warehouse, args.grow_latency_ms, timeout_s))
+            sim.set_faults(latency_ms=args.latency_ms)
+        else:
+            catch_up = "first load" if empty else "catch-up (analytics built whole)"
+            rows.append(_run(sim, args.warehouse, catch_up, timeout_s))
         for i in (1, 2):
             rows.append(_run(sim, args.warehouse, f"nothing new ({i})"))
     # A simulator that has answered nothing yet derives each trigger's history on the first
@@ -139,9 +190,10 @@ def main() -> None:
             rows.append(_run(sim, args.warehouse, f"about {args.new} new executions ({night})"))
     for row in rows:
         print(f"{row['run']}: {row['analytics']}", file=sys.stderr)
+    span = f", {size.grown_days} days of history before them" if size.grown_days else ""
     print(
-        f"World: {size.visible:,} executions, {size.workflows} workflows, "
-        f"{args.latency_ms} ms per request\n"
+        f"World: {size.visible:,} executions visible, {size.workflows} workflows"
+        f"{span}, {args.latency_ms} ms per request\n"
     )
     print(_table(rows))
     nights = [r["wall_s"] for r in rows if r["run"].startswith(f"about {args.new} new")]
