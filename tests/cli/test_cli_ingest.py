@@ -120,11 +120,11 @@ def test_ingest_summary_gives_the_times_the_user_waited(
     rows = re.search(r"workflow_executions\s+([\d,]+) rows", result.stdout)
     assert rows and int(rows.group(1).replace(",", "")) > 0
     # A first run builds the analytics tables whole; a second with nothing new leaves them.
-    assert re.search(r"^analytics: 5 tables \(rebuilt whole: .*critical_paths", result.stdout, re.M)
+    assert re.search(r"^analytics: 6 tables \(rebuilt whole: .*critical_paths", result.stdout, re.M)
     again = _ingest(_env(url, tmp_path))
-    assert "analytics: 5 tables (nothing new to recompute)" in again.stdout, again.stdout
+    assert "analytics: 6 tables (nothing new to recompute)" in again.stdout, again.stdout
     refresh = _ingest(_env(url, tmp_path), "--full-refresh")
-    assert "analytics: 5 tables (rebuilt whole: critical_paths," in refresh.stdout, refresh.stdout
+    assert "analytics: 6 tables (rebuilt whole: critical_paths," in refresh.stdout, refresh.stdout
 
 
 def test_plain_progress_line_gives_total_rate_and_eta() -> None:

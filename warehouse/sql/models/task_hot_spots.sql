@@ -21,7 +21,6 @@ WITH task_rows AS (
         coalesce(t.task_key, t.task_external_id) AS task_key,
         t.task_external_id,
         t.parent_task_external_id,
-        t.status,
         CASE WHEN t.end_time >= t.start_time
             THEN date_sub('millisecond', t.start_time, t.end_time) END AS duration_ms
     FROM {{ source('task_executions') }} AS t
@@ -40,46 +39,40 @@ levelled AS NOT MATERIALIZED (
     FROM task_rows
     WHERE parent_task_external_id IS NOT NULL
 ),
--- The distinct counts and the percentiles are separate aggregations joined on the row's key:
--- in one GROUP BY with the counts, DuckDB's distinct aggregates take twice as long and spill.
-counts AS (
+-- The counts add up the per-execution parts in task_key_runs (one row per execution and key,
+-- so the executions are a count of its rows). The distinct external ids and the percentiles
+-- need the task rows: separate aggregations joined on the row's key (in one GROUP BY with the
+-- counts, DuckDB's distinct aggregates take twice as long and spill).
+sums AS (
     SELECT
         cdf_project,
         workflow_external_id,
         level,
-        grouped_id,
-        -- The parent of a child task (the first seen if it ever moved); NULL for top-level tasks
-        -- and for 'children' rows.
+        task_key AS grouped_id,
         min(parent_task_external_id) AS parent_task_external_id,
-        count(*) AS runs,
-        count(*) FILTER (WHERE status IN (
-            'COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'FAILED_WITH_TERMINAL_ERROR',
-            'TIMED_OUT', 'SKIPPED', 'CANCELED', 'CANCELLED')) AS finished,
-        count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
-        count(*) FILTER (WHERE status IN ('FAILED', 'FAILED_WITH_TERMINAL_ERROR')) AS failed,
-        count(*) FILTER (WHERE status = 'COMPLETED_WITH_ERRORS') AS completed_with_errors,
-        count(*) FILTER (WHERE status = 'TIMED_OUT') AS timed_out,
-        count(*) FILTER (WHERE status = 'SKIPPED') AS skipped,
-        -- The docs spell it CANCELED, the SDK CANCELLED.
-        count(*) FILTER (WHERE status IN ('CANCELED', 'CANCELLED')) AS cancelled,
-        count(*) FILTER (WHERE status IN ('IN_PROGRESS', 'SCHEDULED')) AS in_progress,
-        count(*) FILTER (WHERE status IS NULL OR status NOT IN (
-            'COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'FAILED_WITH_TERMINAL_ERROR',
-            'TIMED_OUT', 'SKIPPED', 'CANCELED', 'CANCELLED', 'IN_PROGRESS', 'SCHEDULED'))
-            AS unknown_status,
+        sum(runs)::BIGINT AS runs,
+        count(*) AS executions,
+        sum(finished)::BIGINT AS finished,
+        sum(completed)::BIGINT AS completed,
+        sum(failed)::BIGINT AS failed,
+        sum(completed_with_errors)::BIGINT AS completed_with_errors,
+        sum(timed_out)::BIGINT AS timed_out,
+        sum(skipped)::BIGINT AS skipped,
+        sum(cancelled)::BIGINT AS cancelled,
+        sum(in_progress)::BIGINT AS in_progress,
+        sum(unknown_status)::BIGINT AS unknown_status
+    FROM {{ ref('task_key_runs') }}
+    GROUP BY cdf_project, workflow_external_id, level, task_key
+),
+counts AS (
+    SELECT
+        *,
         -- Rates over finished runs: a task still in progress has no outcome yet. A skipTask
         -- failure (COMPLETED_WITH_ERRORS) is a failure of the task even though the workflow went on.
         (failed + completed_with_errors) / nullif(finished, 0) AS failure_rate,
         timed_out / nullif(finished, 0) AS timeout_rate,
         skipped / nullif(finished, 0) AS skip_rate
-    FROM levelled
-    GROUP BY cdf_project, workflow_external_id, level, grouped_id
-),
-executions AS (
-    SELECT cdf_project, workflow_external_id, level, grouped_id, count(*) AS executions
-    FROM (SELECT DISTINCT cdf_project, workflow_external_id, level, grouped_id, execution_id
-          FROM levelled)
-    GROUP BY ALL
+    FROM sums
 ),
 external_ids AS (
     -- How many distinct externalIds the row folds (1 for a task named in the definition).
@@ -102,7 +95,6 @@ SELECT
     i.external_ids,
     c.parent_task_external_id,
     c.runs,
-    e.executions,
     c.* EXCLUDE (cdf_project, workflow_external_id, level, grouped_id,
         parent_task_external_id, runs),
     round(d.quantiles[1])::BIGINT AS p50_duration_ms,
@@ -110,10 +102,6 @@ SELECT
 FROM counts AS c
 -- Every aggregation has one row per key; the workflow is NULL for tasks without their
 -- execution's row (and a key may be NULL in an odd record), hence IS NOT DISTINCT FROM.
-JOIN executions AS e
-    ON e.cdf_project = c.cdf_project AND e.level = c.level
-    AND e.workflow_external_id IS NOT DISTINCT FROM c.workflow_external_id
-    AND e.grouped_id IS NOT DISTINCT FROM c.grouped_id
 JOIN external_ids AS i
     ON i.cdf_project = c.cdf_project AND i.level = c.level
     AND i.workflow_external_id IS NOT DISTINCT FROM c.workflow_external_id
