@@ -1,5 +1,5 @@
-"""task_hot_spots computes its distinct counts and percentiles in aggregations of their own,
-joined on the row's key; check it against the plain definition (one GROUP BY with every
+"""task_hot_spots adds its counts up from task_key_runs (one row per run and key) and computes
+its distinct externalIds and percentiles in aggregations of their own, joined on the row's key; check it against the plain definition (one GROUP BY with every
 aggregate), with dynamic children, generated and missing task keys, durations that end before
 they start or never end, and task rows whose execution row is missing (workflow NULL)."""
 
@@ -60,11 +60,12 @@ FROM task_hot_spots
 """
 
 # A task row: (externalId, status, duration in seconds or None for no end, -1 for an end before
-# its start). "g_1" and "g_2" are generated children of kind "g" under parent "fan"; "x" has no
+# its start). "g_1" and "g_2" are generated children of kind "g" under parent "fan", and "g" a
+# task named as their kind (so a key can fold its own id and generated ones); "x" has no
 # task_key stored (the flattener's key missing), so its externalId is its key.
 task_rows = st.lists(
     st.tuples(
-        st.sampled_from(["a", "a", "b", "fan", "g_1", "g_2", "x"]),
+        st.sampled_from(["a", "a", "b", "fan", "g", "g_1", "g_2", "x"]),
         st.sampled_from(STATUSES),
         st.none() | st.just(-1) | st.integers(0, 600),
     ),
