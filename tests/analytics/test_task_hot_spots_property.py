@@ -1,7 +1,8 @@
 """task_hot_spots adds its counts up from task_key_runs (one row per run and key) and computes
-its distinct externalIds and percentiles in aggregations of their own, joined on the row's key; check it against the plain definition (one GROUP BY with every
-aggregate), with dynamic children, generated and missing task keys, durations that end before
-they start or never end, and task rows whose execution row is missing (workflow NULL)."""
+its distinct externalIds and percentiles in aggregations of their own, joined on the row's key;
+check it against the plain definition (one GROUP BY with every aggregate), with dynamic
+children, generated and missing task keys, durations that end before they start or never end,
+and task rows whose execution row is missing (workflow NULL)."""
 
 from __future__ import annotations
 
