@@ -14,6 +14,8 @@ transaction that writes it. The build then, per incremental model, in dependency
    :data:`EXECUTION_SLICE` and :data:`WORKFLOW_SLICE`) is inserted in slices of whole touched
    keys, so a night that touches every workflow of a large warehouse, or follows a big
    backfill, stays inside the memory cap.
+   A scope of every stored execution (a night in which every workflow ran, for a model kept per
+   workflow) that fits one slice is the model's definition itself, unrestricted.
 
 This equals the full definition as long as the model's rows for a key depend only on the
 executions that key covers, which is what its ``unique_key`` declares; the tests compare each
@@ -256,6 +258,13 @@ def _recompute_touched(
     else:
         con.execute(_statement("touched_keys", key=key))
         con.execute(_statement("scope", key=key))
+        scope = _count(con, "_analytics_scope")
+        if not model.per_execution and scope <= slice_size and _covers_all(con, scope):
+            # A night that touches every workflow (each runs daily) recomputes the whole table
+            # anyway: the definition itself then equals it, without matching every input row
+            # against a scope that holds every execution.
+            con.execute(_statement("replace_table", model=name, select=render(model)))
+            return scope
         con.execute(_statement("delete_touched", model=name, key=key))
     scope = _count(con, "_analytics_scope")
     if scope > slice_size:
@@ -268,6 +277,11 @@ def _recompute_touched(
         select = render(model, _restricted(inputs, first_row=recent))
         con.execute(_statement("insert_rows", model=name, select=select))
     return scope
+
+
+def _covers_all(con: duckdb.DuckDBPyConnection, scope: int) -> bool:
+    """The scope holds every stored execution (it is a set of them, so the counts tell)."""
+    return scope == _count(con, "workflow_executions")
 
 
 def _build_incremental(
