@@ -276,3 +276,50 @@ def test_a_build_with_nothing_new_writes_nothing(tmp_path: Path) -> None:
     # Views, SLA targets, tables and Parquet as they were: the file is not even checkpointed.
     assert set(_modes(nightly_analytics()).values()) == {UNCHANGED}
     assert database.read_bytes() == before
+
+
+def _run(execution_id: str, workflow: str, day: float, task_status: str) -> dict:
+    created = DAY1 + int(day * DAY_MS)
+    return execution(
+        execution_id=execution_id, workflow=workflow, created=created, start=created,
+        end=created + 60_000, tasks=_tasks(execution_id, created, [task_status]),
+        definitions=_definitions(1),
+    )  # fmt: skip
+
+
+def test_a_night_recomputes_flaky_runs_from_the_last_decided_run_however_old(
+    tmp_path: Path,
+) -> None:
+    """A new success is the next decided outcome of the task's last failure, with skipped runs
+    (no decided outcome) after that failure: the failure's row must be recomputed, whether it
+    lies within a week of the night's first run (found among that week's runs) or further back
+    (found in the task's whole history)."""
+    with Warehouse(tmp_path) as wh:
+        wh.ensure_schema()
+        con = wh.connection
+        _apply_and_build(
+            wh,
+            [
+                _run("old-0", "wf-old", -1, "COMPLETED"),
+                _run("old-1", "wf-old", 0, "FAILED"),
+                _run("old-2", "wf-old", 9, "SKIPPED"),
+                _run("old-3", "wf-old", 10, "SKIPPED"),
+                _run("recent-0", "wf-recent", 7, "COMPLETED"),
+                _run("recent-1", "wf-recent", 8, "FAILED"),
+                _run("recent-2", "wf-recent", 10, "SKIPPED"),
+            ],
+        )
+        night = _apply_and_build(
+            wh,
+            [
+                _run("old-4", "wf-old", 11, "COMPLETED"),
+                _run("recent-3", "wf-recent", 11, "COMPLETED"),
+            ],
+        )
+        # From each failure on (not the success before it): 4 + 3 of the 9 executions.
+        assert night.by_name()["flaky_task_runs"].scope == 7
+        next_of_failures = con.execute(
+            "SELECT execution_id, next_decided.outcome FROM flaky_task_runs "
+            "WHERE execution_id IN ('old-1', 'recent-1') ORDER BY execution_id"
+        ).fetchall()
+        assert next_of_failures == [("old-1", "success"), ("recent-1", "success")]

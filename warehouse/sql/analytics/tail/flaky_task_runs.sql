@@ -40,7 +40,25 @@ JOIN _analytics_tail_starts AS s
     AND n.workflow_external_id IS NOT DISTINCT FROM s.workflow_external_id;
 
 CREATE OR REPLACE TEMP TABLE _analytics_tail AS
-WITH earlier AS (
+WITH recent AS (
+    -- The last decided row of each task in the week before t0 is, where there is one, its last
+    -- decided row before t0: only a task without one needs its whole history (below).
+    SELECT
+        k.cdf_project,
+        k.workflow_external_id,
+        k.task_key,
+        max({'t': r.execution_created_time, 'id': r.execution_id}) AS boundary
+    FROM _analytics_tail_tasks AS k
+    JOIN {{ model }} AS r
+        ON r.cdf_project = k.cdf_project
+        AND r.workflow_external_id IS NOT DISTINCT FROM k.workflow_external_id
+        AND r.task_key IS NOT DISTINCT FROM k.task_key
+    WHERE r.execution_created_time < k.t0
+        AND r.execution_created_time >= k.t0 - INTERVAL 7 DAY
+        AND r.outcome IN ('success', 'failure')
+    GROUP BY k.cdf_project, k.workflow_external_id, k.task_key
+),
+older AS (
     SELECT
         k.cdf_project,
         k.workflow_external_id,
@@ -50,12 +68,21 @@ WITH earlier AS (
             min({'t': r.execution_created_time, 'id': r.execution_id})
         ) AS boundary
     FROM _analytics_tail_tasks AS k
+    ANTI JOIN recent AS n
+        ON n.cdf_project = k.cdf_project
+        AND n.workflow_external_id IS NOT DISTINCT FROM k.workflow_external_id
+        AND n.task_key IS NOT DISTINCT FROM k.task_key
     JOIN {{ model }} AS r
         ON r.cdf_project = k.cdf_project
         AND r.workflow_external_id IS NOT DISTINCT FROM k.workflow_external_id
         AND r.task_key IS NOT DISTINCT FROM k.task_key
     WHERE r.execution_created_time < k.t0
     GROUP BY k.cdf_project, k.workflow_external_id, k.task_key
+),
+earlier AS (
+    SELECT cdf_project, workflow_external_id, boundary FROM recent
+    UNION ALL
+    SELECT cdf_project, workflow_external_id, boundary FROM older
 )
 SELECT
     s.cdf_project,
