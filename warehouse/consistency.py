@@ -10,7 +10,6 @@ the Parquet footers, so the check stays cheap at any size.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -49,24 +48,16 @@ def _duckdb_counts(wh: Warehouse, tbl: Table) -> dict[date, int]:
     return {date.fromordinal(_EPOCH_ORDINAL + int(day)): int(n) for day, n in rows}
 
 
-# Footers are read by a few threads at once: the file reads and their parsing release the GIL,
-# and a long history has a file per table and day.
-READER_THREADS = 4
-
-
 def _local_counts(root: Path, tbl: Table) -> dict[date, int]:
-    files: dict[date, Path] = {}
+    counts: dict[date, int] = {}
     prefix = f"{tbl.partition_key}="
     for file in (root / tbl.name).glob(f"{prefix}*/{DATA_FILE}"):
         try:
-            files[date.fromisoformat(file.parent.name[len(prefix) :])] = file
+            day = date.fromisoformat(file.parent.name[len(prefix) :])
         except ValueError:
             continue
-    if len(files) < 2:
-        return {day: pq.read_metadata(file).num_rows for day, file in files.items()}
-    with ThreadPoolExecutor(READER_THREADS, thread_name_prefix="parquet-footers") as pool:
-        rows = pool.map(lambda file: pq.read_metadata(file).num_rows, files.values())
-        return dict(zip(files, rows, strict=True))
+        counts[day] = pq.read_metadata(file).num_rows
+    return counts
 
 
 def _object_store_counts(wh: Warehouse, tbl: Table) -> dict[date, int]:
