@@ -215,3 +215,62 @@ def test_parquet_partitions_by_fire_and_scheduled_date(wh: Warehouse) -> None:
     ]
     assert len(list((root / "trigger_expected_fires").iterdir())) == 6
     assert [p.name for p in (root / "workflow_triggers").iterdir()] == ["created_date=2025-03-27"]
+
+
+def test_fires_at_the_edges_of_their_slots(tmp_path: Path) -> None:
+    """An hourly trigger, slots 10:00, 11:00 and 12:00 UTC. A slot runs from 5 s before its time
+    to 5 s before the next one (the last: one period). A fire at 09:50 is in no slot; one at
+    09:59:57 is early for 10:00; 11:00 has a failed fire, then a success; the fire at 13:00 is
+    after the last slot's end (12:59:55), so 12:00 was not fired."""
+    fires = [
+        ("2025-03-28T09:50:00", "success"),
+        ("2025-03-28T09:59:57", "success"),
+        ("2025-03-28T11:00:10", "failed"),
+        ("2025-03-28T11:20:00", "success"),
+        ("2025-03-28T13:00:00", "success"),
+    ]
+    with Warehouse(tmp_path / "wh") as wh:
+        wh.ensure_schema()
+        triggers, rejected_t = flatten_triggers(
+            [
+                {
+                    "externalId": "hourly",
+                    "workflowExternalId": "wf-hourly",
+                    "workflowVersion": "1",
+                    "triggerRule": {"triggerType": "schedule", "cronExpression": "0 * * * *"},
+                    "createdTime": ms("2025-03-27T12:00:00"),
+                    "lastUpdatedTime": ms("2025-03-27T12:00:00"),
+                    "isPaused": False,
+                }
+            ],
+            seen_at=NOW,
+        )
+        runs, rejected_r = flatten_trigger_runs(
+            [
+                {"externalId": "hourly", "fireTime": ms(t), "workflowExternalId": "wf-hourly",
+                 "workflowVersion": "1", "status": s}
+                for t, s in fires
+            ],
+            ingested_at=NOW,
+        )  # fmt: skip
+        expected = expected_fires_frame(
+            "hourly",
+            "0 * * * *",
+            "UTC",
+            utc("2025-03-28T10:00"),
+            utc("2025-03-28T12:30"),
+            computed_at=NOW,
+        )
+        write_trigger_batch(
+            wh, triggers=triggers, runs=runs, expected=expected, resets=[],
+            rejected=pl.concat([rejected_t, rejected_r]), state={},
+        )  # fmt: skip
+        rows = wh.connection.execute(
+            "SELECT scheduled_time, outcome, fires_in_slot, fire_lateness_ms "
+            "FROM trigger_fire_checks ORDER BY scheduled_time"
+        ).fetchall()
+    assert rows == [
+        (utc("2025-03-28T10:00"), "ran", 1, -3_000),
+        (utc("2025-03-28T11:00"), "ran", 2, 1_200_000),
+        (utc("2025-03-28T12:00"), "not_fired", 0, None),
+    ]

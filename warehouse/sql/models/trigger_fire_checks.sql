@@ -32,6 +32,26 @@ WITH expected AS (
     FROM {{ source('trigger_expected_fires') }} AS e
     WINDOW w AS (PARTITION BY e.cdf_project, e.trigger_external_id ORDER BY e.scheduled_time)
 ),
+-- Each fire in its slot: the slots of a trigger follow each other, so a fire's slot is the
+-- latest one starting at or before it (an ASOF join), if the fire is before that slot's end
+-- (only the latest slot can end before the next fire). A range join of every fire with every
+-- slot of its trigger grew with the square of the history.
+slotted AS (
+    SELECT
+        x.cdf_project,
+        x.trigger_external_id,
+        x.scheduled_time,
+        r.fire_time,
+        r.status,
+        r.reason_for_failure,
+        r.workflow_execution_id
+    FROM {{ source('trigger_runs') }} AS r
+    ASOF JOIN expected AS x
+        ON r.cdf_project = x.cdf_project
+        AND r.trigger_external_id = x.trigger_external_id
+        AND r.fire_time + INTERVAL 5 SECOND >= x.scheduled_time
+    WHERE r.fire_time < x.slot_end - INTERVAL 5 SECOND
+),
 candidates AS (
     SELECT
         x.*,
@@ -45,11 +65,10 @@ candidates AS (
             ORDER BY coalesce(r.status = 'success', FALSE) DESC, r.fire_time
         ) AS pick
     FROM expected AS x
-    LEFT JOIN {{ source('trigger_runs') }} AS r
+    LEFT JOIN slotted AS r
         ON r.cdf_project = x.cdf_project
         AND r.trigger_external_id = x.trigger_external_id
-        AND r.fire_time >= x.scheduled_time - INTERVAL 5 SECOND
-        AND r.fire_time < x.slot_end - INTERVAL 5 SECOND
+        AND r.scheduled_time = x.scheduled_time
     WINDOW slot AS (PARTITION BY x.cdf_project, x.trigger_external_id, x.scheduled_time)
 )
 SELECT
