@@ -12,7 +12,8 @@ as ``benchmarks.run``'s scaling runs, 40 ms per request unless ``--latency-ms`` 
    earlier version up to date (it builds the analytics tables whole). With ``--per-day``, the
    world makes about that many runs a day for as long as ``--size`` takes (at 300 a day, 200,000
    is almost two years), of which CDF shows the last 90 days, and an empty ``DIR`` is grown as
-   a warehouse that ran all along would be: a first load two years back, then one run per
+   a warehouse that ran all along would be: a first load at the start of the world's span (90
+   days after its first run, as CDF shows it then), then one run per
    ``GROW_STEP_DAYS`` up to the benchmark's clock (at ``--grow-latency-ms``; these runs build
    the history, they are listed but are not what the benchmark compares);
 2. *nothing new*, twice (the nightly case the target is about), then once more against a

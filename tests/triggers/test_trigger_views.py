@@ -219,14 +219,16 @@ def test_parquet_partitions_by_fire_and_scheduled_date(wh: Warehouse) -> None:
 
 def test_fires_at_the_edges_of_their_slots(tmp_path: Path) -> None:
     """An hourly trigger, slots 10:00, 11:00 and 12:00 UTC. A slot runs from 5 s before its time
-    to 5 s before the next one (the last: one period). A fire at 09:50 is in no slot; one at
-    09:59:57 is early for 10:00; 11:00 has a failed fire, then a success; the fire at 13:00 is
-    after the last slot's end (12:59:55), so 12:00 was not fired."""
+    (included) to 5 s before the next one (excluded; for the last: one period on). A fire at
+    09:50 is in no slot; one at 09:59:55 is early for 10:00; 11:00 has a failed fire, then a
+    success; the fires at 12:59:55 and 13:00 are at or after the last slot's end, so 12:00 was
+    not fired."""
     fires = [
         ("2025-03-28T09:50:00", "success"),
-        ("2025-03-28T09:59:57", "success"),
+        ("2025-03-28T09:59:55", "success"),
         ("2025-03-28T11:00:10", "failed"),
         ("2025-03-28T11:20:00", "success"),
+        ("2025-03-28T12:59:55", "success"),
         ("2025-03-28T13:00:00", "success"),
     ]
     with Warehouse(tmp_path / "wh") as wh:
@@ -270,7 +272,7 @@ def test_fires_at_the_edges_of_their_slots(tmp_path: Path) -> None:
             "FROM trigger_fire_checks ORDER BY scheduled_time"
         ).fetchall()
     assert rows == [
-        (utc("2025-03-28T10:00"), "ran", 1, -3_000),
+        (utc("2025-03-28T10:00"), "ran", 1, -5_000),
         (utc("2025-03-28T11:00"), "ran", 2, 1_200_000),
         (utc("2025-03-28T12:00"), "not_fired", 0, None),
     ]

@@ -255,6 +255,7 @@ def _recompute_touched(
         con.execute(_statement(f"tail/{model.name}", model=name, new_rows=new_rows))
         con.execute(_statement("tail_scope"))
         con.execute(_statement("delete_tail", model=name))
+        scope = _count(con, "_analytics_scope")
     else:
         con.execute(_statement("touched_keys", key=key))
         con.execute(_statement("scope", key=key))
@@ -266,7 +267,6 @@ def _recompute_touched(
             con.execute(_statement("replace_table", model=name, select=render(model)))
             return scope
         con.execute(_statement("delete_touched", model=name, key=key))
-    scope = _count(con, "_analytics_scope")
     if scope > slice_size:
         con.execute(_statement("slices", key=key, scoped=True), {"size": slice_size})
         _insert_slices(con, model, inputs)
