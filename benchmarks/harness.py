@@ -77,17 +77,23 @@ def size_world(target: int) -> WorldSize:
     lo, hi = 1.0, 100.0
     while _visible(workflows, hi) < target:
         lo, hi = hi, hi * 2
-    best = (abs(_visible(workflows, hi) - target), hi)
+    per_day = _closest_rate(workflows, target, lo, hi, start=hi)
+    return WorldSize(target, workflows, per_day, _visible(workflows, per_day))
+
+
+def _closest_rate(workflows: int, goal: int, lo: float, hi: float, start: float) -> float:
+    """The rate in [lo, hi] (or ``start``) whose world shows closest to ``goal`` executions in
+    its 90 days, by bisection (the count grows with the rate, in steps), to 3 decimals."""
+    best = (abs(_visible(workflows, start) - goal), start)
     for _ in range(18):
         mid = (lo + hi) / 2
         n = _visible(workflows, mid)
-        best = min(best, (abs(n - target), mid))
-        if n < target:
+        best = min(best, (abs(n - goal), mid))
+        if n < goal:
             lo = mid
         else:
             hi = mid
-    per_day = round(best[1], 3)
-    return WorldSize(target, workflows, per_day, _visible(workflows, per_day))
+    return round(best[1], 3)
 
 
 def grown_world(target: int, per_day: float) -> WorldSize:
@@ -100,17 +106,7 @@ def grown_world(target: int, per_day: float) -> WorldSize:
     goal = round(per_day * HISTORY_DAYS)
     workflows = max(24, min(200, target // 2000))
     # Cron cadences give each workflow a floor, so the rate that gets there can be far lower.
-    lo, hi = per_day / 30, 2.0 * per_day
-    best = (abs(_visible(workflows, per_day) - goal), per_day)
-    for _ in range(18):
-        mid = (lo + hi) / 2
-        n = _visible(workflows, mid)
-        best = min(best, (abs(n - goal), mid))
-        if n < goal:
-            lo = mid
-        else:
-            hi = mid
-    rate = round(best[1], 3)
+    rate = _closest_rate(workflows, goal, per_day / 30, 2.0 * per_day, start=per_day)
     visible = _visible(workflows, rate)
     grown_days = max(0, round(target / (visible / HISTORY_DAYS)) - HISTORY_DAYS)
     return WorldSize(target, workflows, rate, visible, grown_days)
@@ -191,6 +187,12 @@ class SimulatorProcess:
 
     def set_faults(self, **faults: int) -> None:
         self._http.post("/_simulator/faults", json=faults).raise_for_status()
+
+    def set_clock(self, now_ms: int) -> None:
+        self._http.post("/_simulator/clock", json={"nowMs": now_ms}).raise_for_status()
+
+    def advance_clock(self, ms: int) -> None:
+        self._http.post("/_simulator/clock", json={"advanceMs": ms}).raise_for_status()
 
     def visible(self) -> int:
         return int(self._http.get("/_simulator/clock").json()["visibleExecutions"])

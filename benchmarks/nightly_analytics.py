@@ -39,8 +39,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from benchmarks.harness import (
     BIN,
     DAY_MS,
@@ -95,8 +93,7 @@ def _advance(sim: SimulatorProcess, executions: int) -> int:
     """Move the simulator's clock on by about the time ``executions`` runs take to appear."""
     per_day = sim.size.visible / HISTORY_DAYS
     advance = int(executions / per_day * DAY_MS)
-    with httpx.Client(base_url=sim.base_url, timeout=30) as http:
-        http.post("/_simulator/clock", json={"advanceMs": advance}).raise_for_status()
+    sim.advance_clock(advance)
     return advance
 
 
@@ -108,13 +105,12 @@ def _grow(
     rows = []
     sim.set_faults(latency_ms=latency_ms)
     day = -size.grown_days
-    with httpx.Client(base_url=sim.base_url, timeout=30) as http:
-        http.post("/_simulator/clock", json={"nowMs": NOW_MS + day * DAY_MS}).raise_for_status()
-        rows.append(_run(sim, warehouse, f"growth: first load at day {day}", timeout_s))
-        while day < 0:
-            day = min(0, day + GROW_STEP_DAYS)
-            http.post("/_simulator/clock", json={"nowMs": NOW_MS + day * DAY_MS}).raise_for_status()
-            rows.append(_run(sim, warehouse, f"growth: run at day {day}", timeout_s))
+    sim.set_clock(NOW_MS + day * DAY_MS)
+    rows.append(_run(sim, warehouse, f"growth: first load at day {day}", timeout_s))
+    while day < 0:
+        day = min(0, day + GROW_STEP_DAYS)
+        sim.set_clock(NOW_MS + day * DAY_MS)
+        rows.append(_run(sim, warehouse, f"growth: run at day {day}", timeout_s))
     return rows
 
 
