@@ -157,6 +157,8 @@ PARQUET_CHECK = dg.AssetCheckSpec(
         ERROR,
         {
             "partitions_compared": "Parquet partitions compared with DuckDB (every table and day).",
+            "footers_read": "Parquet files whose footer was read: the others had the size and "
+            "modification time the flush recorded when it wrote them.",
             "partitions_differing": "Partitions whose row count differs from DuckDB's; 0 passes.",
             "summary": SUMMARY_MEANING,
             "examples": f"Up to {EXAMPLES} differing partitions: table, UTC day, both row counts.",
@@ -166,14 +168,19 @@ PARQUET_CHECK = dg.AssetCheckSpec(
 
 
 def parquet_result(wh: Warehouse) -> dg.AssetCheckResult:
-    mismatches, compared = parquet_mismatches(wh)
+    comparison = parquet_mismatches(wh)
+    mismatches = comparison.mismatches
     return _result(
         WORKFLOW_EXECUTIONS.name,
         PARQUET_CHECK.name,
         ERROR,
         passed=not mismatches,
         summary=f"{len(mismatches):,} Parquet partitions differ from DuckDB",
-        metadata={"partitions_compared": compared, "partitions_differing": len(mismatches)},
+        metadata={
+            "partitions_compared": comparison.compared,
+            "partitions_differing": len(mismatches),
+            "footers_read": comparison.footers_read,
+        },
         examples=[
             {
                 "table": m.table,

@@ -5,7 +5,10 @@ a dirty mark until the file is in place, so outside a running ingest every parti
 marked dirty must have exactly DuckDB's row count for that UTC day. A difference means the copy
 that readers of the Parquet tree see is wrong: rows written to DuckDB by something other than
 the ingest, a file changed or removed by hand, or a bug in the flush. Comparing counts reads only
-the Parquet footers, so the check stays cheap at any size.
+the Parquet footers, so the check stays cheap at any size; and a local file whose size and
+modification time are what the flush recorded when it wrote the file (``_parquet_files``) is
+taken to hold the rows it was written with, so a night reads the footers of the files it
+changed, not of every day kept. (An S3 tree's footers are all read: its files are not recorded.)
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pyarrow.parquet as pq
 
 from warehouse.layout import DATA_FILE
 from warehouse.schema import EXPORTED_TABLES, Table, quote_identifier
+from warehouse.sqlfiles import store_sql
 
 if TYPE_CHECKING:
     from warehouse.store import Warehouse
@@ -48,16 +52,32 @@ def _duckdb_counts(wh: Warehouse, tbl: Table) -> dict[date, int]:
     return {date.fromordinal(_EPOCH_ORDINAL + int(day)): int(n) for day, n in rows}
 
 
-def _local_counts(root: Path, tbl: Table) -> dict[date, int]:
+def _recorded(wh: Warehouse, tbl: Table) -> dict[date, tuple[int, int, int]]:
+    """(rows, size, modification time in ns) of each file of ``tbl`` as the flush wrote it."""
+    rows = wh.connection.execute(store_sql("parquet_file_records"), [tbl.name]).fetchall()
+    return {day: (int(n), int(size), int(mtime)) for day, n, size, mtime in rows}
+
+
+def _local_counts(
+    root: Path, tbl: Table, recorded: dict[date, tuple[int, int, int]]
+) -> tuple[dict[date, int], int]:
+    """Rows per day in the local files, and how many footers were read to know them."""
     counts: dict[date, int] = {}
+    footers = 0
     prefix = f"{tbl.partition_key}="
     for file in (root / tbl.name).glob(f"{prefix}*/{DATA_FILE}"):
         try:
             day = date.fromisoformat(file.parent.name[len(prefix) :])
         except ValueError:
             continue
-        counts[day] = pq.read_metadata(file).num_rows
-    return counts
+        stat = file.stat()
+        record = recorded.get(day)
+        if record is not None and record[1:] == (stat.st_size, stat.st_mtime_ns):
+            counts[day] = record[0]
+        else:
+            counts[day] = pq.read_metadata(file).num_rows
+            footers += 1
+    return counts, footers
 
 
 def _object_store_counts(wh: Warehouse, tbl: Table) -> dict[date, int]:
@@ -70,19 +90,28 @@ def _object_store_counts(wh: Warehouse, tbl: Table) -> dict[date, int]:
     return counts
 
 
-def parquet_mismatches(wh: Warehouse) -> tuple[list[PartitionMismatch], int]:
+@dataclass(frozen=True)
+class ParquetComparison:
+    mismatches: list[PartitionMismatch]
+    compared: int  # partitions compared (every table and day not marked dirty)
+    footers_read: int  # files whose footer was read (the others matched their record)
+
+
+def parquet_mismatches(wh: Warehouse) -> ParquetComparison:
     """Partitions whose Parquet row count differs from DuckDB's, and how many were compared.
 
     Partitions marked dirty are skipped: the next flush rewrites them by design."""
     dirty = set(wh.dirty_partitions())
     mismatches: list[PartitionMismatch] = []
-    compared = 0
+    compared = footers = 0
     for tbl in EXPORTED_TABLES:
         in_duckdb = _duckdb_counts(wh, tbl)
         if wh.object_store is not None:
             in_parquet = _object_store_counts(wh, tbl)
+            footers += len(in_parquet)
         else:
-            in_parquet = _local_counts(wh.parquet_root, tbl)
+            in_parquet, read = _local_counts(wh.parquet_root, tbl, _recorded(wh, tbl))
+            footers += read
         for day in sorted(in_duckdb.keys() | in_parquet.keys()):
             if (tbl.name, day) in dirty:
                 continue
@@ -90,4 +119,4 @@ def parquet_mismatches(wh: Warehouse) -> tuple[list[PartitionMismatch], int]:
             db, pqt = in_duckdb.get(day, 0), in_parquet.get(day, 0)
             if db != pqt:
                 mismatches.append(PartitionMismatch(tbl.name, day, db, pqt))
-    return mismatches, compared
+    return ParquetComparison(mismatches, compared, footers)

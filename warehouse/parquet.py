@@ -186,6 +186,49 @@ def _write_partitions(
         return list(pool.map(write, parts))
 
 
+def _file_records(
+    target: ParquetTarget, tbl: Table, written: list[tuple[date, int]]
+) -> list[list[object]] | None:
+    """(days, row counts, sizes, modification times) of the local files just written, as
+    ``record_parquet_files.sql`` takes them; None for an S3 tree (its files are not recorded,
+    the Parquet check reads their footers)."""
+    if target.object_store is not None:
+        return None
+    columns: list[list[object]] = [[], [], [], []]
+    for day, n in written:
+        if n:
+            stat = (partition_dir(target.parquet_root, tbl, day) / DATA_FILE).stat()
+            for column, value in zip(
+                columns, (day, n, stat.st_size, stat.st_mtime_ns), strict=True
+            ):
+                column.append(value)
+    return columns
+
+
+def record_existing_files(target: ParquetTarget) -> int:
+    """Record every local partition file already in the tree, with its footer's row count: a
+    warehouse written before the flush kept records gets them once, when their table is made
+    (otherwise the Parquet check would read those footers until each day is written again).
+    Returns the files recorded."""
+    if target.object_store is not None or not target.parquet_root.is_dir():
+        return 0
+    found: dict[str, list[list[object]]] = {}
+    for file in sorted(target.parquet_root.glob(f"*/*=*/{DATA_FILE}")):
+        try:
+            day = date.fromisoformat(file.parent.name.partition("=")[2])
+        except ValueError:
+            continue
+        stat = file.stat()
+        columns = found.setdefault(file.parent.parent.name, [[], [], [], []])
+        values = (day, pq.read_metadata(file).num_rows, stat.st_size, stat.st_mtime_ns)
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    record = store_sql("record_parquet_files")
+    for table_name, columns in found.items():
+        target.connection.execute(record, [table_name, *columns])
+    return sum(len(columns[0]) for columns in found.values())
+
+
 # What a dirty mark's table name stands for: the declaration naming its Parquet folder, and the
 # statements giving its row count per day and its rows (with ``__day``) between two instants.
 PartitionSource = tuple[Table, str, str]
@@ -209,6 +252,7 @@ def flush_dirty_partitions(
     con = target.connection
     written = removed = rows = 0
     clear = store_sql("clear_dirty_partitions")
+    forget, record = store_sql("forget_parquet_files"), store_sql("record_parquet_files")
     dirty: dict[str, list[date]] = {}
     for table_name, day in con.execute(store_sql("dirty_partitions")).fetchall():
         dirty.setdefault(table_name, []).append(day)
@@ -222,13 +266,26 @@ def flush_dirty_partitions(
             by_day = _split_by_day(data) if data.num_rows else {}
             empty = data.drop_columns(["__day"]).slice(0, 0)
             parts = [(day, by_day.get(day, empty)) for day in chunk]
-            for n in _write_partitions(target, tbl, parts):
+            counts_written = _write_partitions(target, tbl, parts)
+            for n in counts_written:
                 if n:
                     written += 1
                     rows += n
                 else:
                     removed += 1
-            con.execute(clear, [table_name, chunk])
+            records = _file_records(target, tbl, list(zip(chunk, counts_written, strict=True)))
+            # The files' records and the cleared marks commit together; a crash before that
+            # leaves the marks, and the next flush writes and records the files again.
+            con.begin()
+            try:
+                con.execute(forget, [table_name, chunk])
+                if records is not None:
+                    con.execute(record, [table_name, *records])
+                con.execute(clear, [table_name, chunk])
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
             # Let this chunk go before the next one is read: two alive at once raise the peak.
             del data, by_day, empty, parts
     return FlushResult(written=written, removed=removed, rows=rows)

@@ -374,6 +374,25 @@ DIRTY_PARTITIONS = Table(
     ),
 )
 
+PARQUET_FILES = Table(
+    name="_parquet_files",
+    description=(
+        "The Parquet partition files the flush wrote, as it wrote them: the Parquet check takes "
+        "a file's row count from here while its size and modification time are unchanged, and "
+        "reads its footer otherwise."
+    ),
+    key=("table_name", "partition_date"),
+    internal=True,
+    project_scoped=False,
+    columns=(
+        _c("table_name", "VARCHAR", pl.String, "Table (or exported model) of the file.", key=True),
+        _c("partition_date", "DATE", pl.Date, "UTC date naming the partition.", key=True),
+        _c("row_count", "BIGINT", pl.Int64, "Rows written to the file."),
+        _c("file_bytes", "BIGINT", pl.Int64, "Size of the file when written."),
+        _c("file_mtime_ns", "BIGINT", pl.Int64, "Its modification time then (ns since the epoch)."),
+    ),
+)
+
 DATA_TABLES: tuple[Table, ...] = (
     WORKFLOW_EXECUTIONS,
     TASK_EXECUTIONS,
@@ -383,7 +402,13 @@ DATA_TABLES: tuple[Table, ...] = (
 # Written by the trigger ingest, apart from the execution batches.
 TRIGGER_TABLES: tuple[Table, ...] = (WORKFLOW_TRIGGERS, TRIGGER_RUNS, TRIGGER_EXPECTED_FIRES)
 EXPORTED_TABLES: tuple[Table, ...] = (*DATA_TABLES, *TRIGGER_TABLES)
-ALL_TABLES: tuple[Table, ...] = (*DATA_TABLES, *TRIGGER_TABLES, INGEST_STATE, DIRTY_PARTITIONS)
+ALL_TABLES: tuple[Table, ...] = (
+    *DATA_TABLES,
+    *TRIGGER_TABLES,
+    INGEST_STATE,
+    DIRTY_PARTITIONS,
+    PARQUET_FILES,
+)
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES}
 
 

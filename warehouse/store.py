@@ -27,6 +27,7 @@ from warehouse.analytics.build import (
     forget_builds,
     model_partitions,
 )
+from warehouse.columns import present_columns
 from warehouse.dbfile import create_if_missing
 from warehouse.flatten import FlatBatch
 from warehouse.layout import DATABASE_FILE, PARQUET_DIR
@@ -35,10 +36,12 @@ from warehouse.parquet import (
     FlushResult,
     PartitionSource,
     flush_dirty_partitions,
+    record_existing_files,
     table_partitions,
 )
 from warehouse.schema import (
     DATA_TABLES,
+    PARQUET_FILES,
     PROJECT_COLUMN,
     TABLES_BY_NAME,
     TERMINAL_EXECUTION_STATUSES,
@@ -206,7 +209,10 @@ class Warehouse:
         """
         con = self.connection
         with self.transaction():
+            unrecorded = not present_columns(con, PARQUET_FILES.name)
             upgraded = upgrade_tables(con, self.project)
+            if unrecorded:
+                record_existing_files(self)
             # The build's pending list is written with every batch, views or not.
             con.execute(sql_file("analytics", "create_state"))
             if upgraded:

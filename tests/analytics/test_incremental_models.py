@@ -183,12 +183,19 @@ def _apply_and_build(wh: Warehouse, records: list[dict], **options: bool | int) 
 # An incremental recomputation bigger than its slice runs in slices of its touched keys (one
 # or two executions, or workflows, here); the tables must equal their definitions either way.
 # (critical_paths' scope of 5 is asserted below.)
+# With a quiet workflow's runs stored beside them, the night touches less than half of the
+# executions: a table kept per workflow is then recomputed for the touched workflows only, not
+# replaced by its whole definition.
+@pytest.mark.parametrize("quiet_runs", [0, 12])
 @pytest.mark.parametrize("incremental_slice", [WORKFLOW_SLICE, 1, 2])
-def test_late_and_changed_runs_and_late_definitions(tmp_path: Path, incremental_slice: int) -> None:
+def test_late_and_changed_runs_and_late_definitions(
+    tmp_path: Path, incremental_slice: int, quiet_runs: int
+) -> None:
     with Warehouse(tmp_path) as wh:
         wh.ensure_schema()
         con = wh.connection
-        _apply_and_build(wh, _night_one())
+        quiet = [_run(f"Q{i}", "wf-quiet", i / 4, "COMPLETED") for i in range(quiet_runs)]
+        _apply_and_build(wh, [*_night_one(), *quiet])
         status = "SELECT path_status FROM critical_paths WHERE execution_id = 'D'"
         assert con.execute(status).fetchall() == [("no_definition",)]
 
@@ -203,12 +210,15 @@ def test_late_and_changed_runs_and_late_definitions(tmp_path: Path, incremental_
         # slice of one or two holds.
         for name in ("task_hot_spots", "flaky_task_runs"):
             assert night.by_name()[name].scope > 2, name  # type: ignore[operator]
+        touched = night.by_name()["task_hot_spots"].scope
+        stored = con.execute("SELECT count(*) FROM workflow_executions").fetchall()[0][0]
+        assert (2 * touched < stored) == (quiet_runs > 0)  # type: ignore[operator]
         # D was not in the batch; the definition that arrived made its path computable.
         assert con.execute(status).fetchall() == [("ok",)]
         assert night.by_name()["critical_paths"].scope == 5  # A, B, E, F and D
 
-        quiet = build_models(con)
-        assert quiet.pending == 0 and set(_modes(quiet).values()) == {UNCHANGED}
+        unchanged = build_models(con)
+        assert unchanged.pending == 0 and set(_modes(unchanged).values()) == {UNCHANGED}
         # A whole rebuild in slices of one and of two executions (or workflows) equals too.
         for size in (1, 2):
             again = build_models(con, full_refresh=True, slice_size=size, workflow_slice_size=size)

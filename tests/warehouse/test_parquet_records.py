@@ -1,0 +1,134 @@
+"""The flush records each Parquet file it writes; the Parquet check trusts a record only while
+the file's size and modification time are unchanged."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from tests.support.detail_records import ms, synthetic_details
+from tests.support.parquet import NOW
+from warehouse.consistency import parquet_mismatches
+from warehouse.flatten import flatten_details
+from warehouse.layout import DATA_FILE
+from warehouse.store import Warehouse
+
+T0 = ms("2024-05-01T10:00:00")
+DAY_MS = 86_400_000
+
+
+def _records_over_days(days: int = 4) -> list[dict]:
+    """Eight executions on each of ``days`` days."""
+    out = []
+    for k in range(days):
+        out += synthetic_details(8, tasks_per_execution=3, start=T0 + k * DAY_MS, seed=k)
+    assert len({r["id"] for r in out}) == len(out)
+    return out
+
+
+def _load(wh: Warehouse) -> None:
+    wh.apply_batch(flatten_details(_records_over_days(), ingested_at=NOW))
+    wh.flush()
+
+
+def _on_disk(wh: Warehouse) -> dict[tuple[str, date], tuple[int, int, int]]:
+    """(table, day) -> (footer rows, size, mtime ns) of every file in the local tree."""
+    out = {}
+    for file in wh.parquet_root.glob(f"*/*=*/{DATA_FILE}"):
+        stat = file.stat()
+        day = date.fromisoformat(file.parent.name.partition("=")[2])
+        out[(file.parent.parent.name, day)] = (
+            pq.read_metadata(file).num_rows,
+            stat.st_size,
+            stat.st_mtime_ns,
+        )
+    return out
+
+
+def _records(wh: Warehouse) -> dict[tuple[str, date], tuple[int, int, int]]:
+    rows = wh.connection.execute(
+        "SELECT table_name, partition_date, row_count, file_bytes, file_mtime_ns "
+        "FROM _parquet_files"
+    ).fetchall()
+    return {(t, d): (n, size, mtime) for t, d, n, size, mtime in rows}
+
+
+def test_the_flush_records_every_file_it_writes_and_forgets_a_removed_one(wh: Warehouse) -> None:
+    _load(wh)
+    assert len(_on_disk(wh)) > 5
+    assert _records(wh) == _on_disk(wh)
+    # Every execution of one day moves to another: that day's files go, and their records.
+    day = wh.connection.execute(
+        "SELECT min(created_time)::DATE FROM workflow_executions"
+    ).fetchone()[0]  # type: ignore[index]
+    ids = [
+        r[0]
+        for r in wh.connection.execute(
+            "SELECT execution_id FROM workflow_executions WHERE created_time::DATE = ?", [day]
+        ).fetchall()
+    ]
+    moved = [
+        {**r, "createdTime": r["createdTime"] + 40 * DAY_MS}
+        for r in _records_over_days()
+        if r["id"] in ids
+    ]
+    assert moved
+    wh.apply_batch(flatten_details(moved, ingested_at=NOW))
+    wh.flush()
+    assert ("workflow_executions", day) not in _on_disk(wh)
+    assert _records(wh) == _on_disk(wh)
+
+
+def test_the_check_reads_only_the_footers_of_files_changed_since_they_were_written(
+    wh: Warehouse,
+) -> None:
+    _load(wh)
+    first = parquet_mismatches(wh)
+    assert first.mismatches == [] and first.compared > 5 and first.footers_read == 0
+
+    # The record is what the check believes while the file looks unchanged ...
+    table, day = sorted(k for k in _records(wh) if k[0] == "task_executions")[0]
+    wh.connection.execute(
+        "UPDATE _parquet_files SET row_count = row_count + 1 "
+        "WHERE table_name = ? AND partition_date = ?",
+        [table, day],
+    )
+    believed = parquet_mismatches(wh)
+    assert [(m.table, m.day) for m in believed.mismatches] == [(table, day)]
+    assert believed.mismatches[0].parquet_rows == believed.mismatches[0].duckdb_rows + 1
+
+    # ... and a file changed by hand is read again: one row fewer, its footer says so.
+    path = wh.parquet_root / table / f"created_date={day.isoformat()}" / DATA_FILE
+    rows = pq.read_table(path)
+    pq.write_table(rows.slice(1), path)
+    changed = parquet_mismatches(wh)
+    assert changed.footers_read == 1
+    assert [(m.parquet_rows, m.duckdb_rows) for m in changed.mismatches] == [
+        (rows.num_rows - 1, rows.num_rows)
+    ]
+
+    # The same rows written back under a new modification time: read again, and equal.
+    pq.write_table(rows, path)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    again = parquet_mismatches(wh)
+    assert again.mismatches == [] and again.footers_read == 1
+
+
+def test_a_warehouse_made_before_the_records_gets_them_from_the_footers_once(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "wh"
+    with Warehouse(directory) as wh:
+        wh.ensure_schema(views=False)
+        _load(wh)
+        on_disk = _on_disk(wh)
+        wh.connection.execute("DROP TABLE _parquet_files")
+    with Warehouse(directory) as wh:
+        wh.ensure_schema(views=False)
+        assert _records(wh) == on_disk
+        comparison = parquet_mismatches(wh)
+        assert comparison.mismatches == [] and comparison.footers_read == 0
