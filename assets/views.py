@@ -33,7 +33,7 @@ from warehouse.errors import duckdb_failure
 from warehouse.inspection import relation_columns, table_preview
 from warehouse.schema import EXPORTED_TABLES
 from warehouse.sla_targets import SlaTargetsError, install_sla
-from warehouse.store import ANALYTICS_DUCKDB_MEMORY
+from warehouse.store import ANALYTICS_DUCKDB_MEMORY, CHECKPOINT_DUCKDB_MEMORY
 
 GROUP = "analytics"
 
@@ -177,6 +177,10 @@ def _build(
                 continue
             metadata = _model_metadata(con, model, report)
             yield dg.MaterializeResult(asset_key=model.name, metadata=metadata)
+        if warehouse.settings().duckdb_memory is None:
+            # Written into the file here rather than at close, under a lower cap (see
+            # CHECKPOINT_DUCKDB_MEMORY); an operator's own cap is left as it is.
+            wh.checkpoint(CHECKPOINT_DUCKDB_MEMORY)
     if sla_error:
         # The other models are already materialised; the SLA views wait for a fixed file.
         raise dg.Failure(description=f"SLA targets file: {sla_error}", allow_retries=False)

@@ -78,6 +78,11 @@ CHECKS_DUCKDB_MEMORY = "256MB"
 # aggregates spill beyond it, and a whole rebuild works in slices small enough for the parts
 # that cannot spill (the critical path's recursive CTE).
 ANALYTICS_DUCKDB_MEMORY = "512MB"
+# The analytics step's checkpoint (its tables written into the database file) runs under this
+# lower cap: with the build's cap, DuckDB filled it with the blocks it was writing, on top of
+# what the process held, which made the end of a whole rebuild the peak of a first load (a
+# checkpoint needs little memory; measurements: benchmarks/RESULTS.md).
+CHECKPOINT_DUCKDB_MEMORY = "256MB"
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,13 @@ class Warehouse:
             con.execute("SET allocator_background_threads = true")
             self._con = con
         return self
+
+    def checkpoint(self, memory_limit: str | None = None) -> None:
+        """Write the committed changes into the database file now (DuckDB does it at close
+        otherwise). ``memory_limit``: DuckDB's cap from here on, for the checkpoint too."""
+        if memory_limit is not None:
+            self.connection.execute("SET memory_limit = ?", [memory_limit])
+        self.connection.execute("CHECKPOINT")
 
     def close(self) -> None:
         if self._con is not None:
