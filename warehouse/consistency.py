@@ -5,10 +5,12 @@ a dirty mark until the file is in place, so outside a running ingest every parti
 marked dirty must have exactly DuckDB's row count for that UTC day. A difference means the copy
 that readers of the Parquet tree see is wrong: rows written to DuckDB by something other than
 the ingest, a file changed or removed by hand, or a bug in the flush. Comparing counts reads only
-the Parquet footers, so the check stays cheap at any size; and a local file whose size and
-modification time are what the flush recorded when it wrote the file (``_parquet_files``) is
-taken to hold the rows it was written with, so a night reads the footers of the files it
-changed, not of every day kept. (An S3 tree's footers are all read: its files are not recorded.)
+the Parquet footers, so the check stays cheap at any size. The flush reads back the footer of
+each file it writes and records it with the file's size and modification time
+(``_parquet_files``); the check takes a local file's row count from that record while the size
+and time are unchanged, and reads the footer otherwise, so a night's checks read no footer of
+the files the flush just checked, nor of every day kept. (An S3 tree's footers are all read:
+its files are not recorded.)
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 
+from warehouse.columns import present_columns
 from warehouse.layout import DATA_FILE
-from warehouse.schema import EXPORTED_TABLES, Table, quote_identifier
+from warehouse.schema import EXPORTED_TABLES, PARQUET_FILES, Table, quote_identifier
 from warehouse.sqlfiles import store_sql
 
 if TYPE_CHECKING:
@@ -53,7 +56,11 @@ def _duckdb_counts(wh: Warehouse, tbl: Table) -> dict[date, int]:
 
 
 def _recorded(wh: Warehouse, tbl: Table) -> dict[date, tuple[int, int, int]]:
-    """(rows, size, modification time in ns) of each file of ``tbl`` as the flush wrote it."""
+    """(rows, size, modification time in ns) of each file of ``tbl`` as the flush wrote it;
+    nothing for a warehouse no run of this version has opened yet (the check then reads every
+    footer, as it does read-only)."""
+    if not present_columns(wh.connection, PARQUET_FILES.name):
+        return {}
     rows = wh.connection.execute(store_sql("parquet_file_records"), [tbl.name]).fetchall()
     return {day: (int(n), int(size), int(mtime)) for day, n, size, mtime in rows}
 

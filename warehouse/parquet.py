@@ -191,16 +191,17 @@ def _file_records(
 ) -> list[list[object]] | None:
     """(days, row counts, sizes, modification times) of the local files just written, as
     ``record_parquet_files.sql`` takes them; None for an S3 tree (its files are not recorded,
-    the Parquet check reads their footers)."""
+    the Parquet check reads their footers). The row count is read back from each file's
+    footer, not taken from what was meant to be written: the check trusts the record."""
     if target.object_store is not None:
         return None
     columns: list[list[object]] = [[], [], [], []]
     for day, n in written:
         if n:
-            stat = (partition_dir(target.parquet_root, tbl, day) / DATA_FILE).stat()
-            for column, value in zip(
-                columns, (day, n, stat.st_size, stat.st_mtime_ns), strict=True
-            ):
+            path = partition_dir(target.parquet_root, tbl, day) / DATA_FILE
+            stat = path.stat()
+            values = (day, pq.read_metadata(path).num_rows, stat.st_size, stat.st_mtime_ns)
+            for column, value in zip(columns, values, strict=True):
                 column.append(value)
     return columns
 
@@ -213,15 +214,22 @@ def record_existing_files(target: ParquetTarget) -> int:
     if target.object_store is not None or not target.parquet_root.is_dir():
         return 0
     found: dict[str, list[list[object]]] = {}
+    seen: set[tuple[str, date]] = set()
     for file in sorted(target.parquet_root.glob(f"*/*=*/{DATA_FILE}")):
+        table_name = file.parent.parent.name
         try:
             day = date.fromisoformat(file.parent.name.partition("=")[2])
-        except ValueError:
+            stat = file.stat()
+            rows = pq.read_metadata(file).num_rows
+        except (ValueError, OSError, pa.ArrowException):
+            # Not a partition of ours, or a file that cannot be read: left unrecorded, so the
+            # Parquet check reads it (and reports it) like any file changed by hand.
             continue
-        stat = file.stat()
-        columns = found.setdefault(file.parent.parent.name, [[], [], [], []])
-        values = (day, pq.read_metadata(file).num_rows, stat.st_size, stat.st_mtime_ns)
-        for column, value in zip(columns, values, strict=True):
+        if (table_name, day) in seen:
+            continue  # a second folder naming the same day: not ours either
+        seen.add((table_name, day))
+        columns = found.setdefault(table_name, [[], [], [], []])
+        for column, value in zip(columns, (day, rows, stat.st_size, stat.st_mtime_ns), strict=True):
             column.append(value)
     record = store_sql("record_parquet_files")
     for table_name, columns in found.items():

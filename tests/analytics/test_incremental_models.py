@@ -10,6 +10,7 @@ import duckdb
 import httpx
 import pytest
 
+import warehouse.analytics.build as build_module
 from cdf_client.config import CdfConfig
 from cdf_simulator import Simulator
 from ingest.executions import IngestSettings
@@ -189,8 +190,17 @@ def _apply_and_build(wh: Warehouse, records: list[dict], **options: bool | int) 
 @pytest.mark.parametrize("quiet_runs", [0, 12])
 @pytest.mark.parametrize("incremental_slice", [WORKFLOW_SLICE, 1, 2])
 def test_late_and_changed_runs_and_late_definitions(
-    tmp_path: Path, incremental_slice: int, quiet_runs: int
+    tmp_path: Path, incremental_slice: int, quiet_runs: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Which way each per-workflow table was recomputed: replaced whole (True) or restricted.
+    replaced: list[bool] = []
+    choose = build_module._mostly_touched
+
+    def recorded(*args: object) -> bool:
+        replaced.append(choose(*args))  # type: ignore[arg-type]
+        return replaced[-1]
+
+    monkeypatch.setattr(build_module, "_mostly_touched", recorded)
     with Warehouse(tmp_path) as wh:
         wh.ensure_schema()
         con = wh.connection
@@ -213,6 +223,9 @@ def test_late_and_changed_runs_and_late_definitions(
         touched = night.by_name()["task_hot_spots"].scope
         stored = con.execute("SELECT count(*) FROM workflow_executions").fetchall()[0][0]
         assert (2 * touched < stored) == (quiet_runs > 0)  # type: ignore[operator]
+        # task_hot_spots, the one per-workflow table recomputed by touched keys: replaced whole
+        # only when the night touched most executions and one query holds them.
+        assert replaced == [quiet_runs == 0 and incremental_slice == WORKFLOW_SLICE]
         # D was not in the batch; the definition that arrived made its path computable.
         assert con.execute(status).fetchall() == [("ok",)]
         assert night.by_name()["critical_paths"].scope == 5  # A, B, E, F and D
