@@ -5,27 +5,19 @@ a dirty mark until the file is in place, so outside a running ingest every parti
 marked dirty must have exactly DuckDB's row count for that UTC day. A difference means the copy
 that readers of the Parquet tree see is wrong: rows written to DuckDB by something other than
 the ingest, a file changed or removed by hand, or a bug in the flush. Comparing counts reads only
-the Parquet footers, so the check stays cheap at any size. The flush reads back the footer of
-each file it writes and records it with the file's size and modification time
-(``_parquet_files``); the check takes a local file's row count from that record while the size
-and time are unchanged, and reads the footer otherwise, so a night's checks read no footer of
-the files the flush just checked, nor of every day kept. (An S3 tree's footers are all read:
-its files are not recorded.)
+the Parquet footers, and only those of files changed since the flush wrote them (it reads back
+and records each file it writes, see :mod:`warehouse.parquet_files`), so a night's check
+costs DuckDB's counts per day and one listing of the tree, however many days it keeps.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyarrow.parquet as pq
-
-from warehouse.columns import present_columns
-from warehouse.layout import DATA_FILE
-from warehouse.schema import EXPORTED_TABLES, PARQUET_FILES, Table, quote_identifier
-from warehouse.sqlfiles import store_sql
+from warehouse.parquet_files import footer_rows, listed_files, recorded
+from warehouse.schema import EXPORTED_TABLES, Table, quote_identifier
 
 if TYPE_CHECKING:
     from warehouse.store import Warehouse
@@ -55,46 +47,21 @@ def _duckdb_counts(wh: Warehouse, tbl: Table) -> dict[date, int]:
     return {date.fromordinal(_EPOCH_ORDINAL + int(day)): int(n) for day, n in rows}
 
 
-def _recorded(wh: Warehouse, tbl: Table) -> dict[date, tuple[int, int, int]]:
-    """(rows, size, modification time in ns) of each file of ``tbl`` as the flush wrote it;
-    nothing for a warehouse no run of this version has opened yet (the check then reads every
-    footer, as it does read-only)."""
-    if not present_columns(wh.connection, PARQUET_FILES.name):
-        return {}
-    rows = wh.connection.execute(store_sql("parquet_file_records"), [tbl.name]).fetchall()
-    return {day: (int(n), int(size), int(mtime)) for day, n, size, mtime in rows}
-
-
-def _local_counts(
-    root: Path, tbl: Table, recorded: dict[date, tuple[int, int, int]]
-) -> tuple[dict[date, int], int]:
-    """Rows per day in the local files, and how many footers were read to know them."""
+def _parquet_counts(wh: Warehouse, tbl: Table) -> tuple[dict[date, int], int]:
+    """Rows per day in the table's Parquet files, and how many footers were read to know them
+    (the others had the size and version the flush recorded when it wrote them)."""
+    store = wh.object_store
+    records = recorded(wh.connection, tbl.name)
     counts: dict[date, int] = {}
     footers = 0
-    prefix = f"{tbl.partition_key}="
-    for file in (root / tbl.name).glob(f"{prefix}*/{DATA_FILE}"):
-        try:
-            day = date.fromisoformat(file.parent.name[len(prefix) :])
-        except ValueError:
-            continue
-        stat = file.stat()
-        record = recorded.get(day)
-        if record is not None and record[1:] == (stat.st_size, stat.st_mtime_ns):
+    for day, file in listed_files(wh.parquet_root, store, tbl).items():
+        record = records.get(day)
+        if record is not None and record[1:] == (file.size, file.version):
             counts[day] = record[0]
         else:
-            counts[day] = pq.read_metadata(file).num_rows
+            counts[day] = footer_rows(store, file)
             footers += 1
     return counts, footers
-
-
-def _object_store_counts(wh: Warehouse, tbl: Table) -> dict[date, int]:
-    store = wh.object_store
-    assert store is not None
-    counts: dict[date, int] = {}
-    for day in store.partition_days(tbl):
-        with store.fs.open(f"{store.partition_path(tbl, day)}/{DATA_FILE}", "rb") as f:
-            counts[day] = pq.ParquetFile(f).metadata.num_rows
-    return counts
 
 
 @dataclass(frozen=True)
@@ -113,12 +80,8 @@ def parquet_mismatches(wh: Warehouse) -> ParquetComparison:
     compared = footers = 0
     for tbl in EXPORTED_TABLES:
         in_duckdb = _duckdb_counts(wh, tbl)
-        if wh.object_store is not None:
-            in_parquet = _object_store_counts(wh, tbl)
-            footers += len(in_parquet)
-        else:
-            in_parquet, read = _local_counts(wh.parquet_root, tbl, _recorded(wh, tbl))
-            footers += read
+        in_parquet, read = _parquet_counts(wh, tbl)
+        footers += read
         for day in sorted(in_duckdb.keys() | in_parquet.keys()):
             if (tbl.name, day) in dirty:
                 continue

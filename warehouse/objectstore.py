@@ -94,18 +94,13 @@ class S3ParquetStore:
                 self.fs.rm_file(path)
         return data.num_rows
 
-    def partition_days(self, tbl: Table) -> set[date]:
-        """Dates of the partitions present for a table (directories not ours are ignored)."""
-        prefix = f"{tbl.partition_key}="
-        days = set()
-        for path in self._objects(f"{self.root}/{tbl.name}"):
-            part = path.rsplit("/", 2)[-2] if path.count("/") >= 2 else ""
-            if part.startswith(prefix):
-                try:
-                    days.add(date.fromisoformat(part[len(prefix) :]))
-                except ValueError:
-                    continue
-        return days
+    def listing(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """The objects under ``prefix`` with what one listing says of each (size, ETag)."""
+        try:
+            found = self.fs.find(prefix, detail=True)
+        except FileNotFoundError:
+            return {}
+        return {path: info for path, info in found.items() if not path.endswith("/")}
 
     def _objects(self, prefix: str) -> list[str]:
         try:

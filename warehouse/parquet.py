@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from warehouse.layout import DATA_FILE, TMP_PREFIX
 from warehouse.objectstore import S3ParquetStore
+from warehouse.parquet_files import partition_dir, written_records
 from warehouse.schema import Table, table
 from warehouse.sqlfiles import store_sql, table_sql
 
@@ -53,10 +54,6 @@ class FlushResult:
     written: int  # partitions (re)written
     removed: int  # partitions deleted because they hold no row any more
     rows: int  # rows in the written partitions
-
-
-def partition_dir(root: Path, tbl: Table, day: date) -> Path:
-    return root / tbl.name / f"{tbl.partition_key}={day.isoformat()}"
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -186,57 +183,6 @@ def _write_partitions(
         return list(pool.map(write, parts))
 
 
-def _file_records(
-    target: ParquetTarget, tbl: Table, written: list[tuple[date, int]]
-) -> list[list[object]] | None:
-    """(days, row counts, sizes, modification times) of the local files just written, as
-    ``record_parquet_files.sql`` takes them; None for an S3 tree (its files are not recorded,
-    the Parquet check reads their footers). The row count is read back from each file's
-    footer, not taken from what was meant to be written: the check trusts the record."""
-    if target.object_store is not None:
-        return None
-    columns: list[list[object]] = [[], [], [], []]
-    for day, n in written:
-        if n:
-            path = partition_dir(target.parquet_root, tbl, day) / DATA_FILE
-            stat = path.stat()
-            values = (day, pq.read_metadata(path).num_rows, stat.st_size, stat.st_mtime_ns)
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
-    return columns
-
-
-def record_existing_files(target: ParquetTarget) -> int:
-    """Record every local partition file already in the tree, with its footer's row count: a
-    warehouse written before the flush kept records gets them once, when their table is made
-    (otherwise the Parquet check would read those footers until each day is written again).
-    Returns the files recorded."""
-    if target.object_store is not None or not target.parquet_root.is_dir():
-        return 0
-    found: dict[str, list[list[object]]] = {}
-    seen: set[tuple[str, date]] = set()
-    for file in sorted(target.parquet_root.glob(f"*/*=*/{DATA_FILE}")):
-        table_name = file.parent.parent.name
-        try:
-            day = date.fromisoformat(file.parent.name.partition("=")[2])
-            stat = file.stat()
-            rows = pq.read_metadata(file).num_rows
-        except (ValueError, OSError, pa.ArrowException):
-            # Not a partition of ours, or a file that cannot be read: left unrecorded, so the
-            # Parquet check reads it (and reports it) like any file changed by hand.
-            continue
-        if (table_name, day) in seen:
-            continue  # a second folder naming the same day: not ours either
-        seen.add((table_name, day))
-        columns = found.setdefault(table_name, [[], [], [], []])
-        for column, value in zip(columns, (day, rows, stat.st_size, stat.st_mtime_ns), strict=True):
-            column.append(value)
-    record = store_sql("record_parquet_files")
-    for table_name, columns in found.items():
-        target.connection.execute(record, [table_name, *columns])
-    return sum(len(columns[0]) for columns in found.values())
-
-
 # What a dirty mark's table name stands for: the declaration naming its Parquet folder, and the
 # statements giving its row count per day and its rows (with ``__day``) between two instants.
 PartitionSource = tuple[Table, str, str]
@@ -281,13 +227,14 @@ def flush_dirty_partitions(
                     rows += n
                 else:
                     removed += 1
-            records = _file_records(target, tbl, list(zip(chunk, counts_written, strict=True)))
+            written_days = [d for d, n in zip(chunk, counts_written, strict=True) if n]
+            records = written_records(target.parquet_root, target.object_store, tbl, written_days)
             # The files' records and the cleared marks commit together; a crash before that
             # leaves the marks, and the next flush writes and records the files again.
             con.begin()
             try:
                 con.execute(forget, [table_name, chunk])
-                if records is not None:
+                if written_days:
                     con.execute(record, [table_name, *records])
                 con.execute(clear, [table_name, chunk])
                 con.commit()

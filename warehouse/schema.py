@@ -378,8 +378,8 @@ PARQUET_FILES = Table(
     name="_parquet_files",
     description=(
         "The Parquet partition files the flush wrote, as it wrote them: the Parquet check takes "
-        "a file's row count from here while its size and modification time are unchanged, and "
-        "reads its footer otherwise."
+        "a file's row count from here while its size and version are unchanged, and reads its "
+        "footer otherwise."
     ),
     key=("table_name", "partition_date"),
     internal=True,
@@ -389,7 +389,12 @@ PARQUET_FILES = Table(
         _c("partition_date", "DATE", pl.Date, "UTC date naming the partition.", key=True),
         _c("row_count", "BIGINT", pl.Int64, "Rows written to the file."),
         _c("file_bytes", "BIGINT", pl.Int64, "Size of the file when written."),
-        _c("file_mtime_ns", "BIGINT", pl.Int64, "Its modification time then (ns since the epoch)."),
+        _c(
+            "file_version",
+            "VARCHAR",
+            pl.String,
+            "Its version then: a local file's modification time in ns, an S3 object's ETag.",
+        ),
     ),
 )
 

@@ -36,9 +36,9 @@ from warehouse.parquet import (
     FlushResult,
     PartitionSource,
     flush_dirty_partitions,
-    record_existing_files,
     table_partitions,
 )
+from warehouse.parquet_files import record_existing_files
 from warehouse.schema import (
     DATA_TABLES,
     PARQUET_FILES,
@@ -224,7 +224,7 @@ class Warehouse:
             unrecorded = not present_columns(con, PARQUET_FILES.name)
             upgraded = upgrade_tables(con, self.project)
             if unrecorded:
-                record_existing_files(self)
+                record_existing_files(con, self.parquet_root, self.object_store)
             # The build's pending list is written with every batch, views or not.
             con.execute(sql_file("analytics", "create_state"))
             if upgraded:

@@ -35,8 +35,8 @@ def _load(wh: Warehouse) -> None:
     wh.flush()
 
 
-def _on_disk(wh: Warehouse) -> dict[tuple[str, date], tuple[int, int, int]]:
-    """(table, day) -> (footer rows, size, mtime ns) of every file in the local tree."""
+def _on_disk(wh: Warehouse) -> dict[tuple[str, date], tuple[int, int, str]]:
+    """(table, day) -> (footer rows, size, version: mtime in ns) of every local file."""
     out = {}
     for file in wh.parquet_root.glob(f"*/*=*/{DATA_FILE}"):
         stat = file.stat()
@@ -44,15 +44,14 @@ def _on_disk(wh: Warehouse) -> dict[tuple[str, date], tuple[int, int, int]]:
         out[(file.parent.parent.name, day)] = (
             pq.read_metadata(file).num_rows,
             stat.st_size,
-            stat.st_mtime_ns,
+            str(stat.st_mtime_ns),
         )
     return out
 
 
-def _records(wh: Warehouse) -> dict[tuple[str, date], tuple[int, int, int]]:
+def _records(wh: Warehouse) -> dict[tuple[str, date], tuple[int, int, str]]:
     rows = wh.connection.execute(
-        "SELECT table_name, partition_date, row_count, file_bytes, file_mtime_ns "
-        "FROM _parquet_files"
+        "SELECT table_name, partition_date, row_count, file_bytes, file_version FROM _parquet_files"
     ).fetchall()
     return {(t, d): (n, size, mtime) for t, d, n, size, mtime in rows}
 
