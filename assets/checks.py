@@ -158,7 +158,7 @@ PARQUET_CHECK = dg.AssetCheckSpec(
         {
             "partitions_compared": "Parquet partitions compared with DuckDB (every table and day).",
             "footers_read": "Parquet files whose footer was read: the others had the size and "
-            "modification time the flush recorded when it wrote them.",
+            "version (modification time, or ETag on S3) the flush recorded when it wrote them.",
             "partitions_differing": "Partitions whose row count differs from DuckDB's; 0 passes.",
             "summary": SUMMARY_MEANING,
             "examples": f"Up to {EXAMPLES} differing partitions: table, UTC day, both row counts.",

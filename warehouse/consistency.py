@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from warehouse.parquet_files import footer_rows, listed_files, recorded
+from warehouse.parquet_files import Records, footer_rows, listed_files, recorded
 from warehouse.schema import EXPORTED_TABLES, Table, quote_identifier
 
 if TYPE_CHECKING:
@@ -47,15 +47,14 @@ def _duckdb_counts(wh: Warehouse, tbl: Table) -> dict[date, int]:
     return {date.fromordinal(_EPOCH_ORDINAL + int(day)): int(n) for day, n in rows}
 
 
-def _parquet_counts(wh: Warehouse, tbl: Table) -> tuple[dict[date, int], int]:
+def _parquet_counts(wh: Warehouse, tbl: Table, records: Records) -> tuple[dict[date, int], int]:
     """Rows per day in the table's Parquet files, and how many footers were read to know them
     (the others had the size and version the flush recorded when it wrote them)."""
     store = wh.object_store
-    records = recorded(wh.connection, tbl.name)
     counts: dict[date, int] = {}
     footers = 0
     for day, file in listed_files(wh.parquet_root, store, tbl).items():
-        record = records.get(day)
+        record = records.get((tbl.name, day))
         if record is not None and record[1:] == (file.size, file.version):
             counts[day] = record[0]
         else:
@@ -76,11 +75,12 @@ def parquet_mismatches(wh: Warehouse) -> ParquetComparison:
 
     Partitions marked dirty are skipped: the next flush rewrites them by design."""
     dirty = set(wh.dirty_partitions())
+    records = recorded(wh.connection)
     mismatches: list[PartitionMismatch] = []
     compared = footers = 0
     for tbl in EXPORTED_TABLES:
         in_duckdb = _duckdb_counts(wh, tbl)
-        in_parquet, read = _parquet_counts(wh, tbl)
+        in_parquet, read = _parquet_counts(wh, tbl, records)
         footers += read
         for day in sorted(in_duckdb.keys() | in_parquet.keys()):
             if (tbl.name, day) in dirty:

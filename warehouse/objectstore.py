@@ -103,7 +103,4 @@ class S3ParquetStore:
         return {path: info for path, info in found.items() if not path.endswith("/")}
 
     def _objects(self, prefix: str) -> list[str]:
-        try:
-            return [p for p in self.fs.find(prefix) if not p.endswith("/")]
-        except FileNotFoundError:
-            return []
+        return list(self.listing(prefix))

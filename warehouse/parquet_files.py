@@ -106,13 +106,16 @@ def written_records(
     return columns
 
 
-def recorded(con: duckdb.DuckDBPyConnection, table_name: str) -> dict[date, tuple[int, int, str]]:
-    """(rows, size, version) of each recorded file of a table; nothing for a warehouse no run
-    of this version has opened yet (the check then reads every footer)."""
+Records = dict[tuple[str, date], tuple[int, int, str]]
+
+
+def recorded(con: duckdb.DuckDBPyConnection) -> Records:
+    """(rows, size, version) of each recorded file, by (table, day); nothing for a warehouse no
+    run of this version has opened yet (the check then reads every footer)."""
     if not present_columns(con, PARQUET_FILES.name):
         return {}
-    rows = con.execute(store_sql("parquet_file_records"), [table_name]).fetchall()
-    return {day: (int(n), int(size), str(version)) for day, n, size, version in rows}
+    rows = con.execute(store_sql("parquet_file_records")).fetchall()
+    return {(t, day): (int(n), int(size), str(version)) for t, day, n, size, version in rows}
 
 
 def _all_files(root: Path, store: S3ParquetStore | None) -> Iterator[tuple[str, PartitionFile]]:

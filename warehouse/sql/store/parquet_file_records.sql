@@ -1,6 +1,5 @@
--- description: What the flush recorded of one table's Parquet files, for the Parquet check.
+-- description: What the flush recorded of the Parquet files, for the Parquet check.
 -- depends: _parquet_files
--- columns: partition_date, row_count, file_bytes, file_version; parameter $1 table_name
-SELECT partition_date, row_count, file_bytes, file_version
+-- columns: table_name, partition_date, row_count, file_bytes, file_version
+SELECT table_name, partition_date, row_count, file_bytes, file_version
 FROM _parquet_files
-WHERE table_name = $1
