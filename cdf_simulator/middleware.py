@@ -99,18 +99,18 @@ class SimulatorMiddleware:
                     [(b"retry-after", str(faults.retry_after_s).encode())],
                 )
                 return
-            if faults.latency_ms:
-                await asyncio.sleep(faults.latency_ms / 1000)
             decision = sim.faults.decide()
+            wait_ms = faults.latency_ms + decision.delay_ms
             if decision.delay_ms:
                 sim.stats.fault("slow")
-                await asyncio.sleep(decision.delay_ms / 1000)
             if decision.drop:
+                await asyncio.sleep(wait_ms / 1000)
                 sim.stats.fault("drop")
                 if not _abort_socket(send):
                     raise SimulatedConnectionDrop()
                 return
             if decision.status is not None:
+                await asyncio.sleep(wait_ms / 1000)
                 sim.stats.fault(str(decision.status))
                 extra = (
                     [(b"retry-after", str(faults.retry_after_s).encode())]
@@ -124,9 +124,34 @@ class SimulatorMiddleware:
                     extra,
                 )
                 return
+            if wait_ms:
+                await self._answer_after(wait_ms, scope, receive, send_with_id)
+                return
             await self.app(scope, receive, send_with_id)
         finally:
             sim.stats.leave()
+
+    async def _answer_after(self, latency_ms: int, scope: Scope, receive: Any, send: Any) -> None:
+        """Answer ``latency_ms`` after the request arrived, the answer built meanwhile.
+
+        A remote API's round trip includes its own time to build the answer, on its own
+        machines. Sleeping first and building after would add the simulator's CPU time to
+        every answer, and requests arriving together would queue for its one event loop:
+        about 20 % on top of 40 ms at 16 details in flight, for every client measured.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + latency_ms / 1000
+        held: list[dict[str, Any]] = []
+
+        async def hold(message: dict[str, Any]) -> None:
+            held.append(message)
+
+        await self.app(scope, receive, hold)
+        remaining = deadline - loop.time()
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+        for message in held:
+            await send(message)
 
     @staticmethod
     async def _error(

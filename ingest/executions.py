@@ -29,7 +29,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
@@ -71,11 +71,12 @@ class IngestSettings:
     """
 
     lookback_hours: float = 30.0
-    # Details per DuckDB transaction. Each transaction pays a WAL write and a checkpoint, so
-    # fewer, larger ones write a first load faster (benchmarks/flatten_write.py); the bodies
-    # wait as received, so the batch's memory stays modest. Writing smaller batches whenever
-    # the writer was idle shortened the last write but slowed the fetch more.
-    batch_size: int = 5000
+    # Details per DuckDB transaction. Batches are written while the next one is fetched, but
+    # the last one after the fetch, while the user waits: a smaller batch makes that wait
+    # shorter, a bigger one pays fewer transactions (a WAL write and a checkpoint each;
+    # benchmarks/flatten_write.py). Writing whatever had arrived whenever the writer was idle
+    # shortened the last write but slowed the fetch more.
+    batch_size: int = 2000
     # ...or fewer, once the waiting bodies reach this many bytes: a real task's input and
     # output may be large, and a batch of heavy executions must still fit in memory, so the
     # batch's memory follows its bytes rather than its count.
@@ -198,6 +199,8 @@ class _Run:
         self.max_created: int | None = None
         self.min_created: int | None = None
         self.rejected_summaries: list[tuple[Any, str]] = []
+        # Listed executions to fetch that no batch holds yet, with their createdTime.
+        self.unwritten: dict[str, int] = {}
         # DuckDB is used from worker threads (to keep the event loop fetching); one at a time.
         self.db_lock = asyncio.Lock()
         # Except the stored summaries of listed pages: read through a cursor of their own.
@@ -248,6 +251,7 @@ class _Run:
             # only committed rows, and that is enough: every execution in a batch not yet
             # committed was listed earlier in this run, so it is in `seen`, not in `fresh`.
             stored = await asyncio.to_thread(self.warehouse.summaries, list(fresh), self.reader)
+            to_fetch: list[str] = []
             for execution_id, item in fresh.items():
                 old = stored.get(execution_id)
                 if old is None:
@@ -259,6 +263,9 @@ class _Run:
                 else:
                     report.unchanged += 1
                     continue
+                to_fetch.append(execution_id)
+                self.unwritten[execution_id] = item["createdTime"]
+            for execution_id in to_fetch:
                 yield execution_id
             self._tick()
         report.listing_position = 1.0
@@ -269,7 +276,21 @@ class _Run:
                     report.open_outside_window += 1
                     yield execution_id
 
-    async def write(self, details: list[DetailAnswer], state: dict[str, Any] | None) -> None:
+    def complete_before(self) -> date | None:
+        """The day of the oldest listed execution not yet in a batch: no execution listed so
+        far will add to an earlier day. The cursor walks ``createdTime``, so the listing's
+        later pages do not either; were that to change, a day written again is only marked
+        dirty again."""
+        if not self.unwritten:
+            return None
+        return datetime.fromtimestamp(min(self.unwritten.values()) / 1000, UTC).date()
+
+    async def write(
+        self,
+        details: list[DetailAnswer],
+        state: dict[str, Any] | None,
+        complete_before: date | None = None,
+    ) -> None:
         report = self.report
         rejected_summaries, self.rejected_summaries = self.rejected_summaries, []
 
@@ -285,9 +306,16 @@ class _Run:
                 batch = batch.with_rejected(
                     rejected_frame(rejected_summaries, source=SOURCE_SUMMARY, rejected_at=now)
                 )
-            return self.warehouse.apply_batch(batch, state)
+            applied = self.warehouse.apply_batch(batch, state)
+            # Before the last batch, the days every listed execution still to be written is
+            # newer than go to Parquet now, while the fetch goes on, rather than after it,
+            # when the user waits for them.
+            flushed = self.warehouse.flush(before=complete_before) if complete_before else None
+            return applied, flushed
 
-        result = await self.db(flatten_and_apply)
+        result, flushed = await self.db(flatten_and_apply)
+        if flushed is not None:
+            report.partitions_written += flushed.written + flushed.removed
         report.batches += 1
         report.executions_inserted += result.inserted
         report.executions_updated += result.updated
@@ -324,6 +352,7 @@ class _Run:
         try:
             async for execution_id, detail in fetched:
                 if detail is None:
+                    self.unwritten.pop(execution_id, None)
                     report.details_missing += 1
                     log.info("execution %s is listed but its detail is gone; skipped", execution_id)
                     continue
@@ -333,7 +362,10 @@ class _Run:
                 if len(pending) >= settings.batch_size or pending_bytes >= settings.batch_bytes:
                     if writing is not None:
                         await writing
-                    writing = asyncio.create_task(self.write(pending, None))
+                    for answer in pending:
+                        self.unwritten.pop(answer.asked_id, None)
+                    complete_before = self.complete_before()
+                    writing = asyncio.create_task(self.write(pending, None, complete_before))
                     pending, pending_bytes = [], 0
         except BaseException:
             # A write in progress ends (commits or rolls back) before the warehouse closes.
@@ -355,7 +387,7 @@ class _Run:
                 state[HIGH_WATER_KEY] = new_hwm
         await self.write(pending, state)
         flushed = await self.db(self.warehouse.flush)
-        report.partitions_written = flushed.written + flushed.removed
+        report.partitions_written += flushed.written + flushed.removed
         report.table_counts = await self.db(self.warehouse.counts)
         report.recent = await self.db(recent_executions, self.warehouse)
         report.seconds = round(time.monotonic() - started, 3)

@@ -370,15 +370,15 @@ class Warehouse:
         rel = self.connection.sql(table_sql("table_rows", TABLES_BY_NAME[table_name]))
         return pl.from_arrow(rel.to_arrow_table())  # type: ignore[return-value]
 
-    def flush(self) -> FlushResult:
-        """Rewrite the dirty Parquet partitions of the tables and of the exported analytics
-        models; see :mod:`warehouse.parquet`."""
+    def flush(self, before: date | None = None) -> FlushResult:
+        """Rewrite the dirty Parquet partitions (of days before ``before``, when given) of the
+        tables and of the exported analytics models; see :mod:`warehouse.parquet`."""
         exported = exported_models()
 
         def sources(name: str) -> PartitionSource:
             return model_partitions(name) if name in exported else table_partitions(name)
 
-        return flush_dirty_partitions(self, sources)
+        return flush_dirty_partitions(self, sources, before)
 
 
 def _check_keys(batch: FlatBatch) -> None:

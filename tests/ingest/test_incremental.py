@@ -9,6 +9,8 @@ import httpx
 
 from cdf_client.config import CdfConfig
 from cdf_simulator import FaultConfig, Simulator, create_app
+from ingest.executions import IngestReport, IngestSettings
+from ingest.runner import run_ingest
 from tests.support.ingest import ingest, parquet_matches_duckdb, snapshot
 from tests.support.sim import HOUR_MS, cdf_config_for, small_sim_config
 from warehouse.store import Warehouse
@@ -155,6 +157,31 @@ def test_batches_end_at_their_count_or_their_bytes_whichever_comes_first(
     assert whole.details_fetched // 20 < by_bytes.batches < whole.details_fetched
     expected = snapshot(tmp_path / "whole")
     assert snapshot(tmp_path / "by_count") == expected == snapshot(tmp_path / "by_bytes")
+
+
+def test_batches_before_the_last_write_their_parquet_while_the_fetch_goes_on(
+    transport: httpx.ASGITransport, inprocess_config: CdfConfig, tmp_path: Path
+) -> None:
+    """A first load's earlier days reach the Parquet tree with the batch that completes them
+    (the listing's pages walk createdTime), not all after the fetch, and the tree ends equal
+    to DuckDB."""
+    directory = tmp_path / "wh"
+    executions = directory / "parquet" / "workflow_executions"
+    files_after_batch: dict[int, int] = {}
+
+    def progress(report: IngestReport) -> None:
+        files_after_batch[report.batches] = len(list(executions.glob("*/*.parquet")))
+
+    settings = IngestSettings(batch_size=200, page_size=100)
+    report = run_ingest(
+        inprocess_config, directory, settings, transport=transport, progress=progress
+    )
+    assert report.batches > 3
+    assert 0 < files_after_batch[1] <= files_after_batch[report.batches - 1]
+    # The newest day waits for the end of the run: later batches may still add to it.
+    assert files_after_batch[report.batches - 1] < len(list(executions.glob("*/*.parquet")))
+    counts = parquet_matches_duckdb(directory)
+    assert counts["workflow_executions"] == (report.details_fetched, report.details_fetched)
 
 
 def test_small_pages_with_ties_lose_and_repeat_nothing(

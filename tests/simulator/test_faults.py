@@ -132,6 +132,35 @@ def test_latency_overlaps_between_concurrent_requests(faulty: tuple[Simulator, s
     assert elapsed < 1.0, "ten 200 ms requests in parallel must not take 2 s"
 
 
+def test_the_answer_is_built_within_the_latency_not_after_it() -> None:
+    """A remote API's round trip includes building the answer: an answer that takes 200 ms to
+    build, behind 300 ms of latency, arrives after about 300 ms (not 500); one that takes
+    longer than the latency arrives when it is built."""
+    from cdf_simulator.middleware import SimulatorMiddleware
+
+    async def slow_app(scope: dict[str, object], receive: object, send: object) -> None:
+        await asyncio.sleep(float(str(scope["path"]).rsplit("/", 1)[-1]) / 1000)
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"built"})  # type: ignore[operator]
+
+    sim = Simulator(small_config())
+    sim.set_faults(FaultConfig(latency_ms=300))
+    app = SimulatorMiddleware(slow_app, sim)
+
+    async def timed(build_ms: int) -> float:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sim") as client:
+            t0 = time.perf_counter()
+            answer = await client.get(f"{API}/workflows/executions/{build_ms}")
+            assert (answer.status_code, answer.content) == (200, b"built")
+            return time.perf_counter() - t0
+
+    built_within = asyncio.run(timed(200))
+    assert 0.3 <= built_within < 0.45
+    built_longer = asyncio.run(timed(400))
+    assert 0.4 <= built_longer < 0.55
+
+
 def test_concurrency_cap_answers_429(faulty: tuple[Simulator, str]) -> None:
     sim, url = faulty
     sim.set_faults(FaultConfig(max_concurrent=2, latency_ms=200, retry_after_s=2))
