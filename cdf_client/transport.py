@@ -2,10 +2,10 @@
 
 The client speaks httpx everywhere (requests, responses, errors, tests' ``ASGITransport``); only
 the connection layer below it is chosen here. Requests to CDF go to it directly, not through
-``httpx.AsyncClient``'s own layers (see ``WorkflowsClient._send``). For the network it is aiohttp's (through
-``httpx-aiohttp``): its C HTTP parser and connection pool cost clearly less CPU per request
-than httpcore's (benchmarks/RESULTS.md), and the ingest's event loop is CPU-bound once its
-requests in flight reach the concurrency cap.
+``httpx.AsyncClient``'s own layers (see ``WorkflowsClient._send``). For the network it is
+aiohttp's (through ``httpx-aiohttp``): its C HTTP parser and connection pool cost clearly less
+CPU per request than httpcore's (benchmarks/RESULTS.md), and the ingest's event loop is
+CPU-bound once its requests in flight reach the concurrency cap.
 
 When the environment configures a proxy (``HTTPS_PROXY``, ``ALL_PROXY``...), httpx's own
 transport is kept: httpx resolves proxies and ``NO_PROXY`` per URL (the token endpoint is often
