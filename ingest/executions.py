@@ -277,13 +277,18 @@ class _Run:
                     yield execution_id
 
     def complete_before(self) -> date | None:
-        """The day of the oldest listed execution not yet in a batch: no execution listed so
-        far will add to an earlier day. The cursor walks ``createdTime``, so the listing's
-        later pages do not either; were that to change, a day written again is only marked
-        dirty again."""
-        if not self.unwritten:
+        """The day of the oldest listed execution not yet in a batch (or, when every listed
+        one is in a batch, of the newest listed): no execution listed so far will add to an
+        earlier day. The simulator's cursor walks ``createdTime``, so the listing's later pages
+        do not either; CDF documents no order, and a day written again is only marked dirty
+        again."""
+        if self.unwritten:
+            oldest = min(self.unwritten.values())
+        elif self.max_created is not None:
+            oldest = self.max_created
+        else:
             return None
-        return datetime.fromtimestamp(min(self.unwritten.values()) / 1000, UTC).date()
+        return datetime.fromtimestamp(oldest / 1000, UTC).date()
 
     async def write(
         self,
