@@ -46,6 +46,7 @@ chromium:
 
 lint: install
 	@$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports --no-cache --no-logo
+	@scripts/module-size
 
 format: install
 	@$(BIN)/ruff check --fix . && $(BIN)/ruff format .

@@ -13,12 +13,7 @@ from urllib.parse import quote
 
 import httpx
 import orjson
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    RetryError,
-    retry_if_exception_type,
-)
+from tenacity import RetryError
 
 from cdf_client import __version__
 from cdf_client.answers import error_message, page_of, retry_after_seconds
@@ -33,6 +28,7 @@ from cdf_client.errors import (
     SourceUnavailableError,
 )
 from cdf_client.limiter import AdaptiveLimiter
+from cdf_client.retry_policy import RetryPolicy
 from cdf_client.stats import RequestStats
 from cdf_client.transport import network_transport
 
@@ -66,7 +62,7 @@ class WorkflowsClient:
         # Shared when given: several clients of one run add up to one account of its requests.
         self.stats = stats if stats is not None else RequestStats()
         self.limiter = AdaptiveLimiter(config.concurrency)
-        self._random = random.Random(seed)
+        self._retry = RetryPolicy(config, self.stats, random.Random(seed))
         self._auth: TokenProvider
         if config.token is not None:
             self._auth = StaticToken(config.token)
@@ -119,34 +115,6 @@ class WorkflowsClient:
         await self._http.aclose()
 
     # -- one request, with auth and retries -------------------------------------------------
-
-    def _wait(self, state: RetryCallState) -> float:
-        """Full-jitter exponential backoff, never shorter than the server's Retry-After."""
-        exc = state.outcome.exception() if state.outcome else None
-        cap = self.config.max_backoff_seconds
-        backoff = self._random.uniform(0, min(cap, 0.25 * 2 ** (state.attempt_number - 1)))
-        if isinstance(exc, RetryableError) and exc.retry_after is not None:
-            return max(min(exc.retry_after, cap), backoff)
-        return backoff
-
-    def _stop(self, state: RetryCallState) -> bool:
-        """Give up when the time budget is spent, or after ``max_attempts`` failures.
-
-        A 429 says "slower", not "broken": throttled attempts count a quarter, so a busy server
-        does not use up the budget meant for outages (the time budget still bounds them).
-        """
-        if state.seconds_since_start >= self.config.max_retry_seconds:
-            return True
-        exc = state.outcome.exception() if state.outcome else None
-        failures = getattr(state, "weighted_failures", 0.0)
-        failures += 0.25 if isinstance(exc, RetryableError) and exc.status == 429 else 1.0
-        state.weighted_failures = failures  # type: ignore[attr-defined]
-        return failures >= self.config.max_attempts
-
-    def _before_sleep(self, state: RetryCallState) -> None:
-        self.stats.retries += 1
-        exc = state.outcome.exception() if state.outcome else None
-        log.debug("retrying after %s (attempt %d)", exc, state.attempt_number)
 
     async def _send_once(
         self, kind: str, method: str, url: str, body: dict[str, Any] | None
@@ -211,14 +179,8 @@ class WorkflowsClient:
         allow_not_found: bool = False,
     ) -> httpx.Response | None:
         url = f"{self.config.api_root}{path}"
-        retrying = AsyncRetrying(
-            stop=self._stop,
-            wait=self._wait,
-            retry=retry_if_exception_type(RetryableError),
-            before_sleep=self._before_sleep,
-        )
         try:
-            async for attempt in retrying:
+            async for attempt in self._retry.attempts():
                 with attempt:
                     if limiter is None:
                         response = await self._send_once(kind, method, url, body)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -35,13 +34,8 @@ from typing import Any
 import orjson
 
 from cdf_client.client import WorkflowsClient
-from warehouse.flatten import (
-    MAX_TIME_MS,
-    MIN_TIME_MS,
-    SOURCE_SUMMARY,
-    flatten_details,
-    rejected_frame,
-)
+from ingest.list_items import HOUR_MS, listing_position, summary_key, valid_summary
+from warehouse.flatten import SOURCE_SUMMARY, flatten_details, rejected_frame
 from warehouse.inspection import recent_executions
 from warehouse.schema import TERMINAL_EXECUTION_STATUSES
 from warehouse.store import Warehouse
@@ -52,14 +46,6 @@ log = logging.getLogger(__name__)
 # The newest createdTime the ingest has listed (also what the trigger ingest takes as evidence).
 HIGH_WATER_KEY = "executions.high_water_created_ms"
 LAST_RUN_KEY = "executions.last_run"
-HOUR_MS = 3_600_000
-# CDF's execution ids are UUIDs; anything this long, or with control characters, is not an id
-# (and would end up in URLs, logs and file listings).
-MAX_ID_LENGTH = 255
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# A createdTime this far past our own clock is garbage; it must not become the high-water mark,
-# or every later run would list a window in the future and see nothing.
-FUTURE_TOLERANCE_MS = 24 * HOUR_MS
 
 
 @dataclass(frozen=True)
@@ -75,7 +61,9 @@ class IngestSettings:
     # the last one after the fetch, while the user waits: a smaller batch makes that wait
     # shorter, a bigger one pays fewer transactions (a WAL write and a checkpoint each;
     # benchmarks/flatten_write.py). Writing whatever had arrived whenever the writer was idle
-    # shortened the last write but slowed the fetch more.
+    # shortened the last write but slowed the fetch more, and so did halving the batches after
+    # the listing's last page (the last write shorter by about 0.5 s, the fetch longer by as
+    # much: the event loop and the writer share one interpreter lock).
     batch_size: int = 2000
     # ...or fewer, once the waiting bodies reach this many bytes: a real task's input and
     # output may be large, and a batch of heavy executions must still fit in memory, so the
@@ -137,51 +125,6 @@ class IngestReport:
 ProgressCallback = Callable[[IngestReport], None]
 
 
-def listing_position(
-    start_ms: int | None, end_ms: int, oldest_ms: int | None, newest_ms: int | None
-) -> float:
-    """How far a listing has got through its ``createdTime`` window, 0..1: the span between the
-    oldest and the newest execution listed so far, over the window's span.
-
-    CDF documents no order of the list, but its cursor walks the window in one direction, so the
-    span listed grows from one end. Without a window start (a first load, the whole history) the
-    window starts at the oldest execution listed, which is right when the pages come oldest
-    first (they do from the simulator); otherwise the position is an estimate, made exact when
-    the listing ends.
-    """
-    if oldest_ms is None or newest_ms is None:
-        return 0.0
-    start = oldest_ms if start_ms is None else min(start_ms, oldest_ms)
-    if end_ms <= start:
-        return 0.0
-    return min(1.0, max(0.0, (newest_ms - oldest_ms) / (end_ms - start)))
-
-
-def _summary_key(item: dict[str, Any]) -> tuple[Any, Any, Any]:
-    return (item.get("status"), item.get("startTime"), item.get("endTime"))
-
-
-def _valid_summary(item: Any, now_ms: int) -> str | None:
-    """Why a list item cannot be used, or None when it can."""
-    if not isinstance(item, dict):
-        return "list item is not an object"
-    execution_id = item.get("id")
-    if not isinstance(execution_id, str) or not execution_id:
-        return "list item has no string id"
-    if len(execution_id) > MAX_ID_LENGTH:
-        return f"list item id is {len(execution_id)} characters long (at most {MAX_ID_LENGTH})"
-    if _CONTROL_CHARACTERS.search(execution_id):
-        return f"list item id contains control characters: {execution_id[:60]!r}"
-    created = item.get("createdTime")
-    if not isinstance(created, int) or isinstance(created, bool):
-        return "list item has no integer createdTime"
-    if not MIN_TIME_MS <= created < MAX_TIME_MS:
-        return f"list item createdTime {created} is outside years 2000..2099"
-    if created > now_ms + FUTURE_TOLERANCE_MS:
-        return f"list item createdTime {created} is more than a day in the future"
-    return None
-
-
 class _Run:
     def __init__(
         self,
@@ -227,7 +170,7 @@ class _Run:
             fresh: dict[str, dict[str, Any]] = {}
             now_ms = int(time.time() * 1000)
             for item in page:
-                problem = _valid_summary(item, now_ms)
+                problem = valid_summary(item, now_ms)
                 if problem is not None:
                     self.rejected_summaries.append((item, problem))
                     continue
@@ -256,7 +199,7 @@ class _Run:
                 old = stored.get(execution_id)
                 if old is None:
                     report.new += 1
-                elif (old.status, old.start_time_ms, old.end_time_ms) != _summary_key(item):
+                elif (old.status, old.start_time_ms, old.end_time_ms) != summary_key(item):
                     report.changed += 1
                 elif settings.refetch_open and old.status not in TERMINAL_EXECUTION_STATUSES:
                     report.still_open += 1

@@ -10,29 +10,24 @@ from __future__ import annotations
 
 import polars as pl
 
-# The model is re-exported: every reader of the contract imports it from here.
+# The model and the bookkeeping tables are re-exported: every reader of the contract imports
+# them from here.
+from warehouse.internal_tables import DIRTY_PARTITIONS as DIRTY_PARTITIONS
+from warehouse.internal_tables import INGEST_STATE as INGEST_STATE
+from warehouse.internal_tables import PARQUET_FILES as PARQUET_FILES
+from warehouse.table_model import FLAG_LIST as FLAG_LIST
+from warehouse.table_model import JSON_TEXT as JSON_TEXT
 from warehouse.table_model import PROJECT_COLUMN as PROJECT_COLUMN
+from warehouse.table_model import TIMESTAMPTZ as _TS
+from warehouse.table_model import UTC_TIME as UTC_TIME
 from warehouse.table_model import Column as Column
 from warehouse.table_model import Table as Table
+from warehouse.table_model import column as _c
 from warehouse.table_model import quote_identifier as quote_identifier
 from warehouse.table_model import quote_literal as quote_literal
 
-# DuckDB TIMESTAMPTZ has microsecond precision; using the same unit in polars means a value makes
-# the round trip polars -> DuckDB -> Parquet -> polars unchanged.
-UTC_TIME = pl.Datetime("us", "UTC")
-# polars has no JSON type: JSON payloads travel as text and become DuckDB JSON on insert.
-JSON_TEXT = pl.String
-# Source anomaly names of a row (warehouse.quality).
-FLAG_LIST = pl.List(pl.String)
-
 TERMINAL_EXECUTION_STATUSES: tuple[str, ...] = ("COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED")
 
-
-def _c(name: str, duckdb_type: str, dtype: pl.DataType, description: str, *, key: bool = False):
-    return Column(name, duckdb_type, dtype, description, nullable=not key)
-
-
-_TS = "TIMESTAMPTZ"
 
 WORKFLOW_EXECUTIONS = Table(
     name="workflow_executions",
@@ -343,58 +338,6 @@ TRIGGER_EXPECTED_FIRES = Table(
         _c("cron_expression", "VARCHAR", pl.String, "Cron expression it was computed from."),
         _c("timezone", "VARCHAR", pl.String, "Zone it was computed in (`UTC` when absent)."),
         _c("computed_at", _TS, UTC_TIME, "When the ingest computed it."),
-    ),
-)
-
-INGEST_STATE = Table(
-    name="_ingest_state",
-    description="Incremental ingest state, written in the same transaction as the data.",
-    key=("key",),
-    internal=True,
-    columns=(
-        _c("key", "VARCHAR", pl.String, "State name (per project).", key=True),
-        _c("value", "JSON", JSON_TEXT, "State value."),
-        _c("updated_at", _TS, UTC_TIME, "When it was last written."),
-    ),
-)
-
-DIRTY_PARTITIONS = Table(
-    name="_dirty_partitions",
-    description=(
-        "Parquet partitions whose rows changed in DuckDB and are not yet rewritten; cleared "
-        "only after the new files are in place."
-    ),
-    key=("table_name", "partition_date"),
-    internal=True,
-    # A partition file holds the rows of every project.
-    project_scoped=False,
-    columns=(
-        _c("table_name", "VARCHAR", pl.String, "Table whose partition is stale.", key=True),
-        _c("partition_date", "DATE", pl.Date, "UTC date naming the partition.", key=True),
-    ),
-)
-
-PARQUET_FILES = Table(
-    name="_parquet_files",
-    description=(
-        "The Parquet partition files the flush wrote, as it wrote them: the Parquet check takes "
-        "a file's row count from here while its size and version are unchanged, and reads its "
-        "footer otherwise."
-    ),
-    key=("table_name", "partition_date"),
-    internal=True,
-    project_scoped=False,
-    columns=(
-        _c("table_name", "VARCHAR", pl.String, "Table (or exported model) of the file.", key=True),
-        _c("partition_date", "DATE", pl.Date, "UTC date naming the partition.", key=True),
-        _c("row_count", "BIGINT", pl.Int64, "Rows written to the file."),
-        _c("file_bytes", "BIGINT", pl.Int64, "Size of the file when written."),
-        _c(
-            "file_version",
-            "VARCHAR",
-            pl.String,
-            "Its version then: a local file's modification time in ns, an S3 object's ETag.",
-        ),
     ),
 )
 

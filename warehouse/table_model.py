@@ -8,6 +8,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
+# DuckDB TIMESTAMPTZ has microsecond precision; using the same unit in polars means a value makes
+# the round trip polars -> DuckDB -> Parquet -> polars unchanged.
+UTC_TIME = pl.Datetime("us", "UTC")
+TIMESTAMPTZ = "TIMESTAMPTZ"
+# polars has no JSON type: JSON payloads travel as text and become DuckDB JSON on insert.
+JSON_TEXT = pl.String
+# Source anomaly names of a row (warehouse.quality).
+FLAG_LIST = pl.List(pl.String)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -97,3 +106,10 @@ PROJECT_COLUMN = Column(
     "CDF project the row was read from (first part of the key: ids are unique per project).",
     nullable=False,
 )
+
+
+def column(
+    name: str, duckdb_type: str, dtype: pl.DataType, description: str, *, key: bool = False
+) -> Column:
+    """A column of a declaration; key columns are not nullable."""
+    return Column(name, duckdb_type, dtype, description, nullable=not key)

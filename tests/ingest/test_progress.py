@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 
 from cdf_client.config import CdfConfig
-from ingest.executions import IngestReport, IngestSettings, listing_position
+from ingest.executions import IngestReport, IngestSettings
+from ingest.list_items import listing_position
 from ingest.runner import run_ingest
 from tests.support.sim import SIM_NOW_MS
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from cdf_client.client import WorkflowsClient
 from cdf_client.errors import CdfApiError
 from cdf_simulator import create_app
-from ingest.executions import _valid_summary
+from ingest.list_items import valid_summary
 from tests.support.detail_records import execution, task_execution
 from tests.support.ingest import ingest, parquet_matches_duckdb, snapshot
 from tests.support.reliability import PAGE_SIZE, config_for, data_fingerprint, tiny_sim
@@ -293,7 +293,7 @@ def test_any_answer_is_data_or_a_clear_api_error(list_body: bytes, detail_body: 
                 assert isinstance(page, list)
                 for item in page:
                     # The ingest's check never raises: an item is used or rejected with a reason.
-                    problem = _valid_summary(item, SIM_NOW_MS)
+                    problem = valid_summary(item, SIM_NOW_MS)
                     assert problem is None or isinstance(problem, str)
             answers = [a async for a in client.retrieve_detailed_many(["some-id"])]
             assert len(answers) == 1 and answers[0][1] is not None
