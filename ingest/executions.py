@@ -61,9 +61,9 @@ class IngestSettings:
     # the last one after the fetch, while the user waits: a smaller batch makes that wait
     # shorter, a bigger one pays fewer transactions (a WAL write and a checkpoint each;
     # benchmarks/flatten_write.py). Writing whatever had arrived whenever the writer was idle
-    # shortened the last write but slowed the fetch more, and so did halving the batches after
-    # the listing's last page (the last write shorter by about 0.5 s, the fetch longer by as
-    # much: the event loop and the writer share one interpreter lock).
+    # shortened the last write but slowed the fetch more; halving the batches after the
+    # listing's last page shortened the last write by what it added to the fetch (the event
+    # loop and the writer share one interpreter lock).
     batch_size: int = 2000
     # ...or fewer, once the waiting bodies reach this many bytes: a real task's input and
     # output may be large, and a batch of heavy executions must still fit in memory, so the
