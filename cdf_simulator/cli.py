@@ -43,6 +43,9 @@ def simulate(
     slow_ms: int = typer.Option(2000, help="Delay of a slow answer."),
     latency_ms: int = typer.Option(0, help="Latency added to every API request."),
     max_concurrent: int = typer.Option(0, help="In-flight API requests beyond this get 429."),
+    list_newest_first: bool = typer.Option(
+        False, help="List executions newest first (default: oldest first; CDF documents none)."
+    ),
     access_log: bool = typer.Option(False, help="Log every request (uvicorn access log)."),
 ) -> None:
     """Serve the simulated CDF Data Workflows API until stopped (Ctrl-C)."""
@@ -55,7 +58,7 @@ def simulate(
         seed=seed, project=project, workflows=workflows, executions_per_day=executions_per_day,
         history_days=history_days, future_days=future_days, now_ms=now_ms,
         clock_speed=clock_speed, faults=faults, token_lifetime_s=token_lifetime_s,
-        client_id=client_id, client_secret=client_secret,
+        client_id=client_id, client_secret=client_secret, list_newest_first=list_newest_first,
     )  # fmt: skip
     sim = Simulator(config)
     base = f"http://{host}:{port}"

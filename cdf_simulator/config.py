@@ -70,6 +70,9 @@ class SimulatorConfig:
     # When both are set, only these client credentials get a token; otherwise any are accepted.
     client_id: str | None = None
     client_secret: str | None = None
+    # CDF documents no order for the execution list: its pages walk createdTime oldest first
+    # here, newest first with this set (items are shuffled within a page either way).
+    list_newest_first: bool = False
     # Generated execution details kept in memory (terminal ones only: they no longer change).
     detail_cache_size: int = 4096
     # The odd shapes live projects send (see cdf_simulator.shapes); Shapes.none() for tidy ones.

@@ -199,35 +199,36 @@ class World:
         if flt.created_end is not None:
             hi = min(hi, flt.created_end)
         tl = self.timeline
-        pos = tl.first_at_or_after(lo)
+        first, end = tl.first_at_or_after(lo), tl.first_after(hi)
+        # Positions in walking order: [pos, end) oldest first, or down from pos to first.
+        step = -1 if self.config.list_newest_first else 1
+        pos = end - 1 if step < 0 else first
         if cursor is not None:
             c_created, c_key = decode_cursor(cursor, 2)
-            pos = max(pos, tl.position_after(c_created, c_key))
-        end = tl.first_after(hi)
+            after = tl.position_after(c_created, c_key)  # the cursor's item is just before it
+            pos = min(pos, after - 2) if step < 0 else max(pos, after)
         wanted = flt.workflows
         positions: list[int] = []
         created_arr, keys = tl.created, tl.keys
-        while pos < end and len(positions) < limit:
+        while first <= pos < end and len(positions) < limit:
             key = keys[pos]
+            pos += step
             if wanted is not None:
                 w = key >> 48
                 if w not in wanted:
-                    pos += 1
                     continue
                 versions = wanted[w]
                 if (
                     versions is not None
-                    and self.workflows[w].version_at(created_arr[pos]).version not in versions
+                    and self.workflows[w].version_at(created_arr[pos - step]).version
+                    not in versions
                 ):
-                    pos += 1
                     continue
-            if flt.statuses is not None and self._status_of(pos, now_ms) not in flt.statuses:
-                pos += 1
+            if flt.statuses is not None and self._status_of(pos - step, now_ms) not in flt.statuses:
                 continue
-            positions.append(pos)
-            pos += 1
+            positions.append(pos - step)
         next_cursor = None
-        if len(positions) == limit and pos < end:
+        if len(positions) == limit and first <= pos < end:
             last = positions[-1]
             next_cursor = encode_cursor((created_arr[last], keys[last]))
         items = [self.summary_item(p, now_ms) for p in positions]

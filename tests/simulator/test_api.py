@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import time
 from collections import Counter
+from itertools import pairwise
 from typing import Any
 
 import orjson
@@ -62,6 +63,34 @@ async def test_paging_across_a_burst_boundary(sim: Simulator) -> None:
             ids = [i["id"] for i in items]
             assert len(ids) == len(set(ids))
             assert sum(1 for i in items if i["createdTime"] == burst_time) == size
+
+
+async def test_newest_first_lists_the_same_executions_from_the_other_end(sim: Simulator) -> None:
+    """The order a client must not depend on, the other way round: pages walk createdTime
+    down, across bursts of one createdTime split over pages, in a window too."""
+    newest_first = Simulator(small_config(list_newest_first=True))
+    window = {"createdTimeStart": NOW_MS - 20 * DAY_MS, "createdTimeEnd": NOW_MS - 5 * DAY_MS}
+    async with authed(sim) as oldest, authed(newest_first) as newest:
+        for body_filter in ({}, window):
+            expected = await list_all(oldest, body_filter, 1000)
+            for limit in (1000, 100, 7, 1):
+                if limit == 1 and not body_filter:
+                    continue  # a few thousand requests: the window covers it
+                pages: list[list[dict]] = []
+                cursor = None
+                while True:
+                    body: dict[str, Any] = {"filter": body_filter, "limit": limit}
+                    if cursor:
+                        body["cursor"] = cursor
+                    answer = await newest.post(f"{API}/workflows/executions/list", json=body)
+                    pages.append(answer.json()["items"])
+                    if not (cursor := answer.json().get("nextCursor")):
+                        break
+                ids = [i["id"] for page in pages for i in page]
+                assert len(ids) == len(set(ids)) == len(expected)
+                assert set(ids) == {i["id"] for i in expected}
+                bounds = [(min(t), max(t)) for t in ([i["createdTime"] for i in p] for p in pages)]
+                assert all(lo >= hi for (lo, _), (_, hi) in pairwise(bounds))
 
 
 async def test_pages_are_not_sorted(sim: Simulator) -> None:
