@@ -136,8 +136,8 @@ class SimulatorMiddleware:
 
         A remote API's round trip includes its own time to build the answer, on its own
         machines. Sleeping first and building after would add the simulator's CPU time to
-        every answer, and requests arriving together would queue for its one event loop:
-        about 20 % on top of 40 ms at 16 details in flight, for every client measured.
+        every answer, and requests arriving together would queue for its one event loop, so
+        that every client's measured round trip held the simulator's queue as well.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + latency_ms / 1000
