@@ -141,6 +141,8 @@ class _Run:
         self.seen: set[str] = set()
         self.max_created: int | None = None
         self.min_created: int | None = None
+        # The listing's pages come newest first (seen from its second page on).
+        self.newest_first = False
         self.rejected_summaries: list[tuple[Any, str]] = []
         # Listed executions to fetch that no batch holds yet, with their createdTime.
         self.unwritten: dict[str, int] = {}
@@ -169,6 +171,7 @@ class _Run:
         ):
             fresh: dict[str, dict[str, Any]] = {}
             now_ms = int(time.time() * 1000)
+            oldest_before = self.min_created
             for item in page:
                 problem = valid_summary(item, now_ms)
                 if problem is not None:
@@ -185,9 +188,21 @@ class _Run:
                 if self.min_created is None or created < self.min_created:
                     self.min_created = created
             report.listed += len(fresh)
-            report.listing_position = listing_position(
-                report.window_start_ms, window_end, self.min_created, self.max_created
-            )
+            if fresh and oldest_before is not None:
+                # A page older than everything before it: the cursor walks createdTime down.
+                newest = max(item["createdTime"] for item in fresh.values())
+                self.newest_first = newest <= oldest_before
+            if report.window_start_ms is None and oldest_before is None:
+                # A first load's first page: which way the pages walk is not known yet.
+                report.listing_position = 0.0
+            else:
+                report.listing_position = listing_position(
+                    report.window_start_ms,
+                    window_end,
+                    self.min_created,
+                    self.max_created,
+                    newest_first=self.newest_first,
+                )
             self.seen.update(fresh)
             # Through its own cursor, without waiting for a batch being written (which held
             # the next page back for up to a second while the fetch workers ran dry). It sees

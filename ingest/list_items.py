@@ -8,6 +8,8 @@ from typing import Any
 from warehouse.flatten import MAX_TIME_MS, MIN_TIME_MS
 
 HOUR_MS = 3_600_000
+# CDF keeps execution records for three months.
+CDF_RETENTION_MS = 90 * 24 * HOUR_MS
 # A createdTime this far past our own clock is garbage; it must not become the high-water mark,
 # or every later run would list a window in the future and see nothing.
 FUTURE_TOLERANCE_MS = 24 * HOUR_MS
@@ -18,20 +20,31 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def listing_position(
-    start_ms: int | None, end_ms: int, oldest_ms: int | None, newest_ms: int | None
+    start_ms: int | None,
+    end_ms: int,
+    oldest_ms: int | None,
+    newest_ms: int | None,
+    *,
+    newest_first: bool = False,
 ) -> float:
     """How far a listing has got through its ``createdTime`` window, 0..1: the span between the
     oldest and the newest execution listed so far, over the window's span.
 
     CDF documents no order of the list, but its cursor walks the window in one direction, so the
-    span listed grows from one end. Without a window start (a first load, the whole history) the
-    window starts at the oldest execution listed, which is right when the pages come oldest
-    first (they do from the simulator); otherwise the position is an estimate, made exact when
-    the listing ends.
+    span listed grows from one end. Without a window start (a first load, the whole history),
+    the window starts at the oldest execution listed when the pages come oldest first (as they
+    do from the simulator by default); when they come newest first, where the history starts is
+    not known yet, and CDF's retention bounds it: the position is then a low estimate (a
+    younger project's listing ends early), made exact when the listing ends.
     """
     if oldest_ms is None or newest_ms is None:
         return 0.0
-    start = oldest_ms if start_ms is None else min(start_ms, oldest_ms)
+    if start_ms is not None:
+        start = min(start_ms, oldest_ms)
+    elif newest_first:
+        start = min(oldest_ms, end_ms - CDF_RETENTION_MS)
+    else:
+        start = oldest_ms
     if end_ms <= start:
         return 0.0
     return min(1.0, max(0.0, (newest_ms - oldest_ms) / (end_ms - start)))

@@ -9,10 +9,11 @@ from pathlib import Path
 import httpx
 
 from cdf_client.config import CdfConfig
+from cdf_simulator import Simulator, create_app
 from ingest.executions import IngestReport, IngestSettings
 from ingest.list_items import listing_position
 from ingest.runner import run_ingest
-from tests.support.sim import SIM_NOW_MS
+from tests.support.sim import SIM_NOW_MS, small_sim_config
 
 DAY_MS = 86_400_000
 
@@ -26,6 +27,27 @@ def test_listing_position_is_the_span_listed_over_the_window() -> None:
     assert listing_position(None, 1000, 200, 600) == 0.5
     assert listing_position(0, 1000, 0, 5000) == 1.0  # never past the end
     assert listing_position(None, 1000, 1000, 1000) == 0.0
+    # Newest first, without a window start: the history starts at most CDF's retention before
+    # the end, so the position is a low estimate until the listing ends.
+    end = 200 * DAY_MS
+    assert listing_position(None, end, end - 9 * DAY_MS, end, newest_first=True) == 0.1
+    assert listing_position(None, end, end - 180 * DAY_MS, end, newest_first=True) == 1.0
+
+
+def test_a_first_load_listed_newest_first_never_runs_ahead_of_its_share(
+    inprocess_config: CdfConfig, tmp_path: Path
+) -> None:
+    """Taking the oldest execution listed as the window's start, a listing that walks down
+    would have been almost done from its first page on (its newest execution is now)."""
+    # On the wall clock, as CDF is: the listing's window ends now.
+    newest_first = Simulator(small_sim_config(list_newest_first=True, now_ms=None))
+    transport = httpx.ASGITransport(app=create_app(newest_first))
+    report, pages = _run(inprocess_config, tmp_path / "wh", transport)
+    positions = [position for _, position in pages]
+    assert positions == sorted(positions) and 0.0 < positions[-1] < 1.0
+    for listed, position in pages:
+        assert position <= listed / report.listed, (position, listed, report.listed)
+    assert report.listing_position == 1.0
 
 
 def _run(
@@ -52,7 +74,8 @@ def test_progress_reports_the_listing_position_as_it_grows(
     report, pages = _run(inprocess_config, warehouse_path, transport)
     positions = [position for _, position in pages]
     assert positions == sorted(positions)  # the simulator pages oldest first
-    assert 0.0 < positions[0] < positions[-1] < 1.0
+    # A first load's first page does not tell which way the pages walk.
+    assert positions[0] == 0.0 < positions[1] < positions[-1] < 1.0
     assert report.listing_position == 1.0  # the listing ended
     assert report.first_request_at is not None
     assert before <= report.first_request_at <= time.time()
