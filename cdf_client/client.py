@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
@@ -31,8 +30,6 @@ from cdf_client.limiter import AdaptiveLimiter
 from cdf_client.retry_policy import RetryPolicy
 from cdf_client.stats import RequestStats
 from cdf_client.transport import network_transport
-
-log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 1000
 

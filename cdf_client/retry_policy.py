@@ -11,6 +11,7 @@ from cdf_client.config import CdfConfig
 from cdf_client.errors import RetryableError
 from cdf_client.stats import RequestStats
 
+# Under the client's name, as before the policy had a module of its own.
 log = logging.getLogger("cdf_client.client")
 
 

@@ -211,8 +211,8 @@ class World:
         positions: list[int] = []
         created_arr, keys = tl.created, tl.keys
         while first <= pos < end and len(positions) < limit:
-            key = keys[pos]
-            pos += step
+            here, pos = pos, pos + step
+            key = keys[here]
             if wanted is not None:
                 w = key >> 48
                 if w not in wanted:
@@ -220,13 +220,12 @@ class World:
                 versions = wanted[w]
                 if (
                     versions is not None
-                    and self.workflows[w].version_at(created_arr[pos - step]).version
-                    not in versions
+                    and self.workflows[w].version_at(created_arr[here]).version not in versions
                 ):
                     continue
-            if flt.statuses is not None and self._status_of(pos - step, now_ms) not in flt.statuses:
+            if flt.statuses is not None and self._status_of(here, now_ms) not in flt.statuses:
                 continue
-            positions.append(pos - step)
+            positions.append(here)
         next_cursor = None
         if len(positions) == limit and first <= pos < end:
             last = positions[-1]

@@ -38,6 +38,7 @@ import polars as pl
 from cdf_client.client import WorkflowsClient
 from cdf_client.errors import CdfApiError
 from ingest.executions import HIGH_WATER_KEY, HOUR_MS
+from ingest.list_items import CDF_RETENTION_MS
 from warehouse.parquet import flush_dirty_partitions
 from warehouse.schema import TRIGGER_EXPECTED_FIRES
 from warehouse.source_values import is_ms
@@ -57,7 +58,6 @@ log = logging.getLogger(__name__)
 STATE_KEY = "triggers.state"
 COVERAGE_KEY = "triggers.coverage_start_ms"
 MINUTE_MS = 60_000
-HISTORY_RETENTION_MS = 90 * 24 * HOUR_MS
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ async def ingest_triggers(
         if not is_ms(coverage):
             # The oldest fires CDF still shows are 90 days older than the newest evidence; an
             # hour of margin keeps a slot at that edge from counting as missed.
-            coverage = evidence - HISTORY_RETENTION_MS + HOUR_MS
+            coverage = evidence - CDF_RETENTION_MS + HOUR_MS
             extra_state[COVERAGE_KEY] = coverage
         frames = []
         for row in triggers.filter(pl.col("trigger_type") == "schedule").iter_rows(named=True):

@@ -18,6 +18,7 @@ from tests.support.simulator_api import (
     NOW_MS,
     authed,
     list_all,
+    list_pages,
     make_client,
     small_config,
     token,
@@ -76,16 +77,7 @@ async def test_newest_first_lists_the_same_executions_from_the_other_end(sim: Si
             for limit in (1000, 100, 7, 1):
                 if limit == 1 and not body_filter:
                     continue  # a few thousand requests: the window covers it
-                pages: list[list[dict]] = []
-                cursor = None
-                while True:
-                    body: dict[str, Any] = {"filter": body_filter, "limit": limit}
-                    if cursor:
-                        body["cursor"] = cursor
-                    answer = await newest.post(f"{API}/workflows/executions/list", json=body)
-                    pages.append(answer.json()["items"])
-                    if not (cursor := answer.json().get("nextCursor")):
-                        break
+                pages = await list_pages(newest, body_filter, limit)
                 ids = [i["id"] for page in pages for i in page]
                 assert len(ids) == len(set(ids)) == len(expected)
                 assert set(ids) == {i["id"] for i in expected}

@@ -65,10 +65,11 @@ async def authed(sim: Simulator) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def list_all(
+async def list_pages(
     client: httpx.AsyncClient, body_filter: dict[str, Any], limit: int
-) -> list[dict]:
-    items: list[dict] = []
+) -> list[list[dict]]:
+    """Every page of the execution list, following nextCursor, in the order they came."""
+    pages: list[list[dict]] = []
     cursor = None
     while True:
         body: dict[str, Any] = {"filter": body_filter, "limit": limit}
@@ -78,7 +79,13 @@ async def list_all(
         assert response.status_code == 200, response.text
         page = response.json()
         assert len(page["items"]) <= limit
-        items += page["items"]
+        pages.append(page["items"])
         cursor = page.get("nextCursor")
         if not cursor:
-            return items
+            return pages
+
+
+async def list_all(
+    client: httpx.AsyncClient, body_filter: dict[str, Any], limit: int
+) -> list[dict]:
+    return [item for page in await list_pages(client, body_filter, limit) for item in page]
