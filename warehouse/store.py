@@ -21,12 +21,8 @@ import duckdb
 import orjson
 import polars as pl
 
-from warehouse.analytics.build import (
-    create_models,
-    exported_models,
-    forget_builds,
-    model_partitions,
-)
+from warehouse.analytics.build import create_models, forget_builds
+from warehouse.analytics.exports import exported_models, model_partitions
 from warehouse.columns import present_columns
 from warehouse.dbfile import create_if_missing
 from warehouse.flatten import FlatBatch

@@ -10,11 +10,15 @@ import duckdb
 import httpx
 import pytest
 
-import warehouse.analytics.build as build_module
+import warehouse.analytics.recompute as recompute_module
 from cdf_client.config import CdfConfig
 from cdf_simulator import Simulator
 from ingest.executions import IngestSettings
 from ingest.runner import run_ingest
+from tests.support.analytics_tables import (
+    assert_equal_to_definitions,
+    assert_parquet_holds_the_tables,
+)
 from tests.support.detail_records import DAY_MS, execution, ms, task_definition, task_execution
 from tests.support.parquet import NOW
 from tests.support.sim import HOUR_MS
@@ -26,20 +30,10 @@ from warehouse.analytics.build import (
     WORKFLOW_SLICE,
     BuildReport,
     build_models,
-    differences,
-    exported_models,
 )
-from warehouse.analytics.models import load_models
 from warehouse.flatten import flatten_details
 from warehouse.sla_targets import install_sla
 from warehouse.store import Warehouse
-
-INCREMENTAL_MODELS = [m for m in load_models() if m.incremental]
-
-
-def _assert_equal_to_definitions(con: duckdb.DuckDBPyConnection) -> None:
-    found = {m.name: differences(con, m) for m in INCREMENTAL_MODELS}
-    assert found == {m.name: (0, 0) for m in INCREMENTAL_MODELS}
 
 
 def _modes(report: BuildReport) -> dict[str, str]:
@@ -50,33 +44,10 @@ def _night(config: CdfConfig, directory: Path, transport: httpx.AsyncBaseTranspo
     run_ingest(config, directory, IngestSettings(), transport=transport)
     with Warehouse(directory) as wh:
         report = build_models(wh.connection)
-        _assert_equal_to_definitions(wh.connection)
+        assert_equal_to_definitions(wh.connection)
         wh.flush()
-    _assert_parquet_holds_the_tables(directory)
+    assert_parquet_holds_the_tables(directory)
     return report
-
-
-def _assert_parquet_holds_the_tables(directory: Path) -> None:
-    """Every exported model's Parquet files hold exactly its DuckDB rows, each in the folder
-    of its day."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("ATTACH ? AS wh (READ_ONLY)", [str(directory / "workflows.duckdb")])
-    exported = sorted(exported_models())
-    assert exported == ["critical_paths", "execution_facts", "task_outcomes"]
-    for name in exported:
-        files = str(directory / "parquet" / name / "*" / "*.parquet")
-        lake = f"read_parquet('{files}', hive_partitioning = false)"
-        extra, missing = con.execute(
-            f"SELECT (SELECT count(*) FROM (FROM {lake} EXCEPT ALL FROM wh.{name})), "
-            f"(SELECT count(*) FROM (FROM wh.{name} EXCEPT ALL FROM {lake}))"
-        ).fetchall()[0]
-        assert (name, extra, missing) == (name, 0, 0)
-        misplaced = con.execute(
-            f"SELECT count(*) FROM read_parquet('{files}', filename = true, "
-            "hive_partitioning = false) WHERE NOT contains(filename, 'day=' || day::VARCHAR || '/')"
-        ).fetchall()[0][0]
-        assert misplaced == 0, name
 
 
 def test_simulated_nights_keep_every_table_equal_to_its_definition(
@@ -102,7 +73,7 @@ def test_simulated_nights_keep_every_table_equal_to_its_definition(
     with Warehouse(warehouse_path) as wh:
         again = build_models(wh.connection, full_refresh=True)
         assert set(_modes(again).values()) == {FULL}
-        _assert_equal_to_definitions(wh.connection)
+        assert_equal_to_definitions(wh.connection)
 
 
 DAY1 = ms("2024-05-01T10:00:00")
@@ -177,7 +148,7 @@ def _night_two() -> list[dict]:
 def _apply_and_build(wh: Warehouse, records: list[dict], **options: bool | int) -> BuildReport:
     wh.apply_batch(flatten_details(records, ingested_at=NOW))
     report = build_models(wh.connection, **options)
-    _assert_equal_to_definitions(wh.connection)
+    assert_equal_to_definitions(wh.connection)
     return report
 
 
@@ -194,13 +165,13 @@ def test_late_and_changed_runs_and_late_definitions(
 ) -> None:
     # Which way each per-workflow table was recomputed: replaced whole (True) or restricted.
     replaced: list[bool] = []
-    choose = build_module._mostly_touched
+    choose = recompute_module._mostly_touched
 
     def recorded(*args: object) -> bool:
         replaced.append(choose(*args))  # type: ignore[arg-type]
         return replaced[-1]
 
-    monkeypatch.setattr(build_module, "_mostly_touched", recorded)
+    monkeypatch.setattr(recompute_module, "_mostly_touched", recorded)
     with Warehouse(tmp_path) as wh:
         wh.ensure_schema()
         con = wh.connection
@@ -236,7 +207,7 @@ def test_late_and_changed_runs_and_late_definitions(
         for size in (1, 2):
             again = build_models(con, full_refresh=True, slice_size=size, workflow_slice_size=size)
             assert set(_modes(again).values()) == {FULL}
-            _assert_equal_to_definitions(con)
+            assert_equal_to_definitions(con)
 
 
 def test_a_changed_definition_rebuilds_that_model_whole(tmp_path: Path) -> None:
@@ -275,7 +246,7 @@ def test_a_failed_build_keeps_the_pending_executions(tmp_path: Path) -> None:
         assert left == pending
         rebuilt = build_models(con, full_refresh=True)
         assert rebuilt.pending == pending
-        _assert_equal_to_definitions(con)
+        assert_equal_to_definitions(con)
 
 
 def test_a_build_with_nothing_new_writes_nothing(tmp_path: Path) -> None:

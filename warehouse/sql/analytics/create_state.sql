@@ -2,6 +2,9 @@
 --   (before and after) of every execution written since the last build, filled by the ingest in
 --   the transaction that writes the execution; `_analytics_models` holds, per model, the
 --   fingerprint of the definition its table (or view) was built from.
+--   `_analytics_pending_ahead` holds the pending identities the models kept per execution have
+--   already consumed, built during a load in several batches (build_ahead); the other models
+--   still read them, through `_analytics_pending_all`.
 --   `_execution_identity` is what places an execution in the results (the columns an
 --   incremental model's unique_key is drawn from), written once for the build's statements.
 -- columns: creates tables and a view
@@ -11,6 +14,16 @@ CREATE TABLE IF NOT EXISTS _analytics_pending (
     workflow_external_id VARCHAR,
     day DATE
 );
+CREATE TABLE IF NOT EXISTS _analytics_pending_ahead (
+    cdf_project VARCHAR NOT NULL,
+    execution_id VARCHAR NOT NULL,
+    workflow_external_id VARCHAR,
+    day DATE
+);
+CREATE VIEW IF NOT EXISTS _analytics_pending_all AS
+SELECT * FROM _analytics_pending
+UNION ALL
+SELECT * FROM _analytics_pending_ahead;
 CREATE TABLE IF NOT EXISTS _analytics_models (
     name VARCHAR PRIMARY KEY,
     fingerprint VARCHAR NOT NULL,

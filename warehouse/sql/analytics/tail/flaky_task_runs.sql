@@ -8,9 +8,9 @@
 --   after the 1.15M executions of a 2M first load's second run), so the last statement joins a
 --   small table of known size with the stored rows; as one statement, that join ran out of the
 --   build's 512 MB there.
--- depends: the model's table (as stored before this build), _analytics_pending; new_rows: the
---   model's rows for the pending executions, as they are now (its definition restricted to
---   them, rendered in)
+-- depends: the model's table (as stored before this build), `pending` (its pending
+--   identities, _analytics_pending_all); new_rows: the model's rows for the pending
+--   executions, as they are now (its definition restricted to them, rendered in)
 -- columns: _analytics_tail_starts (cdf_project, workflow_external_id, t0);
 --   _analytics_tail_tasks (cdf_project, workflow_external_id, task_key, t0);
 --   _analytics_tail (cdf_project, workflow_external_id, boundary {t, id})
@@ -19,7 +19,7 @@ SELECT
     cdf_project,
     workflow_external_id,
     coalesce(min(day)::TIMESTAMP AT TIME ZONE 'UTC', '-infinity'::TIMESTAMPTZ) AS t0
-FROM _analytics_pending
+FROM {{ pending }}
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE _analytics_tail_tasks AS
