@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -151,6 +152,7 @@ class _Run:
         self.rejected_summaries: list[tuple[Any, str]] = []
         # Listed executions to fetch that no batch holds yet, with their createdTime.
         self.unwritten: dict[str, int] = {}
+        self.ahead_failed = False
         # DuckDB is used from worker threads (to keep the event loop fetching); one at a time.
         self.db_lock = asyncio.Lock()
         # Except the stored summaries of listed pages: read through a cursor of their own.
@@ -299,10 +301,14 @@ class _Run:
 
     def _build_ahead(self) -> BuildReport | None:
         # Work taken off the analytics step: when it fails (the ingest's smaller memory cap),
-        # it is rolled back and the analytics step does it, as it does without this.
+        # it is rolled back and the analytics step does it, as it does without this; the load's
+        # later batches do not try again (they would hold up the writes with a larger scope).
+        if self.ahead_failed:
+            return None
         try:
             return build_ahead(self.warehouse.connection)
         except duckdb.Error as exc:
+            self.ahead_failed = True
             log.warning("analytics models not built during the load (the step will): %s", exc)
             return None
 
@@ -368,7 +374,8 @@ class _Run:
             if new_hwm is not None:
                 state[HIGH_WATER_KEY] = new_hwm
         await self.write(pending, state)
-        flushed = await self.db(self.warehouse.flush)
+        # The tables only: the models' newest days lack the last batch until the analytics step.
+        flushed = await self.db(functools.partial(self.warehouse.flush, models=False))
         report.partitions_written += flushed.written + flushed.removed
         report.table_counts = await self.db(self.warehouse.counts)
         report.recent = await self.db(recent_executions, self.warehouse)

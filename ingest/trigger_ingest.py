@@ -27,6 +27,7 @@ Policy:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -39,7 +40,6 @@ from cdf_client.client import WorkflowsClient
 from cdf_client.errors import CdfApiError
 from ingest.executions import HIGH_WATER_KEY, HOUR_MS
 from ingest.list_items import CDF_RETENTION_MS
-from warehouse.parquet import flush_dirty_partitions
 from warehouse.schema import TRIGGER_EXPECTED_FIRES
 from warehouse.source_values import is_ms
 from warehouse.store import Warehouse
@@ -203,7 +203,8 @@ async def ingest_triggers(
     report.expected_inserted = result.expected_inserted
     report.expected_deleted = result.expected_deleted
     report.rejected = result.rejected
-    await asyncio.to_thread(flush_dirty_partitions, warehouse)
+    # Its tables' days (and any other table's): the models' days are the analytics step's.
+    await asyncio.to_thread(functools.partial(warehouse.flush, models=False))
     report.seconds = round(time.monotonic() - started + sources.seconds, 3)
     return report
 

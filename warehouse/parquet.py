@@ -198,13 +198,15 @@ def flush_dirty_partitions(
     target: ParquetTarget,
     sources: Callable[[str], PartitionSource] = table_partitions,
     before: date | None = None,
+    include: Callable[[str], bool] | None = None,
 ) -> FlushResult:
     """Rewrite every partition marked dirty, clearing the marks once their files are in place.
 
     The rows of a run of consecutive dirty days are read in one query, then each day's file is
     written on its own (atomic rename) and the run's marks are cleared together afterwards.
     ``sources``: what each marked name is (by default an ingested table). ``before``: only the
-    days before this one (the others keep their marks for a later flush).
+    days before this one (the others keep their marks for a later flush). ``include``: only the
+    marked names it accepts (the others keep their marks too).
     """
     con = target.connection
     written = removed = rows = 0
@@ -212,7 +214,7 @@ def flush_dirty_partitions(
     forget, record = store_sql("forget_parquet_files"), store_sql("record_parquet_files")
     dirty: dict[str, list[date]] = {}
     for table_name, day in con.execute(store_sql("dirty_partitions")).fetchall():
-        if before is None or day < before:
+        if (before is None or day < before) and (include is None or include(table_name)):
             dirty.setdefault(table_name, []).append(day)
     for table_name, days in dirty.items():
         tbl, counts_sql, rows_sql = sources(table_name)

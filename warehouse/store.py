@@ -366,15 +366,19 @@ class Warehouse:
         rel = self.connection.sql(table_sql("table_rows", TABLES_BY_NAME[table_name]))
         return pl.from_arrow(rel.to_arrow_table())  # type: ignore[return-value]
 
-    def flush(self, before: date | None = None) -> FlushResult:
+    def flush(self, before: date | None = None, *, models: bool = True) -> FlushResult:
         """Rewrite the dirty Parquet partitions (of days before ``before``, when given) of the
-        tables and of the exported analytics models; see :mod:`warehouse.parquet`."""
+        tables and, unless ``models`` is false, of the exported analytics models; see
+        :mod:`warehouse.parquet`."""
         exported = exported_models()
 
         def sources(name: str) -> PartitionSource:
             return model_partitions(name) if name in exported else table_partitions(name)
 
-        return flush_dirty_partitions(self, sources, before)
+        def ingested(name: str) -> bool:
+            return name not in exported
+
+        return flush_dirty_partitions(self, sources, before, None if models else ingested)
 
 
 def _check_keys(batch: FlatBatch) -> None:

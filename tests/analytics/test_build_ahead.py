@@ -4,9 +4,11 @@ table still equals its definition, in DuckDB and in the Parquet tree."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import httpx
+import pytest
 
 from cdf_client.config import CdfConfig
 from cdf_simulator import Simulator
@@ -119,3 +121,43 @@ def test_a_whole_rebuild_over_a_large_history_waits_for_the_analytics_step(
         assert {n: modes[n] for n in AHEAD} == dict.fromkeys(AHEAD, "unchanged")
         assert modes["task_hot_spots"] == FULL
         assert_equal_to_definitions(con)
+
+
+def test_a_build_ahead_duckdb_refuses_is_rolled_back_and_left_to_the_step(
+    transport: httpx.ASGITransport,
+    inprocess_config: CdfConfig,
+    warehouse_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # DuckDB refuses the build ahead at its last statement, after every model was recomputed
+    # in its transaction: the table its pending rows move to accepts none.
+    with Warehouse(warehouse_path) as wh:
+        wh.ensure_schema()
+        con = wh.connection
+        con.execute("DROP VIEW _analytics_pending_all")
+        con.execute("DROP TABLE _analytics_pending_ahead")
+        con.execute(
+            "CREATE TABLE _analytics_pending_ahead (cdf_project VARCHAR NOT NULL, "
+            "execution_id VARCHAR NOT NULL CHECK (execution_id IS NULL), "
+            "workflow_external_id VARCHAR, day DATE)"
+        )
+    with caplog.at_level(logging.WARNING, logger="ingest"):
+        report = run_ingest(
+            inprocess_config, warehouse_path, IngestSettings(batch_size=40), transport=transport
+        )
+    assert report.batches > 2
+    assert report.analytics_built_ahead == 0
+    refused = [r for r in caplog.records if "not built during the load" in r.getMessage()]
+    # Once: the later batches leave it to the step.
+    assert len(refused) == 1
+    with Warehouse(warehouse_path) as wh:
+        con = wh.connection
+        # Nothing of it stayed: every written execution is still pending, no model has rows.
+        left, ahead = _pending(wh)
+        assert ahead == 0
+        assert left >= report.executions_inserted
+        assert con.execute("SELECT count(*) FROM critical_paths").fetchall() == [(0,)]
+        build_models(con)
+        assert_equal_to_definitions(con)
+        wh.flush()
+    assert_parquet_holds_the_tables(warehouse_path)

@@ -34,6 +34,7 @@ them), the others ``_analytics_pending_all`` (both). The build empties both.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -219,7 +220,9 @@ def build_ahead(
         con.execute(sql("consume_ahead"))
         con.commit()
     except BaseException:
-        con.rollback()
+        # A failed commit has ended the transaction already: its error is the one to keep.
+        with contextlib.suppress(duckdb.TransactionException):
+            con.rollback()
         raise
     return BuildReport(pending, results, time.perf_counter() - started)
 

@@ -20,10 +20,10 @@ CREATE TABLE IF NOT EXISTS _analytics_pending_ahead (
     workflow_external_id VARCHAR,
     day DATE
 );
-CREATE VIEW IF NOT EXISTS _analytics_pending_all AS
-SELECT * FROM _analytics_pending
+CREATE OR REPLACE VIEW _analytics_pending_all AS
+SELECT cdf_project, execution_id, workflow_external_id, day FROM _analytics_pending
 UNION ALL
-SELECT * FROM _analytics_pending_ahead;
+SELECT cdf_project, execution_id, workflow_external_id, day FROM _analytics_pending_ahead;
 CREATE TABLE IF NOT EXISTS _analytics_models (
     name VARCHAR PRIMARY KEY,
     fingerprint VARCHAR NOT NULL,
