@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS _analytics_pending_ahead (
     workflow_external_id VARCHAR,
     day DATE
 );
-CREATE OR REPLACE VIEW _analytics_pending_all AS
+-- IF NOT EXISTS: opening a warehouse with nothing new writes nothing to its file.
+CREATE VIEW IF NOT EXISTS _analytics_pending_all AS
 SELECT cdf_project, execution_id, workflow_external_id, day FROM _analytics_pending
 UNION ALL
 SELECT cdf_project, execution_id, workflow_external_id, day FROM _analytics_pending_ahead;
