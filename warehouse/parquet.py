@@ -243,10 +243,10 @@ def flush_dirty_partitions(
                 if written_days:
                     con.execute(record, [table_name, *records])
                 con.execute(clear, [table_name, chunk])
-                con.commit()
             except BaseException:
                 con.rollback()
                 raise
+            con.commit()  # after the try: a failed commit ends the transaction itself
             # Let this chunk go before the next one is read: two alive at once raise the peak.
             del data, by_day, empty, parts
     return FlushResult(written=written, removed=removed, rows=rows)

@@ -34,7 +34,6 @@ them), the others ``_analytics_pending_all`` (both). The build empties both.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 
@@ -218,12 +217,12 @@ def build_ahead(
             for m in models
         )
         con.execute(sql("consume_ahead"))
-        con.commit()
     except BaseException:
-        # A failed commit has ended the transaction already: its error is the one to keep.
-        with contextlib.suppress(duckdb.TransactionException):
-            con.rollback()
+        con.rollback()
         raise
+    # After the try, as in Warehouse.transaction: a failed commit has ended the transaction
+    # already, and its error is the one to report.
+    con.commit()
     return BuildReport(pending, results, time.perf_counter() - started)
 
 
@@ -270,12 +269,12 @@ def build_models(
         if pending:
             con.execute(f"DELETE FROM {PENDING}")
             con.execute("DELETE FROM _analytics_pending_ahead")
-        if transaction:
-            con.commit()
     except BaseException:
         if transaction:
             con.rollback()
         raise
+    if transaction:
+        con.commit()
     return BuildReport(pending, tuple(results), time.perf_counter() - started)
 
 
