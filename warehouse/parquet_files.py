@@ -7,6 +7,12 @@ in ns, an S3 object's ETag), in ``_parquet_files``, in the transaction that clea
 partition's dirty mark. The Parquet check (:mod:`warehouse.consistency`) takes a file's row
 count from that record while the file's stamp is unchanged, and reads its footer otherwise: a
 night reads footers only where something changed the tree, however many days it keeps.
+
+A local tree copied or restored (``cp -r``, a backup, ``rsync`` without times) holds the same
+files under new modification times, and the check would read every footer on every run after.
+So a writer's open looks at one recorded file (:func:`refresh_records`); when its stamp changed,
+each changed file's footer is read once, and a file that still holds its recorded rows takes
+its new stamp. A file whose rows differ keeps its record, for the check to report.
 """
 
 from __future__ import annotations
@@ -160,3 +166,46 @@ def record_existing_files(
     for table_name, columns in found.items():
         con.execute(record, [table_name, *columns])
     return len(seen)
+
+
+def refresh_records(
+    con: duckdb.DuckDBPyConnection, root: Path, store: S3ParquetStore | None, *, unrecorded: bool
+) -> int:
+    """Bring the records in step with the tree when a writer opens the warehouse: every file's,
+    from its footer, for a warehouse made before the records (``unrecorded``); else, when the
+    oldest record's local file has another stamp now (the tree was copied), the stamps of the
+    files that still hold their recorded rows. Returns the files recorded or re-stamped. An S3
+    tree is left as it is: a copy keeps an object's ETag."""
+    if unrecorded:
+        return record_existing_files(con, root, store)
+    if store is not None or not _copied(con, root):
+        return 0
+    records = recorded(con)
+    changed: list[list[object]] = [[], [], [], []]
+    for table_name, file in _all_files(root, None):
+        record = records.get((table_name, file.day))
+        if record is None or record[1:] == (file.size, file.version):
+            continue
+        try:
+            rows = footer_rows(None, file)
+        except (OSError, pa.ArrowException):
+            continue  # unreadable: the check reads and reports it
+        if rows == record[0]:
+            values = (table_name, file.day, file.size, file.version)
+            for column, value in zip(changed, values, strict=True):
+                column.append(value)
+    if changed[0]:
+        con.execute(store_sql("restamp_parquet_files"), changed)
+    return len(changed[0])
+
+
+def _copied(con: duckdb.DuckDBPyConnection, root: Path) -> bool:
+    """Whether the oldest recorded file is there under another stamp (one stat)."""
+    oldest = con.execute(store_sql("oldest_parquet_record")).fetchall()
+    if not oldest:
+        return False
+    table_name, day, size, version = oldest[0]
+    for path in (root / table_name).glob(f"*={day.isoformat()}/{DATA_FILE}"):
+        now = _local(path, day)
+        return (size, version) != (now.size, now.version)
+    return False  # gone: the check reports it

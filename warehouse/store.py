@@ -34,7 +34,7 @@ from warehouse.parquet import (
     flush_dirty_partitions,
     table_partitions,
 )
-from warehouse.parquet_files import record_existing_files
+from warehouse.parquet_files import refresh_records
 from warehouse.schema import (
     DATA_TABLES,
     PARQUET_FILES,
@@ -219,8 +219,7 @@ class Warehouse:
         with self.transaction():
             unrecorded = not present_columns(con, PARQUET_FILES.name)
             upgraded = upgrade_tables(con, self.project)
-            if unrecorded:
-                record_existing_files(con, self.parquet_root, self.object_store)
+            refresh_records(con, self.parquet_root, self.object_store, unrecorded=unrecorded)
             # The build's pending list is written with every batch, views or not.
             con.execute(sql_file("analytics", "create_state"))
             if upgraded:

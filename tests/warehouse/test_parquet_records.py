@@ -4,6 +4,7 @@ the file's size and modification time are unchanged."""
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -148,3 +149,54 @@ def test_a_warehouse_made_before_the_records_gets_them_from_the_footers_once(
         comparison = parquet_mismatches(wh)
         assert comparison.mismatches == [] and comparison.footers_read == 0
         assert _records(wh) == _on_disk(wh)
+
+
+def test_a_copied_tree_is_restamped_by_the_next_writer_and_a_changed_file_stays_reported(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "wh"
+    with Warehouse(directory) as wh:
+        wh.ensure_schema(views=False)
+        _load(wh)
+        on_disk = _on_disk(wh)
+    # Copied without the files' times (as `cp -r` or a restore does), and one file of the copy
+    # changed: a row fewer.
+    copy = tmp_path / "copy"
+    shutil.copytree(directory, copy, copy_function=shutil.copyfile)
+    for file in (copy / "parquet").glob(f"*/*=*/{DATA_FILE}"):
+        stat = file.stat()
+        os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    changed = sorted(k for k in on_disk if k[0] == "task_executions")[-1]
+    path = copy / "parquet" / changed[0] / f"created_date={changed[1].isoformat()}" / DATA_FILE
+    rows = pq.read_table(path)
+    pq.write_table(rows.slice(1), path)
+
+    with Warehouse(copy, read_only=True) as wh:
+        before = parquet_mismatches(wh)
+    assert before.footers_read == len(on_disk)
+    assert [(m.table, m.day) for m in before.mismatches] == [changed]
+    # A writer's open re-stamps the files that still hold their recorded rows, once.
+    with Warehouse(copy) as wh:
+        wh.ensure_schema(views=False)
+        restamped = _records(wh)
+    copied = _on_disk_of(copy)
+    assert restamped.keys() == copied.keys()
+    assert {k: v for k, v in restamped.items() if k != changed} == {
+        k: v for k, v in copied.items() if k != changed
+    }
+    assert restamped[changed] == on_disk[changed]  # its rows differ: left as written
+    with Warehouse(copy, read_only=True) as wh:
+        after = parquet_mismatches(wh)
+    assert after.footers_read == 1
+    assert [(m.table, m.day, m.parquet_rows) for m in after.mismatches] == [
+        (*changed, rows.num_rows - 1)
+    ]
+    # The original tree, untouched, keeps its records as written.
+    with Warehouse(directory) as wh:
+        wh.ensure_schema(views=False)
+        assert _records(wh) == on_disk
+
+
+def _on_disk_of(directory: Path) -> dict[tuple[str, date], tuple[int, int, str]]:
+    with Warehouse(directory, read_only=True) as wh:
+        return _on_disk(wh)
