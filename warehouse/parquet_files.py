@@ -182,9 +182,13 @@ def refresh_records(
         return 0
     records = recorded(con)
     changed: list[list[object]] = [[], [], [], []]
+    seen: set[tuple[str, date]] = set()
     for table_name, file in _all_files(root, None):
         record = records.get((table_name, file.day))
-        if record is None or record[1:] == (file.size, file.version):
+        if (table_name, file.day) in seen or record is None:
+            continue  # unrecorded, or a second folder naming the same day (not ours)
+        seen.add((table_name, file.day))
+        if record[1:] == (file.size, file.version):
             continue
         try:
             rows = footer_rows(None, file)
@@ -206,6 +210,9 @@ def _copied(con: duckdb.DuckDBPyConnection, root: Path) -> bool:
         return False
     table_name, day, size, version = oldest[0]
     for path in (root / table_name).glob(f"*={day.isoformat()}/{DATA_FILE}"):
-        now = _local(path, day)
+        try:
+            now = _local(path, day)
+        except OSError:
+            return False
         return (size, version) != (now.size, now.version)
     return False  # gone: the check reports it
