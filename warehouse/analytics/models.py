@@ -58,6 +58,9 @@ class Model:
     # 'day': the table also goes to the Parquet tree, one partition per UTC day (`day` column).
     parquet: str | None = None
     strategy: str = DELETE_INSERT
+    # Columns the rows are written in order of (each insert sorted by them): DuckDB skips the
+    # row groups a filter on them rules out, as the tail strategy's filters on time are.
+    order_by: str | None = None
 
     @property
     def incremental(self) -> bool:
@@ -108,6 +111,7 @@ def _parse(file_name: str, text: str) -> Model:
     unique_key = tuple(settings.pop("unique_key", ()))
     parquet = settings.pop("parquet", None)
     strategy = settings.pop("incremental_strategy", DELETE_INSERT)
+    order_by = settings.pop("order_by", None)
     where = f"warehouse/sql/{MODELS_FOLDER}/{file_name}"
     if settings:
         raise ModelError(f"{where}: unknown config {sorted(settings)}")
@@ -123,6 +127,8 @@ def _parse(file_name: str, text: str) -> Model:
         raise ModelError(f"{where}: parquet='day' is for incremental models kept per execution")
     if strategy not in (DELETE_INSERT, TAIL) or (strategy == TAIL and unique_key != PER_WORKFLOW):
         raise ModelError(f"{where}: incremental_strategy 'tail' needs unique_key {PER_WORKFLOW}")
+    if order_by is not None and (materialized != INCREMENTAL or not isinstance(order_by, str)):
+        raise ModelError(f"{where}: order_by is a column list, for incremental models")
     return Model(
         name=name,
         file=f"{MODELS_FOLDER}/{file_name}",
@@ -134,6 +140,7 @@ def _parse(file_name: str, text: str) -> Model:
         description=sql_header(text, "description") or f"Model {name}.",
         parquet=parquet,
         strategy=strategy,
+        order_by=order_by,
     )
 
 

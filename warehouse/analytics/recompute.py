@@ -134,7 +134,8 @@ def rebuild_in_slices(
     key = [quote_identifier(c) for c in model.unique_key]
     con.execute(statement("slices", key=key, scoped=False), {"size": slice_size})
     con.execute(statement("slice_scope"), {"slice": -1})  # empty: the table's columns
-    con.execute(statement("replace_table", model=name, select=render(model, _restricted(inputs))))
+    select = render(model, _restricted(inputs))
+    con.execute(statement("replace_table", model=name, select=select, order_by=model.order_by))
     _insert_slices(con, model, inputs)
 
 
@@ -147,7 +148,7 @@ def _insert_slices(con: duckdb.DuckDBPyConnection, model: Model, inputs: Inputs)
         con.execute(statement("slice_scope"), {"slice": number})
         if bounded:
             con.execute(statement("slice_bounds_current"), {"slice": number})
-        con.execute(statement("insert_rows", model=name, select=select))
+        con.execute(statement("insert_rows", model=name, select=select, order_by=model.order_by))
 
 
 def recompute_touched(
@@ -183,7 +184,11 @@ def recompute_touched(
             # A night that touches most workflows (each runs daily) recomputes most of the
             # table anyway: the definition itself gives the same rows for the untouched keys,
             # for less than matching every input row against a scope of most executions.
-            con.execute(statement("replace_table", model=name, select=render(model)))
+            con.execute(
+                statement(
+                    "replace_table", model=name, select=render(model), order_by=model.order_by
+                )
+            )
             return scope
         con.execute(statement("delete_touched", model=name, key=key))
     if scope > slice_size:
@@ -194,7 +199,7 @@ def recompute_touched(
         # sequences) sits at the end of each table; a workflow's whole history does not.
         recent = model.strategy == TAIL or model.per_execution
         select = render(model, _restricted(inputs, first_row=recent))
-        con.execute(statement("insert_rows", model=name, select=select))
+        con.execute(statement("insert_rows", model=name, select=select, order_by=model.order_by))
     return scope
 
 

@@ -9,7 +9,8 @@
 -- Columns: cdf_project, workflow_external_id, task_key, execution_id, execution_created_time,
 --   outcome, retries, recoveries, next_decided (the next success or failure: outcome,
 --   created_time; NULL when none followed yet).
-{{ config(materialized='incremental', unique_key=['cdf_project', 'workflow_external_id'], incremental_strategy='tail') }}
+{{ config(materialized='incremental', unique_key=['cdf_project', 'workflow_external_id'], incremental_strategy='tail',
+    order_by='execution_created_time, execution_id') }}
 WITH per_execution AS (
     SELECT
         cdf_project,
