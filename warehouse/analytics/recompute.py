@@ -100,6 +100,13 @@ def _restricted(
     return relation
 
 
+def _written(model: Model, select: str) -> str:
+    """The rows a build writes into the model's table: sorted by its ``order_by`` if any."""
+    if model.order_by is None:
+        return select
+    return statement("sorted_rows", select=select, order_by=model.order_by)
+
+
 def _bound_slices(con: duckdb.DuckDBPyConnection, model: Model, inputs: Inputs) -> bool:
     """For a model kept per execution, record each slice's first and last row in each input
     table (slice_bounds.sql); True when the slices' queries can read between them. A model
@@ -134,21 +141,20 @@ def rebuild_in_slices(
     key = [quote_identifier(c) for c in model.unique_key]
     con.execute(statement("slices", key=key, scoped=False), {"size": slice_size})
     con.execute(statement("slice_scope"), {"slice": -1})  # empty: the table's columns
-    select = render(model, _restricted(inputs))
-    con.execute(statement("replace_table", model=name, select=select, order_by=model.order_by))
+    con.execute(statement("replace_table", model=name, select=render(model, _restricted(inputs))))
     _insert_slices(con, model, inputs)
 
 
 def _insert_slices(con: duckdb.DuckDBPyConnection, model: Model, inputs: Inputs) -> None:
     """Insert the model's rows for each slice of ``_analytics_slices`` in turn."""
     bounded = _bound_slices(con, model, inputs)
-    select = render(model, _restricted(inputs, bounded=bounded))
+    select = _written(model, render(model, _restricted(inputs, bounded=bounded)))
     name = quote_identifier(model.name)
     for (number,) in con.execute(sql("slice_numbers")).fetchall():
         con.execute(statement("slice_scope"), {"slice": number})
         if bounded:
             con.execute(statement("slice_bounds_current"), {"slice": number})
-        con.execute(statement("insert_rows", model=name, select=select, order_by=model.order_by))
+        con.execute(statement("insert_rows", model=name, select=select))
 
 
 def recompute_touched(
@@ -184,11 +190,8 @@ def recompute_touched(
             # A night that touches most workflows (each runs daily) recomputes most of the
             # table anyway: the definition itself gives the same rows for the untouched keys,
             # for less than matching every input row against a scope of most executions.
-            con.execute(
-                statement(
-                    "replace_table", model=name, select=render(model), order_by=model.order_by
-                )
-            )
+            select = _written(model, render(model))
+            con.execute(statement("replace_table", model=name, select=select))
             return scope
         con.execute(statement("delete_touched", model=name, key=key))
     if scope > slice_size:
@@ -198,8 +201,8 @@ def recompute_touched(
         # A scope of recently written executions (the pending ones, or the tails of their
         # sequences) sits at the end of each table; a workflow's whole history does not.
         recent = model.strategy == TAIL or model.per_execution
-        select = render(model, _restricted(inputs, first_row=recent))
-        con.execute(statement("insert_rows", model=name, select=select, order_by=model.order_by))
+        select = _written(model, render(model, _restricted(inputs, first_row=recent)))
+        con.execute(statement("insert_rows", model=name, select=select))
     return scope
 
 
