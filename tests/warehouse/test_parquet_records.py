@@ -36,6 +36,14 @@ def _load(wh: Warehouse) -> None:
     wh.flush()
 
 
+def _loaded(directory: Path) -> dict[tuple[str, date], tuple[int, int, str]]:
+    """A warehouse at ``directory`` with the records' days loaded and flushed; its files."""
+    with Warehouse(directory) as wh:
+        wh.ensure_schema(views=False)
+        _load(wh)
+        return _on_disk(wh)
+
+
 def _on_disk(wh: Warehouse) -> dict[tuple[str, date], tuple[int, int, str]]:
     """(table, day) -> (footer rows, size, version: mtime in ns) of every local file."""
     out = {}
@@ -123,10 +131,8 @@ def test_a_warehouse_made_before_the_records_gets_them_from_the_footers_once(
     tmp_path: Path,
 ) -> None:
     directory = tmp_path / "wh"
+    on_disk = _loaded(directory)
     with Warehouse(directory) as wh:
-        wh.ensure_schema(views=False)
-        _load(wh)
-        on_disk = _on_disk(wh)
         wh.connection.execute("DROP TABLE _parquet_files")
     # Checked read-only before any run of this version: every footer is read.
     with Warehouse(directory, read_only=True) as wh:
@@ -155,10 +161,7 @@ def test_a_copied_tree_is_restamped_by_the_next_writer_and_a_changed_file_stays_
     tmp_path: Path,
 ) -> None:
     directory = tmp_path / "wh"
-    with Warehouse(directory) as wh:
-        wh.ensure_schema(views=False)
-        _load(wh)
-        on_disk = _on_disk(wh)
+    on_disk = _loaded(directory)
     # Copied without the files' times (as `cp -r` or a restore does), and one file of the copy
     # changed: a row fewer.
     copy = tmp_path / "copy"
