@@ -41,8 +41,14 @@ class WorldSize:
     executions_per_day: float
     visible: int
     # Days of history before the retention window opens at NOW_MS: 0 for the worlds whose whole
-    # history CDF still shows, more for a world a warehouse has collected over years.
+    # history CDF still shows, more for a world a warehouse has collected over years, less for
+    # a young world that began fewer than 90 days before NOW_MS.
     grown_days: int = 0
+
+    @property
+    def per_day(self) -> float:
+        """Visible executions a day (the rate a night's new runs arrive at)."""
+        return self.visible / min(HISTORY_DAYS, HISTORY_DAYS + self.grown_days)
 
     def flags(self) -> list[str]:
         return [
@@ -55,13 +61,13 @@ class WorldSize:
         ]
 
 
-def _visible(workflows: int, per_day: float) -> int:
+def _visible(workflows: int, per_day: float, history_days: int = HISTORY_DAYS) -> int:
     config = SimulatorConfig(
         seed=1,
         project=PROJECT,
         workflows=workflows,
         executions_per_day=per_day,
-        history_days=HISTORY_DAYS,
+        history_days=history_days,
         now_ms=NOW_MS,
     )
     return Simulator(config).world.count_visible(NOW_MS)
@@ -96,20 +102,25 @@ def _closest_rate(workflows: int, goal: int, lo: float, hi: float, start: float)
     return round(best[1], 3)
 
 
-def grown_world(target: int, per_day: float) -> WorldSize:
+def grown_world(target: int, per_day: float, workflows: int | None = None) -> WorldSize:
     """A world that makes about ``per_day`` runs a day for as long as ``target`` executions take.
 
     CDF shows the last 90 days of it at NOW_MS; the rest is history only a warehouse that ran
     all along holds (see ``benchmarks.nightly_analytics --per-day``). Same workflows as
-    ``size_world(target)``, at the rate whose 90 days give about ``per_day`` a day.
+    ``size_world(target)`` unless ``workflows`` names them, at the rate whose 90 days give about
+    ``per_day`` a day. A ``target`` under 90 days of that rate gives a young world: the same
+    project, begun ``target / per_day`` days before NOW_MS, all of it visible.
     """
     goal = round(per_day * HISTORY_DAYS)
-    workflows = max(24, min(200, target // 2000))
+    if workflows is None:
+        workflows = max(24, min(200, target // 2000))
     # Cron cadences give each workflow a floor, so the rate that gets there can be far lower.
     rate = _closest_rate(workflows, goal, per_day / 30, 2.0 * per_day, start=per_day)
     visible = _visible(workflows, rate)
-    grown_days = max(0, round(target / (visible / HISTORY_DAYS)) - HISTORY_DAYS)
-    return WorldSize(target, workflows, rate, visible, grown_days)
+    days = max(1, round(target / (visible / HISTORY_DAYS)))
+    if days < HISTORY_DAYS:
+        visible = _visible(workflows, rate, days)
+    return WorldSize(target, workflows, rate, visible, days - HISTORY_DAYS)
 
 
 def free_port() -> int:

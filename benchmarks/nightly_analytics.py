@@ -1,7 +1,7 @@
 """The nightly run at a given history size: nothing new, and one batch of new runs.
 
     .venv/bin/python -m benchmarks.nightly_analytics --size 200000 --warehouse DIR [--new 300]
-        [--per-day 300]
+        [--per-day 300 [--workflows N]]
 
 Starts the simulator with the benchmark's world for about ``--size`` executions (the same flags
 as ``benchmarks.run``'s scaling runs, 40 ms per request unless ``--latency-ms`` says otherwise,
@@ -15,7 +15,10 @@ as ``benchmarks.run``'s scaling runs, 40 ms per request unless ``--latency-ms`` 
    a warehouse that ran all along would be: a first load at the start of the world's span (90
    days after its first run, as CDF shows it then), then one run per
    ``GROW_STEP_DAYS`` up to the benchmark's clock (at ``--grow-latency-ms``; these runs build
-   the history, they are listed but are not what the benchmark compares);
+   the history, they are listed but are not what the benchmark compares). A ``--size`` under
+   90 days of that rate is a young world, all of it visible: ``--size 10000 --per-day 300
+   --workflows 100`` is the project of ``--size 200000 --per-day 300`` (same workflows, same
+   rate) 32 days after it began, so that the two worlds' nights differ by the history alone;
 2. *nothing new*, twice (the nightly case the target is about), then once more against a
    simulator started afresh (nothing derived yet: it computes every trigger's history again);
 3. *new runs*: the simulator's clock moves on by the time ``--new`` executions take to appear
@@ -91,8 +94,7 @@ def _run(
 
 def _advance(sim: SimulatorProcess, executions: int) -> int:
     """Move the simulator's clock on by about the time ``executions`` runs take to appear."""
-    per_day = sim.size.visible / HISTORY_DAYS
-    advance = int(executions / per_day * DAY_MS)
+    advance = int(executions / sim.size.per_day * DAY_MS)
     sim.advance_clock(advance)
     return advance
 
@@ -151,6 +153,12 @@ def main() -> None:
         help="a world of about this many runs a day, grown over the years --size takes (below)",
     )
     parser.add_argument(
+        "--workflows",
+        type=int,
+        help="with --per-day, this many workflows instead of the size's own (--size 10000 "
+        "--per-day 300 --workflows 100 is the 200,000 world's project, 33 days old)",
+    )
+    parser.add_argument(
         "--grow-latency-ms",
         type=int,
         default=0,
@@ -164,13 +172,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     size: WorldSize = (
-        grown_world(args.size, args.per_day) if args.per_day else size_world(args.size)
+        grown_world(args.size, args.per_day, args.workflows)
+        if args.per_day
+        else size_world(args.size)
     )
     timeout_s = args.timeout_minutes * 60
     rows = []
     with SimulatorProcess(size, latency_ms=args.latency_ms, max_concurrent=MAX_CONCURRENT) as sim:
         empty = not (args.warehouse / "workflows.duckdb").exists()
-        if empty and size.grown_days:
+        if empty and size.grown_days > 0:
             rows.extend(_grow(sim, args.warehouse, args.grow_latency_ms, timeout_s))
             sim.set_faults(latency_ms=args.latency_ms)
         else:
@@ -187,7 +197,11 @@ def main() -> None:
             rows.append(_run(sim, args.warehouse, f"about {args.new} new executions ({night})"))
     for row in rows:
         print(f"{row['run']}: {row['analytics']}", file=sys.stderr)
-    span = f", {size.grown_days} days of history before them" if size.grown_days else ""
+    span = ""
+    if size.grown_days > 0:
+        span = f", {size.grown_days} days of history before them"
+    elif size.grown_days < 0:
+        span = f", a young world of {HISTORY_DAYS + size.grown_days} days"
     print(
         f"World: {size.visible:,} executions visible, {size.workflows} workflows"
         f"{span}, {args.latency_ms} ms per request\n"
