@@ -7,6 +7,7 @@ client's resident memory is polled by psutil over the whole process tree it star
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -41,16 +42,23 @@ class WorldSize:
     executions_per_day: float
     visible: int
     # Days of history before the retention window opens at NOW_MS: 0 for the worlds whose whole
-    # history CDF still shows, more for a world a warehouse has collected over years, less for
-    # a young world that began fewer than 90 days before NOW_MS.
+    # history CDF still shows, more for a world a warehouse has collected over years.
     grown_days: int = 0
+    # A young world (young_world): the same project with runs in its last days only.
+    runs_days: int | None = None
 
     @property
     def per_day(self) -> float:
         """Visible executions a day (the rate a night's new runs arrive at)."""
-        return self.visible / min(HISTORY_DAYS, HISTORY_DAYS + self.grown_days)
+        return self.visible / (self.runs_days or HISTORY_DAYS)
+
+    @property
+    def grows(self) -> bool:
+        """An empty warehouse of this world is grown by runs over its span first."""
+        return self.grown_days > 0 and self.runs_days is None
 
     def flags(self) -> list[str]:
+        young = [] if self.runs_days is None else ["--runs-from-days", str(self.runs_days)]
         return [
             "--workflows",
             str(self.workflows),
@@ -58,16 +66,20 @@ class WorldSize:
             str(self.executions_per_day),
             "--history-days",
             str(HISTORY_DAYS + self.grown_days),
+            *young,
         ]
 
 
-def _visible(workflows: int, per_day: float, history_days: int = HISTORY_DAYS) -> int:
+def _visible(
+    workflows: int, per_day: float, history_days: int = HISTORY_DAYS, runs_days: int | None = None
+) -> int:
     config = SimulatorConfig(
         seed=1,
         project=PROJECT,
         workflows=workflows,
         executions_per_day=per_day,
         history_days=history_days,
+        runs_from_days=runs_days,
         now_ms=NOW_MS,
     )
     return Simulator(config).world.count_visible(NOW_MS)
@@ -102,25 +114,35 @@ def _closest_rate(workflows: int, goal: int, lo: float, hi: float, start: float)
     return round(best[1], 3)
 
 
-def grown_world(target: int, per_day: float, workflows: int | None = None) -> WorldSize:
+def grown_world(target: int, per_day: float) -> WorldSize:
     """A world that makes about ``per_day`` runs a day for as long as ``target`` executions take.
 
     CDF shows the last 90 days of it at NOW_MS; the rest is history only a warehouse that ran
     all along holds (see ``benchmarks.nightly_analytics --per-day``). Same workflows as
-    ``size_world(target)`` unless ``workflows`` names them, at the rate whose 90 days give about
-    ``per_day`` a day. A ``target`` under 90 days of that rate gives a young world: the same
-    project, begun ``target / per_day`` days before NOW_MS, all of it visible.
+    ``size_world(target)``, at the rate whose 90 days give about ``per_day`` a day.
     """
     goal = round(per_day * HISTORY_DAYS)
-    if workflows is None:
-        workflows = max(24, min(200, target // 2000))
+    workflows = max(24, min(200, target // 2000))
     # Cron cadences give each workflow a floor, so the rate that gets there can be far lower.
     rate = _closest_rate(workflows, goal, per_day / 30, 2.0 * per_day, start=per_day)
     visible = _visible(workflows, rate)
-    days = max(1, round(target / (visible / HISTORY_DAYS)))
-    if days < HISTORY_DAYS:
-        visible = _visible(workflows, rate, days)
-    return WorldSize(target, workflows, rate, visible, days - HISTORY_DAYS)
+    grown_days = max(0, round(target / (visible / HISTORY_DAYS)) - HISTORY_DAYS)
+    return WorldSize(target, workflows, rate, visible, grown_days)
+
+
+def young_world(target: int, per_day: float, of_size: int) -> WorldSize:
+    """The project of ``grown_world(of_size, per_day)`` with only its last ``target``
+    executions' days of runs: the same workflows, versions, triggers and rate, the same runs in
+    those days and in the nights after them. Its nights differ from the grown world's by the
+    history a warehouse holds, nothing else. ``target`` must fit in CDF's 90 days."""
+    grown = grown_world(of_size, per_day)
+    days = max(1, round(target / grown.per_day))
+    if days >= HISTORY_DAYS:
+        raise ValueError(f"{target:,} executions take {days} days of this world: over 90")
+    visible = _visible(
+        grown.workflows, grown.executions_per_day, HISTORY_DAYS + grown.grown_days, days
+    )
+    return dataclasses.replace(grown, target=target, visible=visible, runs_days=days)
 
 
 def free_port() -> int:

@@ -1,7 +1,7 @@
 """The nightly run at a given history size: nothing new, and one batch of new runs.
 
     .venv/bin/python -m benchmarks.nightly_analytics --size 200000 --warehouse DIR [--new 300]
-        [--per-day 300 [--workflows N]]
+        [--per-day 300 [--young-of 200000]]
 
 Starts the simulator with the benchmark's world for about ``--size`` executions (the same flags
 as ``benchmarks.run``'s scaling runs, 40 ms per request unless ``--latency-ms`` says otherwise,
@@ -15,10 +15,12 @@ as ``benchmarks.run``'s scaling runs, 40 ms per request unless ``--latency-ms`` 
    a warehouse that ran all along would be: a first load at the start of the world's span (90
    days after its first run, as CDF shows it then), then one run per
    ``GROW_STEP_DAYS`` up to the benchmark's clock (at ``--grow-latency-ms``; these runs build
-   the history, they are listed but are not what the benchmark compares). A ``--size`` under
-   90 days of that rate is a young world, all of it visible: ``--size 10000 --per-day 300
-   --workflows 100`` is the project of ``--size 200000 --per-day 300`` (same workflows, same
-   rate) 32 days after it began, so that the two worlds' nights differ by the history alone;
+   the history, they are listed but are not what the benchmark compares). With
+   ``--young-of SIZE`` the world is the project of ``--size SIZE --per-day N`` (its workflows,
+   versions, triggers and rate) with runs in its last ``--size`` executions' days only, all of
+   them visible: ``--size 10000 --per-day 300 --young-of 200000`` has the 200,000 world's last
+   32 days of runs and the same nights after them, so the two nights differ by the history the
+   warehouse holds alone;
 2. *nothing new*, twice (the nightly case the target is about), then once more against a
    simulator started afresh (nothing derived yet: it computes every trigger's history again);
 3. *new runs*: the simulator's clock moves on by the time ``--new`` executions take to appear
@@ -45,13 +47,13 @@ from typing import Any
 from benchmarks.harness import (
     BIN,
     DAY_MS,
-    HISTORY_DAYS,
     NOW_MS,
     SimulatorProcess,
     WorldSize,
     grown_world,
     run_measured,
     size_world,
+    young_world,
 )
 from benchmarks.measured import LATENCY_MS, MAX_CONCURRENT, MIB
 
@@ -153,10 +155,11 @@ def main() -> None:
         help="a world of about this many runs a day, grown over the years --size takes (below)",
     )
     parser.add_argument(
-        "--workflows",
+        "--young-of",
         type=int,
-        help="with --per-day, this many workflows instead of the size's own (--size 10000 "
-        "--per-day 300 --workflows 100 is the 200,000 world's project, 33 days old)",
+        metavar="SIZE",
+        help="with --per-day, the project of the SIZE world with only its last --size "
+        "executions' days of runs (see above)",
     )
     parser.add_argument(
         "--grow-latency-ms",
@@ -171,8 +174,14 @@ def main() -> None:
         help="stop a run that takes longer (default 60); the first load of 2,000,000 takes hours",
     )
     args = parser.parse_args()
+    if args.young_of and not args.per_day:
+        parser.error("--young-of needs --per-day (the rate of the world it is young of)")
     size: WorldSize = (
-        grown_world(args.size, args.per_day, args.workflows)
+        (
+            young_world(args.size, args.per_day, args.young_of)
+            if args.young_of
+            else grown_world(args.size, args.per_day)
+        )
         if args.per_day
         else size_world(args.size)
     )
@@ -180,7 +189,7 @@ def main() -> None:
     rows = []
     with SimulatorProcess(size, latency_ms=args.latency_ms, max_concurrent=MAX_CONCURRENT) as sim:
         empty = not (args.warehouse / "workflows.duckdb").exists()
-        if empty and size.grown_days > 0:
+        if empty and size.grows:
             rows.extend(_grow(sim, args.warehouse, args.grow_latency_ms, timeout_s))
             sim.set_faults(latency_ms=args.latency_ms)
         else:
@@ -198,10 +207,10 @@ def main() -> None:
     for row in rows:
         print(f"{row['run']}: {row['analytics']}", file=sys.stderr)
     span = ""
-    if size.grown_days > 0:
+    if size.runs_days is not None:
+        span = f", runs in its last {size.runs_days} days only"
+    elif size.grown_days > 0:
         span = f", {size.grown_days} days of history before them"
-    elif size.grown_days < 0:
-        span = f", a young world of {HISTORY_DAYS + size.grown_days} days"
     print(
         f"World: {size.visible:,} executions visible, {size.workflows} workflows"
         f"{span}, {args.latency_ms} ms per request\n"

@@ -23,6 +23,11 @@ def simulate(
     ),
     history_days: int = typer.Option(100, help="Days of history before the initial clock."),
     future_days: int = typer.Option(30, help="Days the world extends past the initial clock."),
+    runs_from_days: int | None = typer.Option(
+        None,
+        help="Days before the initial clock the runs begin (default: with the history). The "
+        "workflows and triggers stay those of --history-days: the same project, younger.",
+    ),
     now_ms: int | None = typer.Option(
         None, help="Initial clock, epoch ms (default: the current time rounded to a minute)."
     ),
@@ -56,7 +61,8 @@ def simulate(
     )  # fmt: skip
     config = SimulatorConfig(
         seed=seed, project=project, workflows=workflows, executions_per_day=executions_per_day,
-        history_days=history_days, future_days=future_days, now_ms=now_ms,
+        history_days=history_days, future_days=future_days, runs_from_days=runs_from_days,
+        now_ms=now_ms,
         clock_speed=clock_speed, faults=faults, token_lifetime_s=token_lifetime_s,
         client_id=client_id, client_secret=client_secret, list_newest_first=list_newest_first,
     )  # fmt: skip

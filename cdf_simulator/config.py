@@ -61,6 +61,10 @@ class SimulatorConfig:
     # The world spans [origin - history_days, origin + future_days] around the initial clock.
     history_days: int = 100
     future_days: int = 30
+    # Days before the initial clock the project's runs begin (None: as the world begins). The
+    # workflows, their versions and the triggers stay those of the whole span: the same project
+    # with only its last days of runs, as a young warehouse of it holds.
+    runs_from_days: int | None = None
     # Initial clock (epoch ms); None means the real current time rounded down to a minute.
     now_ms: int | None = None
     # Simulated milliseconds per real millisecond; 0 keeps the clock frozen between moves.

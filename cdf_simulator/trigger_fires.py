@@ -273,9 +273,12 @@ def build_triggers(
     world_start_ms: int,
     world_end_ms: int,
     record_stream: Callable[[int], bool] = lambda _: False,
+    created_ms: int | None = None,
 ) -> dict[int, Trigger]:
     """One trigger per scheduled or ad-hoc workflow, keyed by workflow index; `record_stream`
-    says which ad-hoc workflows (by index) have a recordStream trigger instead of dataModeling."""
+    says which ad-hoc workflows (by index) have a recordStream trigger instead of dataModeling.
+    `created_ms`: when the triggers were created, if later than the world's start (its first
+    runs); their pauses and incidents keep their places in the world's span."""
     out: dict[int, Trigger] = {}
     span = world_end_ms - world_start_ms
     n_scheduled = 0
@@ -294,8 +297,8 @@ def build_triggers(
             external_id=f"{wf.external_id}-{suffix}",
             workflow=wf,
             trigger_type=kind,
-            # Created as the world begins: no schedule slot before it has an execution.
-            created_time=world_start_ms,
+            # Created as the runs begin: no schedule slot before it has an execution.
+            created_time=world_start_ms if created_ms is None else created_ms,
             p_fail=(0.005, 0.01, 0.02, 0.03)[(h >> 8) % 4],
             input={"mode": ("incremental", "full")[(h >> 12) % 2]} if (h >> 14) % 3 else None,
             metadata={"owner": ("data-platform", "ops", "analytics")[(h >> 16) % 3]}

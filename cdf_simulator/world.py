@@ -75,6 +75,10 @@ class World:
         self.seed = config.seed
         self.start_ms = origin_ms - config.history_days * DAY_MS
         self.end_ms = origin_ms + config.future_days * DAY_MS
+        # No execution before this instant (see SimulatorConfig.runs_from_days).
+        self.runs_start_ms = self.start_ms
+        if config.runs_from_days is not None:
+            self.runs_start_ms = max(self.start_ms, origin_ms - config.runs_from_days * DAY_MS)
         self.workflows: list[Workflow] = build_catalog(config, self.start_ms, self.end_ms)
         self.by_external_id = {wf.external_id: wf for wf in self.workflows}
         self._shapes = ShapeRenderer(config.shapes, self.seed)
@@ -84,10 +88,11 @@ class World:
             self.start_ms,
             self.end_ms,
             lambda w: self._shapes.workflow_has("record_stream", w),
+            created_ms=self.runs_start_ms,
         )
         self.triggers_by_external_id = {t.external_id: t for t in self.triggers.values()}
         self.timeline = Timeline.build(
-            self.seed, self.workflows, self.start_ms, self.end_ms, self.triggers
+            self.seed, self.workflows, self.runs_start_ms, self.end_ms, self.triggers
         )
         self._ids = IdCodec(self.seed)
         # Every page of a trigger's history names the execution of each fire, and a reader
@@ -344,7 +349,7 @@ class World:
             self._history_cache.move_to_end(key)
             return cached
         # Nothing fired before the world began: its executions start there too.
-        lo = max(now_ms - RETENTION_MS, self.start_ms - 1)
+        lo = max(now_ms - RETENTION_MS, self.runs_start_ms - 1)
         fires = sorted(self._trigger_fires(t, lo, now_ms), reverse=True)
         self._history_cache[key] = fires
         if len(self._history_cache) > HISTORY_CACHE_TRIGGERS:
