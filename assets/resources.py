@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from cdf_client.config import CdfConfig
 from cdf_client.errors import ConfigError
 from ingest.projects import read_projects_file
 from ingest.settings import CdfSettings, WarehouseSettings
+from warehouse.lock import WriterLock
 from warehouse.store import Warehouse
 
 # In-process transports by key, held only while the resource that made them lives.
@@ -147,12 +148,20 @@ class WarehouseResource(dg.ConfigurableResource):
     def open(
         self, *, read_only: bool = False, memory_limit: str | None = None
     ) -> Iterator[Warehouse]:
-        """The open warehouse; ``memory_limit`` is the default cap when none is configured."""
+        """The open warehouse; ``memory_limit`` is the default cap when none is configured. A
+        writable open holds the writer lock (the ingest takes it in ``ingest.runner``), so the
+        analytics and alerts steps queue behind a backfill's merge or a backup's ``flock`` as
+        the ingest does."""
         settings = self.settings()
-        with Warehouse(
-            settings.path,
-            read_only=read_only,
-            parquet_uri=settings.parquet_uri,
-            memory_limit=settings.memory_limit(memory_limit),
-        ) as warehouse:
+        with ExitStack() as stack:
+            if not read_only:
+                stack.enter_context(WriterLock(settings.path))
+            warehouse = stack.enter_context(
+                Warehouse(
+                    settings.path,
+                    read_only=read_only,
+                    parquet_uri=settings.parquet_uri,
+                    memory_limit=settings.memory_limit(memory_limit),
+                )
+            )
             yield warehouse

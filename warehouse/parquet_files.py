@@ -128,8 +128,13 @@ def _all_files(root: Path, store: S3ParquetStore | None) -> Iterator[tuple[str, 
     if store is None:
         for path in sorted(root.glob(f"*/*=*/{DATA_FILE}")):
             day = _day(path.parent.name)
-            if day is not None:
-                yield path.parent.parent.name, _local(path, day)
+            if day is None:
+                continue
+            try:
+                file = _local(path, day)
+            except OSError:
+                continue  # removed since the listing: as if it had not been there
+            yield path.parent.parent.name, file
         return
     for path, info in sorted(store.listing(store.root).items()):
         parts = path.rsplit("/", 3)
@@ -204,15 +209,15 @@ def refresh_records(
 
 
 def _copied(con: duckdb.DuckDBPyConnection, root: Path) -> bool:
-    """Whether the oldest recorded file is there under another stamp (one stat)."""
-    oldest = con.execute(store_sql("oldest_parquet_record")).fetchall()
-    if not oldest:
-        return False
-    table_name, day, size, version = oldest[0]
-    for path in (root / table_name).glob(f"*={day.isoformat()}/{DATA_FILE}"):
-        try:
-            now = _local(path, day)
-        except OSError:
-            return False
-        return (size, version) != (now.size, now.version)
-    return False  # gone: the check reports it
+    """Whether the oldest recorded file still there has another stamp (a stat or a few: a
+    file removed by hand is passed over, and the check reports it)."""
+    for table_name, day, size, version in con.execute(
+        store_sql("oldest_parquet_record")
+    ).fetchall():
+        for path in (root / table_name).glob(f"*={day.isoformat()}/{DATA_FILE}"):
+            try:
+                now = _local(path, day)
+            except OSError:
+                break
+            return (size, version) != (now.size, now.version)
+    return False

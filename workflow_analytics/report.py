@@ -159,18 +159,23 @@ def _prepare(directory: Path, sla_targets: Path | None, notes: list[str]) -> boo
     """
     from ingest.settings import WarehouseSettings
     from warehouse.analytics.build import build_models
+    from warehouse.lock import WarehouseBusyError, WriterLock
     from warehouse.store import Warehouse
 
     settings = WarehouseSettings.load()
     try:
-        with Warehouse(directory, memory_limit=settings.duckdb_memory) as wh:
+        # The writer lock, not waited for: a run or a backup holding it keeps the file as it is.
+        with (
+            WriterLock(directory, timeout_s=0),
+            Warehouse(directory, memory_limit=settings.duckdb_memory) as wh,
+        ):
             wh.ensure_schema()
             install_sla(wh.connection, sla_targets or settings.sla_targets_file)
             build_models(wh.connection)
         return True
     except SlaTargetsError as exc:
         raise ReportError(str(exc)) from None
-    except duckdb.IOException:
+    except (duckdb.IOException, WarehouseBusyError):
         notes.append("The warehouse was busy: the analytics and SLA targets were not refreshed.")
         return False
 

@@ -112,3 +112,30 @@ def test_a_writer_holding_the_lock_too_long_stops_the_run_clearly(tmp_path: Path
     assert "being written by another run" in message and "pid" in message
     assert "\n" not in message
     assert after == before
+
+
+def test_the_steps_after_the_ingest_wait_for_the_writer_lock_too(tmp_path: Path) -> None:
+    """The analytics and alerts steps open the warehouse through the Dagster resource: a
+    writable open waits while a backfill's merge or a backup (`flock ... cp -a`) holds the
+    lock, so neither sees a half-written file; a read-only open (the checks) does not wait."""
+    from assets.resources import WarehouseResource
+
+    directory = tmp_path / "wh"
+    resource = WarehouseResource(directory=str(directory))
+    with resource.open() as wh:
+        wh.ensure_schema()
+    opened = threading.Event()
+
+    def writer() -> None:
+        with resource.open() as wh:
+            wh.connection.execute("SELECT 1")
+            opened.set()
+
+    with WriterLock(directory):
+        thread = threading.Thread(target=writer)
+        thread.start()
+        assert not opened.wait(1.0)
+        with resource.open(read_only=True) as wh:
+            assert wh.connection.execute("SELECT count(*) FROM workflow_executions").fetchone()
+    assert opened.wait(30)
+    thread.join(30)

@@ -200,6 +200,32 @@ def test_a_copied_tree_is_restamped_by_the_next_writer_and_a_changed_file_stays_
         assert _records(wh) == on_disk
 
 
+
+def test_a_copied_tree_whose_oldest_file_is_gone_is_restamped_too(tmp_path: Path) -> None:
+    """The writer's open tells a copy by the oldest recorded file; with that file removed (by
+    hand, or left out of a partial copy) it looks at the next one, and the check reports the
+    missing file without reading every other footer again."""
+    directory = tmp_path / "wh"
+    on_disk = _loaded(directory)
+    copy = tmp_path / "copy"
+    shutil.copytree(directory, copy, copy_function=shutil.copyfile)
+    for file in (copy / "parquet").glob(f"*/*=*/{DATA_FILE}"):
+        stat = file.stat()
+        os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    oldest = min(on_disk, key=lambda k: (k[1], k[0]))
+    (copy / "parquet" / oldest[0] / f"created_date={oldest[1].isoformat()}" / DATA_FILE).unlink()
+
+    with Warehouse(copy) as wh:
+        wh.ensure_schema(views=False)
+        restamped = _records(wh)
+    copied = _on_disk_of(copy)
+    assert oldest not in copied and len(copied) == len(on_disk) - 1
+    assert {k: restamped[k] for k in copied} == copied
+    with Warehouse(copy, read_only=True) as wh:
+        after = parquet_mismatches(wh)
+    assert after.footers_read == 0
+    assert [(m.table, m.day) for m in after.mismatches] == [oldest]
+
 def _on_disk_of(directory: Path) -> dict[tuple[str, date], tuple[int, int, str]]:
     with Warehouse(directory, read_only=True) as wh:
         return _on_disk(wh)
