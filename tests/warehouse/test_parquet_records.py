@@ -200,7 +200,6 @@ def test_a_copied_tree_is_restamped_by_the_next_writer_and_a_changed_file_stays_
         assert _records(wh) == on_disk
 
 
-
 def test_a_copied_tree_whose_oldest_file_is_gone_is_restamped_too(tmp_path: Path) -> None:
     """The writer's open tells a copy by the oldest recorded file; with that file removed (by
     hand, or left out of a partial copy) it looks at the next one, and the check reports the
@@ -225,6 +224,7 @@ def test_a_copied_tree_whose_oldest_file_is_gone_is_restamped_too(tmp_path: Path
         after = parquet_mismatches(wh)
     assert after.footers_read == 0
     assert [(m.table, m.day) for m in after.mismatches] == [oldest]
+
 
 def _on_disk_of(directory: Path) -> dict[tuple[str, date], tuple[int, int, str]]:
     with Warehouse(directory, read_only=True) as wh:
