@@ -50,16 +50,22 @@ def _night(config: CdfConfig, directory: Path, transport: httpx.AsyncBaseTranspo
     return report
 
 
-def _out_of_time_order(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """flaky_task_runs' rows (in the order stored) that come before the row stored ahead of
-    them by (execution_created_time, execution_id), and the rows."""
+def _out_of_time_order(con: duckdb.DuckDBPyConnection, after_row: int = -1) -> tuple[int, int]:
+    """flaky_task_runs' rows stored after ``after_row`` (in the order stored) that come before
+    the row stored ahead of them by (execution_created_time, execution_id), and those rows."""
     row = con.execute(
         "SELECT count(*) FILTER (WHERE back), count(*) FROM ("
         "  SELECT (execution_created_time, execution_id)"
         "    < lag((execution_created_time, execution_id)) OVER (ORDER BY rowid) AS back"
-        "  FROM flaky_task_runs)"
+        "  FROM flaky_task_runs WHERE rowid > $after)",
+        {"after": after_row},
     ).fetchall()[0]
     return int(row[0]), int(row[1])
+
+
+def _last_row(warehouse_path: Path) -> int:
+    with Warehouse(warehouse_path, read_only=True) as wh:
+        return int(wh.connection.execute("SELECT max(rowid) FROM flaky_task_runs").fetchall()[0][0])
 
 
 def test_simulated_nights_keep_every_table_equal_to_its_definition(
@@ -77,11 +83,16 @@ def test_simulated_nights_keep_every_table_equal_to_its_definition(
         assert back == 0 and rows > 100
     for hours in (12, 30):
         sim.clock.advance(hours * HOUR_MS)
+        last_row = _last_row(warehouse_path)
         night = _night(inprocess_config, warehouse_path, transport)
         assert night.pending > 0
         assert set(_modes(night).values()) == {INCREMENTAL}
         # Per execution: only the executions written that night are recomputed.
         assert 0 < night.by_name()["critical_paths"].scope < stored  # type: ignore[operator]
+        # The night's own rows are appended in the same order.
+        with Warehouse(warehouse_path, read_only=True) as wh:
+            back, rows = _out_of_time_order(wh.connection, last_row)
+            assert back == 0 and rows > 0
     quiet = _night(inprocess_config, warehouse_path, transport)
     assert quiet.pending == 0
     assert set(_modes(quiet).values()) == {UNCHANGED}
