@@ -178,9 +178,9 @@ def refresh_records(
 ) -> int:
     """Bring the records in step with the tree when a writer opens the warehouse: every file's,
     from its footer, for a warehouse made before the records (``unrecorded``); else, when the
-    oldest record's local file has another stamp now (the tree was copied), the stamps of the
-    files that still hold their recorded rows. Returns the files recorded or re-stamped. An S3
-    tree is left as it is: a copy keeps an object's ETag."""
+    oldest recorded local file still there has another stamp now (the tree was copied), the
+    stamps of the files that still hold their recorded rows. Returns the files recorded or
+    re-stamped. An S3 tree is left as it is: a copy usually keeps an object's ETag."""
     if unrecorded:
         return record_existing_files(con, root, store)
     if store is not None or not _copied(con, root):

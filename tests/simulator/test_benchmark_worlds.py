@@ -8,6 +8,8 @@ the same triggers, the same runs from that day on (the benchmark's nights includ
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from benchmarks.harness import DAY_MS, HISTORY_DAYS, NOW_MS, PROJECT, WorldSize, young_world
@@ -30,9 +32,7 @@ def _world(size: WorldSize) -> Simulator:
 @pytest.mark.slow
 def test_a_young_world_is_the_grown_project_with_its_last_days_of_runs() -> None:
     size = young_world(10_000, 300, of_size=200_000)
-    grown = WorldSize(
-        200_000, size.workflows, size.executions_per_day, 0, size.grown_days
-    )  # the grown world's flags; its count is not needed here
+    grown = dataclasses.replace(size, runs_days=None)  # the grown world's flags
     assert size.runs_days is not None and 0 < size.runs_days < HISTORY_DAYS < size.grown_days
     assert size.flags()[-2:] == ["--runs-from-days", str(size.runs_days)]
     young_sim, grown_sim = _world(size), _world(grown)

@@ -44,6 +44,15 @@ def _loaded(directory: Path) -> dict[tuple[str, date], tuple[int, int, str]]:
         return _on_disk(wh)
 
 
+def _copied_without_times(directory: Path, copy: Path) -> Path:
+    """A copy of the warehouse whose Parquet files got new times, as `cp -r` or a restore gives."""
+    shutil.copytree(directory, copy, copy_function=shutil.copyfile)
+    for file in (copy / "parquet").glob(f"*/*=*/{DATA_FILE}"):
+        stat = file.stat()
+        os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    return copy
+
+
 def _on_disk(wh: Warehouse) -> dict[tuple[str, date], tuple[int, int, str]]:
     """(table, day) -> (footer rows, size, version: mtime in ns) of every local file."""
     out = {}
@@ -162,13 +171,8 @@ def test_a_copied_tree_is_restamped_by_the_next_writer_and_a_changed_file_stays_
 ) -> None:
     directory = tmp_path / "wh"
     on_disk = _loaded(directory)
-    # Copied without the files' times (as `cp -r` or a restore does), and one file of the copy
-    # changed: a row fewer.
-    copy = tmp_path / "copy"
-    shutil.copytree(directory, copy, copy_function=shutil.copyfile)
-    for file in (copy / "parquet").glob(f"*/*=*/{DATA_FILE}"):
-        stat = file.stat()
-        os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    copy = _copied_without_times(directory, tmp_path / "copy")
+    # One file of the copy changed: a row fewer.
     changed = sorted(k for k in on_disk if k[0] == "task_executions")[-1]
     path = copy / "parquet" / changed[0] / f"created_date={changed[1].isoformat()}" / DATA_FILE
     rows = pq.read_table(path)
@@ -206,11 +210,7 @@ def test_a_copied_tree_whose_oldest_file_is_gone_is_restamped_too(tmp_path: Path
     missing file without reading every other footer again."""
     directory = tmp_path / "wh"
     on_disk = _loaded(directory)
-    copy = tmp_path / "copy"
-    shutil.copytree(directory, copy, copy_function=shutil.copyfile)
-    for file in (copy / "parquet").glob(f"*/*=*/{DATA_FILE}"):
-        stat = file.stat()
-        os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    copy = _copied_without_times(directory, tmp_path / "copy")
     oldest = min(on_disk, key=lambda k: (k[1], k[0]))
     (copy / "parquet" / oldest[0] / f"created_date={oldest[1].isoformat()}" / DATA_FILE).unlink()
 
