@@ -34,7 +34,7 @@ from ingest.progress import progress_line
 from ingest.runner import ProjectsFailedError, ProjectsOutcome, run_ingest_projects
 from ingest.settings import RunSettings
 from warehouse.errors import duckdb_failure
-from warehouse.lock import WarehouseBusyError
+from warehouse.lock import WarehouseBusyError, WarehouseUnwritableError
 from warehouse.schema import (
     REJECTED_RECORDS,
     TASK_DEFINITIONS,
@@ -111,7 +111,7 @@ def _run(
         return exc.outcome, failure
     except SourceUnavailableError as exc:
         raise dg.Failure(description=str(exc), allow_retries=retry) from None
-    except (CdfError, WarehouseBusyError) as exc:
+    except (CdfError, WarehouseBusyError, WarehouseUnwritableError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     except duckdb.Error as exc:
         # The warehouse's own failure (its memory cap, a full disk) happens again minutes later:

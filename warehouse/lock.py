@@ -22,6 +22,31 @@ class WarehouseBusyError(RuntimeError):
     """Another process kept the warehouse write lock past the timeout."""
 
 
+class WarehouseUnwritableError(RuntimeError):
+    """The warehouse directory cannot be created or written by this process."""
+
+
+def writable_directory(directory: Path) -> Path:
+    """``directory``, created when missing. Raises :class:`WarehouseUnwritableError` at once
+    when this process cannot write there: waiting or retrying would not change it."""
+    hint = "set WAREHOUSE_DIR to a directory this user can write"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise WarehouseUnwritableError(
+            f"the warehouse directory {directory} is a file, not a directory; {hint}"
+        ) from None
+    except OSError as exc:
+        raise WarehouseUnwritableError(
+            f"the warehouse directory {directory} cannot be created ({exc.strerror}); {hint}"
+        ) from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise WarehouseUnwritableError(
+            f"the warehouse directory {directory} is not writable by this user; {hint}"
+        )
+    return directory
+
+
 def _write_holder(fd: int) -> None:
     since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     os.ftruncate(fd, 0)
@@ -49,7 +74,7 @@ class WriterLock:
             return "unknown"
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        writable_directory(self.path.parent)
         try:
             self._lock.acquire(timeout=self.timeout_s)
         except Timeout:

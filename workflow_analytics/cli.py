@@ -52,6 +52,19 @@ def _warehouse_settings() -> WarehouseSettings:
         raise fail(str(exc), 2) from None
 
 
+def _writable_warehouse() -> WarehouseSettings:
+    """The warehouse's settings, its directory created and writable; else exit with 2 at once
+    (before Dagster loads), with one line naming the directory."""
+    from warehouse.lock import WarehouseUnwritableError, writable_directory
+
+    place = _warehouse_settings()
+    try:
+        writable_directory(place.path)
+    except WarehouseUnwritableError as exc:
+        raise fail(str(exc), 2) from None
+    return place
+
+
 def _summary(outcome: JobOutcome, place: WarehouseSettings) -> None:
     from warehouse.schema import EXPORTED_TABLES
     from warehouse.store import DATABASE_FILE, PARQUET_DIR
@@ -140,6 +153,7 @@ def ingest(
             access = AccessCheck(configs[0])
 
     _check_config(started=check_access)
+    place = _writable_warehouse()
     from workflow_analytics.cli_progress import IngestProgress
     from workflow_analytics.dagster_run import run_nightly_job
 
@@ -148,7 +162,6 @@ def ingest(
     if problem is not None and not (retry_later and isinstance(problem, SourceUnavailableError)):
         raise fail(str(problem))
 
-    place = _warehouse_settings()
     # Checked just now: the run does not send the same two requests again.
     options = {
         "step_retries": retry_later,
@@ -181,7 +194,7 @@ def demo(
     from workflow_analytics.cli_progress import IngestProgress
     from workflow_analytics.dagster_run import run_nightly_job
 
-    place = _warehouse_settings()
+    place = _writable_warehouse()
     directory = place.path
     sim = Simulator(SimulatorConfig(seed=seed, project="demo"))
     with run_server(sim, port=port) as base_url:

@@ -176,3 +176,24 @@ def test_the_access_check_is_made_once_per_command(
     # One access check (made while Dagster loads, not again by the run) and one page.
     assert lists == 2, (before, after)
     assert details == 0
+
+
+@pytest.mark.parametrize("where", ["file", "under_a_file"])
+def test_a_warehouse_dir_that_cannot_be_written_stops_at_once(
+    url: str, tmp_path: Path, where: str
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    directory = blocker if where == "file" else blocker / "wh"
+    result = subprocess.run(
+        [str(CLI), "ingest"],
+        env=_env(url, tmp_path, WAREHOUSE_DIR=str(directory)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: the warehouse directory {directory} ")
+    assert "WAREHOUSE_DIR" in lines[0] and "Traceback" not in result.stderr

@@ -90,6 +90,24 @@ def test_no_access_fails_the_asset_at_once_with_one_clear_message(
     assert not (warehouse_path / "workflows.duckdb").exists()
 
 
+def test_a_warehouse_directory_that_cannot_be_written_fails_at_once(
+    dagster_resources: dict[str, Any], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    resources = dict(dagster_resources)
+    resources["warehouse"] = WarehouseResource(directory=str(blocker / "warehouse"))
+    result = materialize(resources, NIGHTLY)
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert len(failures) == 1  # not retried: the directory does not become writable by waiting
+    assert not [e for e in result.all_events if e.is_step_up_for_retry]
+    user = failures[0].step_failure_data.user_failure_data
+    assert user is not None
+    assert user.description.startswith(f"the warehouse directory {blocker / 'warehouse'} ")
+    assert "WAREHOUSE_DIR" in user.description
+
+
 def test_a_warehouse_out_of_memory_fails_at_once_and_says_what_to_set(
     dagster_resources: dict[str, Any],
 ) -> None:
