@@ -62,6 +62,22 @@ def test_dg_check_defs_loads_the_code_location_without_warnings(tmp_path: Path) 
 
 
 @pytest.mark.slow
+def test_dg_without_dagster_home_is_quiet_with_the_readmes_dg_toml(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    del env["DAGSTER_HOME"]
+    home = Path(env["HOME"])
+    home.mkdir()
+    readme = (
+        "mkdir -p ~/.config && printf '[cli.telemetry]\\nenabled = false\\n' >> ~/.config/dg.toml"
+    )
+    assert readme in (REPO / "README.md").read_text()
+    subprocess.run(["sh", "-c", readme], env=env, check=True)
+    out = _dg(env, "check", "defs")
+    assert "All definitions loaded successfully" in out
+    assert not (home / ".dagster" / "logs").exists()
+
+
+@pytest.mark.slow
 def test_dg_list_defs_names_the_jobs_and_the_schedule(tmp_path: Path) -> None:
     listed = json.loads(_dg(_env(tmp_path), "list", "defs", "--json"))
     jobs = {j["name"] for j in listed["jobs"]}
