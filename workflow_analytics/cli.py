@@ -245,7 +245,11 @@ def sql(
     ],
     limit: Annotated[
         int | None,
-        typer.Option(help="Rows to print at most (default: 50 for a table, all for csv and json)."),
+        typer.Option(
+            min=0,
+            help="Rows to print at most, 0 for all (default: 50 for a table, all for csv and "
+            "json).",
+        ),
     ] = None,
     output_format: Annotated[
         str,
@@ -274,6 +278,9 @@ def sql(
         with Warehouse(directory, read_only=True, memory_limit=place.duckdb_memory) as wh:
             # The query runs as given: wrapped in a LIMIT, a trailing `;` or comment would
             # break it. One row past the limit tells whether rows were left out.
+            statements = len(wh.connection.extract_statements(query))
+            if statements != 1:
+                raise fail(f"QUERY must hold one SQL statement; it holds {statements}", 2)
             cursor = wh.connection.execute(query)
             if cursor.description is None:
                 return

@@ -108,6 +108,27 @@ def test_unknown_format_is_a_configuration_error(warehouse_dir: Path) -> None:
     assert result.stderr.startswith("error: --format must be one of table, csv, json")
 
 
+@pytest.mark.parametrize(
+    ("query", "count"), [("", 0), (";", 0), ("-- only a comment", 0), ("SELECT 1; SELECT 2", 2)]
+)
+def test_a_query_that_is_not_one_statement_is_refused_in_one_line(
+    warehouse_dir: Path, query: str, count: int
+) -> None:
+    result = _sql(warehouse_dir, query)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"error: QUERY must hold one SQL statement; it holds {count}\n"
+    assert result.stdout == ""
+
+
+def test_a_trailing_semicolon_and_a_negative_limit(warehouse_dir: Path) -> None:
+    result = _sql(warehouse_dir, "SELECT 42 AS answer;")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["answer", "------", "42"]
+    negative = _sql(warehouse_dir, "--limit", "-5", "SELECT 42")
+    assert negative.returncode == 2
+    assert "--limit" in negative.stderr and "greater than or equal to 0" in negative.stderr
+
+
 def test_display_rounding() -> None:
     assert display_value(0.0) == "0"
     assert display_value(2.5) == "2.5"
