@@ -11,6 +11,9 @@ import orjson
 
 from cdf_client.errors import RETRYABLE_STATUSES, AuthError, RetryableError
 
+# Named in the error when the token endpoint stays down past the retry budget.
+IDENTITY_PROVIDER = "the identity provider (IDP_TOKEN_URL)"
+
 # Refresh this many seconds before the token expires, as the official SDK does.
 REFRESH_MARGIN_S = 30.0
 
@@ -78,11 +81,14 @@ class ClientCredentials:
             response = await http.post(self._token_url, data=form)
         except httpx.TransportError as exc:
             raise RetryableError(
-                f"token request to {self._token_url} failed: {type(exc).__name__}"
+                f"token request to {self._token_url} failed: {type(exc).__name__}",
+                source=IDENTITY_PROVIDER,
             ) from None
         if response.status_code in RETRYABLE_STATUSES:
             raise RetryableError(
-                f"token endpoint answered {response.status_code}", status=response.status_code
+                f"token endpoint {self._token_url} answered {response.status_code}",
+                status=response.status_code,
+                source=IDENTITY_PROVIDER,
             )
         if response.status_code != 200:
             raise AuthError(

@@ -187,9 +187,13 @@ class WorkflowsClient:
                     return self._check(response, kind, limiter, allow_not_found)
         except RetryError as exc:
             last = exc.last_attempt.exception()
+            attempts = exc.last_attempt.attempt_number
+            if isinstance(last, RetryableError) and last.source != "CDF":
+                raise SourceUnavailableError(
+                    f"{last.source} did not answer after {attempts} attempts ({last}); giving up"
+                ) from None
             raise SourceUnavailableError(
-                f"CDF did not answer {kind} requests after {exc.last_attempt.attempt_number} "
-                f"attempts ({last}); giving up"
+                f"CDF did not answer {kind} requests after {attempts} attempts ({last}); giving up"
             ) from None
         raise AssertionError("unreachable")
 

@@ -72,7 +72,7 @@ class CdfConfig:
             missing = [
                 name
                 for name, value in (
-                    ("IDP_TOKEN_URL", self.token_url),
+                    ("IDP_TOKEN_URL (or IDP_TENANT_ID for Entra ID)", self.token_url),
                     ("IDP_CLIENT_ID", self.client_id),
                     ("IDP_CLIENT_SECRET", self.client_secret),
                 )
@@ -84,7 +84,7 @@ class CdfConfig:
                     "(or CDF_TOKEN for a static bearer token)"
                 )
         if not 1 <= self.concurrency <= 256:
-            raise ConfigError(f"concurrency must be 1..256, got {self.concurrency}")
+            raise ConfigError(f"CDF_CONCURRENCY must be 1..256, got {self.concurrency}")
         if not 1 <= self.max_attempts <= 100:
             raise ConfigError(f"CDF_MAX_ATTEMPTS must be 1..100, got {self.max_attempts}")
         if not 0 < self.max_retry_seconds <= 86_400:

@@ -41,10 +41,17 @@ class RetryableError(CdfError):
     """
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        source: str = "CDF",
     ) -> None:
         self.status = status
         self.retry_after = retry_after
+        # Who did not answer: CDF, or the identity provider a token comes from.
+        self.source = source
         super().__init__(message)
 
 

@@ -26,24 +26,37 @@ class WarehouseUnwritableError(RuntimeError):
     """The warehouse directory cannot be created or written by this process."""
 
 
+def check_writable(directory: Path) -> None:
+    """Raise :class:`WarehouseUnwritableError` when this process could not create or write
+    ``directory``; creates nothing (a command checks this before it starts)."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        problem = "is a file" if existing == directory else f"would be under the file {existing}"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = "is not writable by this user"
+        if existing != directory:
+            problem = f"cannot be created: {existing} {problem}"
+    else:
+        return
+    raise WarehouseUnwritableError(
+        f"the warehouse directory {directory} {problem}; set WAREHOUSE_DIR to a directory "
+        "this user can write"
+    )
+
+
 def writable_directory(directory: Path) -> Path:
     """``directory``, created when missing. Raises :class:`WarehouseUnwritableError` at once
     when this process cannot write there: waiting or retrying would not change it."""
-    hint = "set WAREHOUSE_DIR to a directory this user can write"
+    check_writable(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise WarehouseUnwritableError(
-            f"the warehouse directory {directory} is a file, not a directory; {hint}"
-        ) from None
     except OSError as exc:
         raise WarehouseUnwritableError(
-            f"the warehouse directory {directory} cannot be created ({exc.strerror}); {hint}"
+            f"the warehouse directory {directory} cannot be created ({exc.strerror}); set "
+            "WAREHOUSE_DIR to a directory this user can write"
         ) from None
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise WarehouseUnwritableError(
-            f"the warehouse directory {directory} is not writable by this user; {hint}"
-        )
     return directory
 
 

@@ -53,13 +53,13 @@ def _warehouse_settings() -> WarehouseSettings:
 
 
 def _writable_warehouse() -> WarehouseSettings:
-    """The warehouse's settings, its directory created and writable; else exit with 2 at once
-    (before Dagster loads), with one line naming the directory."""
-    from warehouse.lock import WarehouseUnwritableError, writable_directory
+    """The warehouse's settings when its directory can be created and written (nothing is
+    created yet); else exit with 2 at once, before Dagster loads, with one line naming it."""
+    from warehouse.lock import WarehouseUnwritableError, check_writable
 
     place = _warehouse_settings()
     try:
-        writable_directory(place.path)
+        check_writable(place.path)
     except WarehouseUnwritableError as exc:
         raise fail(str(exc), 2) from None
     return place

@@ -196,4 +196,5 @@ def test_a_warehouse_dir_that_cannot_be_written_stops_at_once(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"error: the warehouse directory {directory} ")
+    assert "file" in lines[0]
     assert "WAREHOUSE_DIR" in lines[0] and "Traceback" not in result.stderr

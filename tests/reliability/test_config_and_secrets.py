@@ -101,7 +101,14 @@ BAD_CONFIGS: dict[str, tuple[dict[str, str | None], str]] = {
         "refused the client credentials (401)",
     ),
     "wrong-project": ({"CDF_PROJECT": "someone-elses"}, "no access to CDF project"),
-    "unreachable": ({"CDF_URL": "closed-port"}, "did not answer list requests after 3 attempts"),
+    "unreachable": (
+        {"CDF_URL": "closed-port"},
+        "the identity provider (IDP_TOKEN_URL) did not answer after 3 attempts",
+    ),
+    "cdf-unreachable": (
+        {"CDF_URL": "closed-port", "IDP_TOKEN_URL": "live"},
+        "CDF did not answer list requests after 3 attempts",
+    ),
 }
 
 
@@ -113,11 +120,8 @@ def test_bad_configuration_is_one_line_a_nonzero_exit_and_no_file(
     changes, words = BAD_CONFIGS[case]
     if changes.get("CDF_URL") == "closed-port":
         dead = f"http://127.0.0.1:{_closed_port()}"
-        changes = {
-            "CDF_URL": dead,
-            "IDP_TOKEN_URL": f"{dead}/oauth2/token",
-            "CDF_MAX_ATTEMPTS": "3",
-        }
+        token_url = f"{url if changes.get('IDP_TOKEN_URL') == 'live' else dead}/oauth2/token"
+        changes = {"CDF_URL": dead, "IDP_TOKEN_URL": token_url, "CDF_MAX_ATTEMPTS": "3"}
     result = _ingest(_env(url, tmp_path, **changes))
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()

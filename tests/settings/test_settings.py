@@ -119,9 +119,11 @@ def test_a_projects_file_and_the_environment_give_the_same_project(tmp_path: Pat
         ({"CDF_MAX_ATTEMPTS": "3.5"}, "CDF_MAX_ATTEMPTS must be an integer, got '3.5'"),
         ({"CDF_MAX_RETRY_SECONDS": "soon"}, "CDF_MAX_RETRY_SECONDS must be a number, got 'soon'"),
         ({"CDF_MAX_ATTEMPTS": "0"}, "CDF_MAX_ATTEMPTS must be 1..100, got 0"),
+        ({"CDF_CONCURRENCY": "0"}, "CDF_CONCURRENCY must be 1..256, got 0"),
         ({"CDF_PROJECT": "  "}, "CDF_PROJECT is not set"),
         ({"CDF_CLUSTER": None}, "set CDF_URL (e.g. https://westeurope-1.cognitedata.com)"),
         ({"IDP_CLIENT_SECRET": None}, "missing IDP_CLIENT_SECRET"),
+        ({"IDP_TOKEN_URL": None}, "missing IDP_TOKEN_URL (or IDP_TENANT_ID for Entra ID):"),
     ],
 )
 def test_bad_values_are_one_line_naming_the_variable(
