@@ -138,8 +138,7 @@ def ingest(
 ) -> None:
     """One incremental ingest of the CDF project in the environment into WAREHOUSE_DIR.
 
-    Runs the nightly job's asset selection in-process with Dagster: the same code path as the
-    schedule.
+    Runs the nightly job's assets in-process with Dagster, as the schedule does.
     """
     from cdf_client.errors import SourceUnavailableError
     from workflow_analytics.access_check import AccessCheck
@@ -258,7 +257,7 @@ def sql(
         ),
     ] = "table",
 ) -> None:
-    """Run a read-only SQL query on the DuckDB warehouse and print the result."""
+    """Run one SQL statement on a read-only connection to the warehouse; print the result."""
     if output_format not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}; got {output_format!r}", 2)
     import duckdb

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -196,3 +198,16 @@ def test_sdk_reads_the_rarer_real_shapes() -> None:
             seen["subworkflow"] |= "subworkflow" in kinds
             seen["over"] |= len({t.external_id for t in detail.executed_tasks}) > 200
         assert seen == {"subworkflow": True, "over": True}
+
+
+def test_the_readmes_sdk_snippet_runs_against_the_simulator(
+    live_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    (snippet,) = [block for block in blocks if "CogniteClient(" in block]
+    snippet = snippet.replace('"http://127.0.0.1:8765"', repr(live_url))
+    snippet = snippet.replace('project="demo"', f"project={PROJECT!r}")
+    exec(compile(snippet, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert printed.count('"workflow_external_id": ') == 5, printed
