@@ -284,13 +284,17 @@ def sql(
             if cursor.description is None:
                 return
             columns = [column[0] for column in cursor.description]
+            json_columns = [i for i, c in enumerate(cursor.description) if str(c[1]) == "JSON"]
             rows = cursor.fetchmany(limit + 1) if limit > 0 else cursor.fetchall()
     except duckdb.Error as exc:
         raise fail(error_line(exc)) from None
     more = limit > 0 and len(rows) > limit
     rows = rows[:limit] if more else rows
-    render = {"table": render_table, "csv": render_csv, "json": render_json}[output_format]
-    sys.stdout.write(render(columns, rows) + "\n")
+    if output_format == "json":
+        text = render_json(columns, rows, json_columns)
+    else:
+        text = {"table": render_table, "csv": render_csv}[output_format](columns, rows)
+    sys.stdout.write(text + "\n")
     if output_format == "table":
         shown = f"{len(rows):,} row{'s' if len(rows) != 1 else ''}"
         err.print(

@@ -162,9 +162,26 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-def render_json(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """One object per row, values as DuckDB gave them (times in ISO 8601)."""
-    records = [dict(zip(columns, row, strict=True)) for row in rows]
+def _parsed(value: Any) -> Any:
+    try:
+        return json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
+def render_json(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], json_columns: Sequence[int] = ()
+) -> str:
+    """One object per row, values as DuckDB gave them (times in ISO 8601); the columns at
+    ``json_columns`` (DuckDB's JSON type) nested as JSON rather than as escaped strings."""
+    nested = set(json_columns)
+    records = [
+        {
+            name: _parsed(value) if i in nested else value
+            for i, (name, value) in enumerate(zip(columns, row, strict=True))
+        }
+        for row in rows
+    ]
     return json.dumps(records, default=_json_value, ensure_ascii=False, indent=1)
 
 

@@ -90,6 +90,16 @@ def test_json_is_one_object_per_row(warehouse_dir: Path) -> None:
     assert records[0]["at"].startswith("2026-01-02T03:04:05")
 
 
+def test_json_columns_are_nested_not_escaped(warehouse_dir: Path) -> None:
+    # The warehouse keeps metadata, input and extra as DuckDB JSON; a text column stays text.
+    query = """SELECT '{"team": "ops", "tags": [1, 2]}'::JSON AS metadata, '{"a": 1}' AS text"""
+    result = _sql(warehouse_dir, query, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        {"metadata": {"team": "ops", "tags": [1, 2]}, "text": '{"a": 1}'}
+    ]
+
+
 def test_a_query_as_the_docs_write_it_runs_as_given(warehouse_dir: Path) -> None:
     # A first line that is a comment, and a `;` followed by a comment: as pasted from the docs.
     query = "-- How many?\nSELECT i FROM range(10) t(i) ORDER BY i;  -- the first ten"
