@@ -79,13 +79,16 @@ def _summary(outcome: JobOutcome, place: WarehouseSettings) -> None:
     )
     if analytics := analytics_line(meta):
         out.print(analytics, highlight=False, soft_wrap=True)
+    # Each table's Parquet partitions are named by its own date (created_date, fire_date, ...).
     for table in EXPORTED_TABLES:
         rows = meta.get(table.name, {}).get("dagster/row_count", 0)
-        out.print(f"  {table.name:<24} {rows:>10,} rows", highlight=False)
+        line = f"  {table.name:<24} {rows:>10,} rows, Parquet by {table.partition_key}"
+        out.print(line, highlight=False, soft_wrap=True)
     directory = place.path
     out.print(f"DuckDB:  {directory / DATABASE_FILE}", highlight=False, soft_wrap=True)
     out.print(
-        f"Parquet: {place.parquet_uri or directory / PARQUET_DIR}/<table>/created_date=YYYY-MM-DD/",
+        f"Parquet: {place.parquet_uri or directory / PARQUET_DIR}/<table>/<date>=YYYY-MM-DD/ "
+        "(analytics tables: <table>/day=YYYY-MM-DD/)",
         highlight=False,
         soft_wrap=True,
     )

@@ -119,6 +119,16 @@ def test_ingest_summary_gives_the_times_the_user_waited(
     assert abs(times["startup"] - (token_requests_at[1] - started)) < 0.25, times
     rows = re.search(r"workflow_executions\s+([\d,]+) rows", result.stdout)
     assert rows and int(rows.group(1).replace(",", "")) > 0
+    # Each table's line names the date its Parquet partitions are under, as they are on disk.
+    parquet = tmp_path / "wh" / "parquet"
+    found = re.findall(r"^  (\w+)\s+[\d,]+ rows, Parquet by (\w+)$", result.stdout, re.M)
+    assert ("trigger_runs", "fire_date") in found and (
+        "workflow_executions",
+        "created_date",
+    ) in found
+    for name, key in found:
+        written = {p.name.split("=")[0] for p in (parquet / name).glob("*=*")}
+        assert written <= {key}, (name, key, written)
     # A first run builds the analytics tables whole; a second with nothing new leaves them.
     assert re.search(r"^analytics: 6 tables \(rebuilt whole: .*critical_paths", result.stdout, re.M)
     again = _ingest(_env(url, tmp_path))
