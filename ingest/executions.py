@@ -189,7 +189,7 @@ class _Run:
                     report.duplicates_in_list += 1
                     continue
                 fresh[execution_id] = item
-                created = item["createdTime"]
+                created = item["createdTime"] = int(item["createdTime"])
                 if self.max_created is None or created > self.max_created:
                     self.max_created = created
                 if self.min_created is None or created < self.min_created:

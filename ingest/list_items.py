@@ -66,7 +66,13 @@ def valid_summary(item: Any, now_ms: int) -> str | None:
     if _CONTROL_CHARACTERS.search(execution_id):
         return f"list item id contains control characters: {execution_id[:60]!r}"
     created = item.get("createdTime")
-    if not isinstance(created, int) or isinstance(created, bool):
+    # A whole float (1.7e12, as some JSON encoders write large numbers) is the same instant;
+    # the flattening takes it as well (see warehouse.flatten.fields.time_ms).
+    if type(created) is float:
+        if not created.is_integer():
+            return f"list item createdTime {created} is not a whole number of milliseconds"
+        created = int(created)
+    elif type(created) is not int:
         return "list item has no integer createdTime"
     if not MIN_TIME_MS <= created < MAX_TIME_MS:
         return f"list item createdTime {created} is outside years 2000..2099"

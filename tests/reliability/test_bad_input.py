@@ -87,6 +87,7 @@ BAD_SUMMARIES: list[tuple[Any, str]] = [
     (_summary("ctl\x00\x07id"), "control characters"),
     (_summary("x" * 300), "300 characters long"),
     (_summary("string-time", createdTime="yesterday"), "no integer createdTime"),
+    (_summary("fraction-time", createdTime=T + 0.5), "is not a whole number of milliseconds"),
     (_summary("huge-time", createdTime=2**62), f"createdTime {2**62} is outside years"),
     (_summary("negative-time", createdTime=-5), "createdTime -5 is outside years"),
     (_summary("future-time", createdTime=SIM_NOW_MS + 60 * 365 * DAY_MS), "in the future"),
@@ -140,6 +141,8 @@ OVER_LIMITS: dict[str, tuple[dict[str, Any], str]] = {
 # Odd but valid: kept, values exactly as sent.
 GOOD_DETAILS: dict[str, dict[str, Any]] = {
     UNICODE_ID: _detail(UNICODE_ID, reasonForIncompletion=HOSTILE_MESSAGE, status="FAILED"),
+    # A whole float where an integer is expected: the same instant, in the list and the detail.
+    "float-time": _detail("float-time", createdTime=float(T)),
     "unknown-enums": _detail(
         "unknown-enums",
         status="PAUSED",
@@ -169,7 +172,10 @@ def _tampered(sim: Any) -> Tamper:
                 *body["items"],
                 *[item for item, _ in BAD_SUMMARIES],
                 *[_summary(i) for i in BAD_DETAILS],
-                *[_summary(i, status=d["status"]) for i, d in GOOD_DETAILS.items()],
+                *[
+                    _summary(i, status=d["status"], createdTime=d["createdTime"])
+                    for i, d in GOOD_DETAILS.items()
+                ],
                 *[_summary(i) for i in OVER_LIMITS],
             ]
             _tampered.first_real = body["items"][0]  # type: ignore[attr-defined]
@@ -205,6 +211,7 @@ def test_bad_records_are_rejected_on_record_and_good_ones_kept(
     # Odd but valid records are kept with their values exactly as sent...
     assert stored[UNICODE_ID]["reason_for_incompletion"] == HOSTILE_MESSAGE
     assert stored["unknown-enums"]["status"] == "PAUSED"
+    assert stored["float-time"]["created_time"] == stored[UNICODE_ID]["created_time"]
     assert stored["at-limits"]["task_count"] == MAX_TASKS
     assert stored["at-limits"]["quality_flags"] == []
     # ...records over a documented limit are kept and say which limit they break...
