@@ -117,6 +117,10 @@ def _run(
         # The warehouse's own failure (its memory cap, a full disk) happens again minutes later:
         # no retry, and one line that says what to change.
         raise dg.Failure(description=duckdb_failure(exc), allow_retries=False) from exc
+    except Exception as exc:
+        # Retries are for CDF staying down (above); anything else, such as a proxy setting
+        # that needs a package not installed, fails the same way minutes later.
+        raise dg.Failure(description=f"{type(exc).__name__}: {exc}", allow_retries=False) from exc
 
 
 def _report_metadata(report: IngestReport, outcome: ProjectsOutcome) -> dict[str, Any]:

@@ -3,9 +3,9 @@
 Loading Dagster and the pipeline takes a few seconds of CPU before the run's own first request.
 The command checks the credentials and access to the project (one token request and one small
 list request) in a thread meanwhile, so a wrong secret, a missing capability or an unreachable
-CDF is reported as soon as the imports are done, and no run starts for it. The run then checks
-again on its own (it is the same code path as the schedule's), at the cost of those two
-requests.
+CDF is reported as soon as the imports are done, and no run starts for it. When the check
+passed, the run does not send the same requests again; when it could not tell (an error that is
+not CDF's answer), the run checks on its own and reports through Dagster.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ class AccessCheck:
 
     def __init__(self, cdf: CdfConfig) -> None:
         self.error: CdfError | None = None
+        # True only when CDF answered both requests: the run may then skip its own check.
+        self.passed = False
         self._thread = threading.Thread(
             target=self._run, args=(cdf,), daemon=True, name="cdf-access-check"
         )
@@ -38,6 +40,10 @@ class AccessCheck:
             asyncio.run(check())
         except CdfError as exc:
             self.error = exc
+        except Exception:  # anything else: the run's own check reports it
+            return
+        else:
+            self.passed = True
 
     def wait(self) -> CdfError | None:
         """The check's error, or None when CDF can be read."""

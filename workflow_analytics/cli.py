@@ -167,7 +167,7 @@ def ingest(
     # Checked just now: the run does not send the same two requests again.
     options = {
         "step_retries": retry_later,
-        "access_checked": access is not None and not problem,
+        "access_checked": access is not None and access.passed,
         "full_refresh": full_refresh,
     }
     try:

@@ -208,3 +208,23 @@ def test_a_warehouse_dir_that_cannot_be_written_stops_at_once(
     assert lines[0].startswith(f"error: the warehouse directory {directory} ")
     assert "file" in lines[0]
     assert "WAREHOUSE_DIR" in lines[0] and "Traceback" not in result.stderr
+
+
+@pytest.mark.integration
+def test_an_error_that_is_not_cdf_down_is_reported_once_not_retried(
+    url: str, tmp_path: Path
+) -> None:
+    # A SOCKS proxy needs httpx's optional `socksio`, which the lock leaves out: every request
+    # raises ImportError. The access check cannot tell CDF's answer, so the run checks again and
+    # fails; a step retry would wait a minute first and then fail the same way.
+    import importlib.util
+
+    assert importlib.util.find_spec("socksio") is None
+    env = _env(url, tmp_path, ALL_PROXY="socks5://127.0.0.1:9")
+    result = subprocess.run(
+        [str(CLI), "ingest"], env=env, capture_output=True, text=True, timeout=55
+    )
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ImportError: Using SOCKS proxy"), result.stderr
+    assert "Traceback" not in result.stderr
