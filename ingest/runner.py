@@ -101,7 +101,7 @@ def _staged_backfill(
                 warehouse_dir,
                 project=cdf.project,
                 parquet_uri=parquet_uri,
-                memory_limit=duckdb_memory,
+                memory_limit=duckdb_memory or INGEST_DUCKDB_MEMORY,
             ) as warehouse,
         ):
             warehouse.ensure_schema()

@@ -32,3 +32,9 @@ def duckdb_failure(exc: duckdb.Error) -> str:
             "WAREHOUSE_DUCKDB_MEMORY higher, e.g. 2GB"
         )
     return f"the warehouse's DuckDB failed: {first}"
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """Whether DuckDB refused to open the file because another process holds it; its other
+    I/O errors (a full disk, a damaged file) are not a busy warehouse."""
+    return isinstance(exc, duckdb.IOException) and "Conflicting lock" in str(exc)

@@ -159,15 +159,16 @@ def _prepare(directory: Path, sla_targets: Path | None, notes: list[str]) -> boo
     """
     from ingest.settings import WarehouseSettings
     from warehouse.analytics.build import build_models
+    from warehouse.errors import error_line, is_lock_conflict
     from warehouse.lock import WarehouseBusyError, WriterLock
-    from warehouse.store import Warehouse
+    from warehouse.store import ANALYTICS_DUCKDB_MEMORY, Warehouse
 
     settings = WarehouseSettings.load()
     try:
         # The writer lock, not waited for: a run or a backup holding it keeps the file as it is.
         with (
             WriterLock(directory, timeout_s=0),
-            Warehouse(directory, memory_limit=settings.duckdb_memory) as wh,
+            Warehouse(directory, memory_limit=settings.memory_limit(ANALYTICS_DUCKDB_MEMORY)) as wh,
         ):
             wh.ensure_schema()
             install_sla(wh.connection, sla_targets or settings.sla_targets_file)
@@ -175,7 +176,12 @@ def _prepare(directory: Path, sla_targets: Path | None, notes: list[str]) -> boo
         return True
     except SlaTargetsError as exc:
         raise ReportError(str(exc)) from None
-    except (duckdb.IOException, WarehouseBusyError):
+    except duckdb.IOException as exc:
+        if not is_lock_conflict(exc):
+            raise ReportError(f"the warehouse could not be refreshed: {error_line(exc)}") from None
+        notes.append("The warehouse was busy: the analytics and SLA targets were not refreshed.")
+        return False
+    except WarehouseBusyError:
         notes.append("The warehouse was busy: the analytics and SLA targets were not refreshed.")
         return False
 

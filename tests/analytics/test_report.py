@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -196,3 +197,27 @@ def test_cli_report_filters(
     text = target.read_text(encoding="utf-8")
     assert set(_column(text, "Executions per workflow")) == {"report"}
     assert "executions created 2024-05-02 to the last day (UTC)" in text
+
+
+def test_report_of_a_warehouse_another_process_reads_uses_it_as_it_is(
+    warehouse_copy: Path, sla_env: None
+) -> None:
+    load_analytics(warehouse_copy)  # builds the models once
+    database = warehouse_copy / "workflows.duckdb"
+    # A notebook holding the file read-only: DuckDB lets no process open it for writing.
+    reader = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(database)!r}, "
+         "read_only=True); print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert reader.stdout is not None and reader.stdout.readline() == "open\n"
+        data = load_analytics(warehouse_copy)
+    finally:
+        reader.communicate("")
+    assert data.notes == [
+        "The warehouse was busy: the analytics and SLA targets were not refreshed."
+    ]
+    assert data.workflow_summary.height > 0

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import duckdb
 import pytest
 
-from warehouse.errors import error_line, first_line
+from warehouse.errors import error_line, first_line, is_lock_conflict
 
 
 def test_a_duckdb_error_shows_its_first_line_without_the_advice() -> None:
@@ -26,3 +30,26 @@ def test_blank_lines_are_skipped_and_an_empty_message_falls_back(text: str, expe
 
 def test_an_exception_without_a_message_is_named_by_its_type() -> None:
     assert error_line(duckdb.OutOfMemoryException()) == "OutOfMemoryException"
+
+
+def test_only_another_process_holding_the_file_is_a_lock_conflict(tmp_path: Path) -> None:
+    database = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(database)!r}); "
+         "print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        with pytest.raises(duckdb.IOException) as held:
+            duckdb.connect(str(database))
+    finally:
+        holder.communicate("")
+    assert is_lock_conflict(held.value)
+    # A file that is not a database is an I/O error of another kind.
+    (tmp_path / "not.duckdb").write_bytes(b"x" * 8192)
+    with pytest.raises(duckdb.Error) as other:
+        duckdb.connect(str(tmp_path / "not.duckdb"))
+    assert not is_lock_conflict(other.value)
