@@ -86,11 +86,15 @@ TASK_EXECUTIONS = Table(
         "One row per entry of an execution's `executedTasks` (dynamic and subworkflow children "
         "included, linked by `parent_task_external_id`). Replaced as a whole with its execution."
     ),
-    key=("task_execution_id",),
+    # The execution is part of the key: a task id that two executions both send (CDF's ids are
+    # UUIDs, so a source fault) keeps both rows, and the check task_ids_shared reports it.
+    key=("execution_id", "task_execution_id"),
     enforce_key=False,
     partition_column="execution_created_time",
     columns=(
         _c("task_execution_id", "VARCHAR", pl.String, "Task execution `id`.", key=True),
+        # Part of the key, but left nullable as tables made before it was have it: the check
+        # tasks_have_execution counts a row without it as an orphan.
         _c("execution_id", "VARCHAR", pl.String, "The execution this task ran in."),
         _c("task_external_id", "VARCHAR", pl.String, "`externalId` of the task."),
         _c("task_type", "VARCHAR", pl.String, "`taskType` (unknown types kept)."),

@@ -385,7 +385,7 @@ def _check_keys(batch: FlatBatch) -> None:
     # index to catch it (see schema.TASK_EXECUTIONS.enforce_key).
     for name, frame, key in (
         ("executions", batch.executions, ["execution_id"]),
-        ("task_executions", batch.task_executions, ["task_execution_id"]),
+        ("task_executions", batch.task_executions, ["execution_id", "task_execution_id"]),
         ("task_definitions", batch.task_definitions, ["definition_hash", "task_external_id"]),
     ):
         if frame.height and frame.select(key).is_duplicated().any():

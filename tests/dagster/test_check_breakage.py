@@ -33,6 +33,13 @@ BREAKAGES = {
         "UPDATE workflow_executions SET end_time = NULL WHERE execution_id = "
         "(SELECT min(execution_id) FROM workflow_executions WHERE status = 'COMPLETED')"
     ),
+    # Another execution's task row takes the smallest task id: one id under two executions.
+    "task_ids_shared": (
+        "UPDATE task_executions SET task_execution_id = "
+        "(SELECT min(task_execution_id) FROM task_executions) "
+        "WHERE rowid = (SELECT max(rowid) FROM task_executions WHERE execution_id <> "
+        "(SELECT execution_id FROM task_executions ORDER BY task_execution_id LIMIT 1))"
+    ),
     "task_times_inside_execution": (
         "UPDATE task_executions SET start_time = start_time - INTERVAL 2 HOUR "
         "WHERE task_execution_id = (SELECT min(task_execution_id) FROM task_executions "

@@ -83,11 +83,27 @@ def test_a_written_task_row_that_repeats_an_older_key_is_found(
     wh, since, _, first_row = written_now
     con = wh.connection
     check = _check("tasks_key_unique")
+    shared = _check("task_ids_shared")
     assert run_data_check(con, check, since=since).count == 0
-    # The written execution's first row takes the key of the table's first row (not written now).
+    assert run_data_check(con, shared, since=since).count == 0
+    # The written execution's first row takes the task id of the table's first row (not written
+    # now): the source sent one task id under two executions, which the warning names.
     con.execute(
         "UPDATE task_executions SET task_execution_id = "
         "(SELECT task_execution_id FROM task_executions WHERE rowid = 0) WHERE rowid = ?",
         [first_row],
+    )
+    assert run_data_check(con, check, since=since).count == 0
+    found = run_data_check(con, shared, since=since)
+    assert found.count == 1 and found.examples[0]["executions"] == 2
+    assert run_data_check(con, shared).count == 1  # the whole warehouse finds it too
+    # A task row copied within its execution: the same key twice, our write gone wrong.
+    con.execute(
+        "UPDATE task_executions AS t SET task_execution_id = o.task_execution_id "
+        "FROM task_executions AS o WHERE t.rowid = ? AND o.execution_id = t.execution_id "
+        "AND o.rowid = (SELECT max(rowid) FROM task_executions "
+        "               WHERE execution_id = (SELECT execution_id FROM task_executions "
+        "                                     WHERE rowid = ?))",
+        [first_row, first_row],
     )
     assert run_data_check(con, check, since=since).count == 1

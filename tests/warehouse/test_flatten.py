@@ -308,13 +308,16 @@ def test_float_times_that_are_whole_numbers_are_accepted() -> None:
     assert batch.executions["duration_ms"][0] == 5
 
 
-def test_task_id_shared_by_two_executions_rejects_the_second() -> None:
+def test_task_id_shared_by_two_executions_keeps_both_runs() -> None:
     a = execution(execution_id="a", tasks=[task_execution("x", task_id="t")])
     b = execution(execution_id="b", tasks=[task_execution("x", task_id="t")])
     batch = flat(a, b)
-    assert batch.executions["execution_id"].to_list() == ["a"]
-    assert batch.rejected["record_id"].to_list() == ["b"]
-    assert "also belongs to a" in batch.rejected["reason"][0]
+    assert batch.executions["execution_id"].to_list() == ["a", "b"]
+    assert batch.task_executions.select("execution_id", "task_execution_id").rows() == [
+        ("a", "t"),
+        ("b", "t"),
+    ]
+    assert batch.rejected.height == 0
 
 
 def test_same_bad_payload_twice_is_one_rejected_row() -> None:

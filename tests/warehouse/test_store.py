@@ -122,9 +122,9 @@ def test_running_execution_that_finishes_replaces_its_row_and_task_rows(wh: Ware
     assert_parquet_matches(wh)
 
 
-def test_a_task_id_another_execution_now_holds_moves_with_its_partition(wh: Warehouse) -> None:
-    # An odd source: a later detail places a stored task id under another execution, on
-    # another day. The key stays unique (the row moves), and the old day's Parquet loses it.
+def test_a_task_id_another_execution_also_sends_is_kept_under_both(wh: Warehouse) -> None:
+    # An odd source: a later detail sends a stored task id under another execution, on another
+    # day. Both runs happened: each keeps its row, in its own day's Parquet partition.
     first = execution(
         execution_id="e1",
         status="COMPLETED",
@@ -144,12 +144,23 @@ def test_a_task_id_another_execution_now_holds_moves_with_its_partition(wh: Ware
     )
     wh.apply_batch(batch_of(second, at=NOW + timedelta(hours=1)))
     tasks = wh.frame("task_executions").sort("task_execution_id")
-    assert tasks.select("task_execution_id", "execution_id").rows() == [
-        ("own", "e1"),
-        ("shared", "e2"),
+    assert tasks.sort("task_execution_id", "execution_id").select(
+        "task_execution_id", "execution_id", "status"
+    ).rows() == [
+        ("own", "e1", "COMPLETED"),
+        ("shared", "e1", "COMPLETED"),
+        ("shared", "e2", "FAILED"),
     ]
     wh.flush()
     assert_parquet_matches(wh)
+    # A later detail of e1 replaces e1's rows only.
+    wh.apply_batch(batch_of(first, at=NOW + timedelta(hours=2)))
+    again = wh.frame("task_executions").sort("task_execution_id", "execution_id")
+    assert again.select("task_execution_id", "execution_id").rows() == [
+        ("own", "e1"),
+        ("shared", "e1"),
+        ("shared", "e2"),
+    ]
 
 
 def test_reapplying_a_batch_gives_identical_tables_and_parquet(wh: Warehouse) -> None:

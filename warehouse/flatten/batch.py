@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import repeat
 from typing import Any
 
 import polars as pl
@@ -110,14 +109,6 @@ def _parse(
         return None
 
 
-def _clash_rejection(p: Parsed, reason: str) -> tuple[Any, str]:
-    if type(p.raw) is not DetailAnswer:
-        return p.raw, reason
-    raw, problem = answer_as_record(p.raw)
-    # An answer that is not UTF-8 is rejected as not valid JSON first.
-    return raw, problem if problem is not None and not_utf8(p.tasks) else reason
-
-
 def _flatten(records: list[Any], at: datetime, *, check_utf8: bool) -> FlatBatch:
     parsed: dict[str, Parsed] = {}
     cache: DefinitionCache = {}
@@ -133,19 +124,14 @@ def _flatten(records: list[Any], at: datetime, *, check_utf8: bool) -> FlatBatch
             rejected.append((raw, problem or "detail answer is not valid JSON"))
         parsed[p.execution.execution_id] = p
 
-    winners: list[Parsed] = []
+    # Every execution is kept, a task id that another execution also sends included (the task
+    # table's key holds the execution; the check task_ids_shared reports it, whichever batches
+    # the two came in).
+    winners = list(parsed.values())
     # Per definition hash, the rows of the earliest execution using it (created time, then id):
     # the same choice the store makes, so the outcome does not depend on batch boundaries.
     definitions: dict[str, tuple[tuple[int, str], Parsed]] = {}
-    task_owner: dict[str, str] = {}
     for execution_id, p in parsed.items():
-        clash = next((t for t in p.task_ids if t in task_owner), None)
-        if clash is not None:
-            reason = f"executedTasks: task id {clash} also belongs to {task_owner[clash]}"
-            rejected.append(_clash_rejection(p, reason))
-            continue
-        task_owner.update(zip(p.task_ids, repeat(execution_id)))
-        winners.append(p)
         definition_hash = p.execution.definition_hash
         if definition_hash is not None and p.definitions:
             rank = (p.execution.created_ms, execution_id)

@@ -3,30 +3,30 @@
 -- severity: error
 -- why: the store replaces an execution's task rows together with the execution; a second copy of
 --   a task row means a write went wrong and task views would count it twice.
--- description: (cdf_project, task_execution_id) is unique in task_executions.
+-- description: (cdf_project, execution_id, task_execution_id) is unique in task_executions.
 -- summary: {count} duplicated task row keys
 -- returns: the duplicated keys.
 {% if scoped %}
-SELECT cdf_project, task_execution_id, count(*) AS copies
+SELECT cdf_project, execution_id, task_execution_id, count(*) AS copies
 FROM task_executions
 -- Keys of the rows written, counted over every stored row.
-SEMI JOIN (SELECT cdf_project, task_execution_id FROM {{ tasks }}) AS w
-    USING (cdf_project, task_execution_id)
-GROUP BY cdf_project, task_execution_id
+SEMI JOIN (SELECT cdf_project, execution_id, task_execution_id FROM {{ tasks }}) AS w
+    USING (cdf_project, execution_id, task_execution_id)
+GROUP BY cdf_project, execution_id, task_execution_id
 HAVING count(*) > 1
 {% else %}
 WITH suspects AS (
     -- Grouping 8-byte hashes is cheaper than grouping the (project, UUID) strings of every
     -- task row; a hash shared by two keys only makes them suspects, and the exact count below
     -- decides.
-    SELECT hash(cdf_project, task_execution_id) AS h
+    SELECT hash(cdf_project, execution_id, task_execution_id) AS h
     FROM task_executions
     GROUP BY h
     HAVING count(*) > 1
 )
-SELECT cdf_project, task_execution_id, count(*) AS copies
+SELECT cdf_project, execution_id, task_execution_id, count(*) AS copies
 FROM task_executions
-WHERE hash(cdf_project, task_execution_id) IN (SELECT h FROM suspects)
-GROUP BY cdf_project, task_execution_id
+WHERE hash(cdf_project, execution_id, task_execution_id) IN (SELECT h FROM suspects)
+GROUP BY cdf_project, execution_id, task_execution_id
 HAVING count(*) > 1
 {% endif %}

@@ -1,6 +1,6 @@
 -- description: Remove the stored task rows the batch replaces (found by
 --   find_stored_batch_tasks.sql in the same transaction), so task rows missing from the latest
---   detail disappear and a task id the batch places elsewhere stays unique.
+--   detail disappear.
 -- depends: task_executions, _batch_stored_tasks
 -- columns: none (returns the number of deleted rows)
 DELETE FROM task_executions
