@@ -69,14 +69,27 @@ def run_alerts(
     ``now``: the reference time (default: the clock); the views' "now" follows it.
     ``env``: where destination variables are read (default: the process environment).
     """
-    report = AlertsReport()
     ensure_alerts_table(con)
     if not config.enabled:
-        return report
+        return AlertsReport()
     if now is None:
-        now = datetime.now(UTC)
-    else:
-        con.execute("SET VARIABLE analytics_now = ?::TIMESTAMPTZ", [now])
+        return _send_new_events(con, config, datetime.now(UTC), env, transport)
+    con.execute("SET VARIABLE analytics_now = ?::TIMESTAMPTZ", [now])
+    try:
+        return _send_new_events(con, config, now, env, transport)
+    finally:
+        # The connection goes on to other work with the views' own clock.
+        con.execute("RESET VARIABLE analytics_now")
+
+
+def _send_new_events(
+    con: duckdb.DuckDBPyConnection,
+    config: AlertsConfig,
+    now: datetime,
+    env: Mapping[str, str] | None,
+    transport: httpx.BaseTransport | None,
+) -> AlertsReport:
+    report = AlertsReport()
     since = _EPOCH if config.include_history else now - timedelta(hours=config.lookback_hours)
     retry_since = now - timedelta(days=config.retry_days)
     pending_rows = con.execute(alerts_sql("pending"), {"retry_since": retry_since}).fetchall()

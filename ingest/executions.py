@@ -23,7 +23,6 @@ Policy (the list endpoint filters only by ``createdTime``; executions change aft
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -358,8 +357,11 @@ class _Run:
         except BaseException:
             # A write in progress ends (commits or rolls back) before the warehouse closes.
             if writing is not None:
-                with contextlib.suppress(Exception):
+                try:
                     await asyncio.shield(writing)
+                except Exception:
+                    # The error that stopped the ingest is the one raised; this one is logged.
+                    log.warning("a batch write also failed while the ingest stopped", exc_info=True)
             raise
         if writing is not None:
             await writing

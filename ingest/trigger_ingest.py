@@ -264,6 +264,8 @@ def _expected_for(
     except CronError as exc:
         report.unexpandable.append(xid)
         log.warning("trigger %s: %s; no expected fires", xid, exc)
-        return None, None
+        # A schedule changed to one that cannot be expanded: the fires expected from the old
+        # one after the change are still wrong, so the reset stands.
+        return None, reset
     entry.update({"expected_until_ms": as_of_ms, "cron": cron, "timezone": zone})
     return frame, reset

@@ -24,7 +24,7 @@ import polars as pl
 from warehouse.analytics.build import create_models, forget_builds
 from warehouse.analytics.exports import exported_models, model_partitions
 from warehouse.columns import present_columns
-from warehouse.dbfile import create_if_missing
+from warehouse.dbfile import connect, create_if_missing
 from warehouse.flatten import FlatBatch
 from warehouse.layout import DATABASE_FILE, PARQUET_DIR
 from warehouse.objectstore import S3ParquetStore, is_object_store_uri
@@ -158,20 +158,8 @@ class Warehouse:
         if self._con is None:
             if not self.read_only:
                 create_if_missing(self.database_path)
-            con = duckdb.connect(str(self.database_path), read_only=self.read_only)
-            # Not via connect(config=...): the setting needs the ICU extension, which DuckDB
-            # loads on the first SET but not while the connection is being configured.
-            con.execute("SET TimeZone = 'UTC'")
-            # An operator's cap for machines shared with other work; DuckDB then spills what it
-            # can to disk (the ingest has a default cap: INGEST_DUCKDB_MEMORY).
-            if self.memory_limit is not None:
-                con.execute("SET memory_limit = ?", [self.memory_limit])
-            # DuckDB's allocator keeps memory per thread after a task by default; the ingest,
-            # the checks and the views run one after another in one process, and what one step
-            # kept raised the next one's peak.
-            con.execute("SET allocator_flush_threshold = '32MB'")
-            con.execute("SET allocator_background_threads = true")
-            self._con = con
+            # The ingest has a default memory cap: INGEST_DUCKDB_MEMORY.
+            self._con = connect(self.database_path, self.read_only, self.memory_limit)
         return self
 
     def checkpoint(self, memory_limit: str | None = None) -> None:
@@ -263,9 +251,9 @@ class Warehouse:
             _BATCH_VIEWS["task_definitions"]: batch.task_definitions,
             _BATCH_VIEWS["rejected"]: batch.rejected,
         }
-        for name, frame in frames.items():
-            con.register(name, self.with_project(frame).to_arrow())
         try:
+            for name, frame in frames.items():
+                con.register(name, self.with_project(frame).to_arrow())
             with self.transaction():
                 con.execute(sql_file("analytics", "pending_from_batch"))
                 con.execute(store_sql("find_stored_batch_tasks"))

@@ -227,8 +227,9 @@ def check_filters(warehouse_dir: Path, filters: Filters) -> None:
 
 
 def _connect(database: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(database), read_only=True)
-    con.execute("SET TimeZone = 'UTC'")
+    from warehouse.dbfile import connect
+
+    con = connect(database, read_only=True, memory_limit=None)
     if not _has_view(con, "execution_facts"):
         con.close()
         raise ReportError(f"{database} has no analytics views; open it once with refresh")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ingest.trigger_ingest import TriggerReport, _expected_for
 from warehouse.trigger_tables import CronError, expected_fire_times, expected_fires_frame
 
 
@@ -96,3 +97,25 @@ def test_frame_keeps_the_wall_clock_time_and_the_zone() -> None:
 def test_bad_expressions_and_zones_are_refused(cron: str, zone: str) -> None:
     with pytest.raises(CronError):
         expected_fire_times(cron, zone, utc("2025-01-01T00:00"), utc("2025-01-02T00:00"))
+
+
+def test_a_schedule_changed_to_one_that_cannot_be_expanded_still_resets_the_old_fires() -> None:
+    changed = datetime(2026, 5, 20, tzinfo=UTC)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    row = {
+        "trigger_external_id": "t",
+        "cron_expression": "every tuesday",
+        "timezone": None,
+        "created_time": datetime(2026, 1, 1, tzinfo=UTC),
+        "last_updated_time": changed,
+    }
+    # Expected fires of the old hourly schedule were computed up to 25 May.
+    until = int(datetime(2026, 5, 25, tzinfo=UTC).timestamp() * 1000)
+    state = {"t": {"expected_until_ms": until, "cron": "0 * * * *", "timezone": None}}
+    report = TriggerReport()
+    as_of = int(now.timestamp() * 1000)
+    frame, reset = _expected_for(row, state, 0, as_of, now, report)
+    assert frame is None
+    assert report.unexpandable == ["t"]
+    # The old schedule's fires after the change are removed all the same.
+    assert reset == ("t", changed)
