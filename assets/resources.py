@@ -137,9 +137,6 @@ class WarehouseResource(dg.ConfigurableResource):
     def path(self) -> Path:
         return self.settings().path
 
-    def parquet_location(self) -> str | None:
-        return self.settings().parquet_uri
-
     def memory_limit(self, default: str | None = None) -> str | None:
         """The configured cap, else ``default`` (the caller's own; None: DuckDB's)."""
         return self.settings().memory_limit(default)

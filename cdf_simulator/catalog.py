@@ -149,18 +149,6 @@ class Workflow:
             out["maxConcurrentExecutions"] = self.max_concurrent
         return out
 
-    def fires_per_day(self) -> float:
-        if self.kind == "adhoc":
-            return self.adhoc_per_hour * 24
-        per_hour = HOUR_MS / self.period_ms
-        if self.period_ms >= DAY_MS:
-            return 1.0
-        return (
-            per_hour * self.active_hours
-            if per_hour >= 1
-            else self.active_hours / (self.period_ms / HOUR_MS)
-        )
-
 
 def _workflow_names(n: int, rng: random.Random) -> list[str]:
     names = list(_BASE_NAMES)

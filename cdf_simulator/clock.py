@@ -37,9 +37,3 @@ class SimClock:
     @property
     def speed(self) -> float:
         return self._speed
-
-    def set_speed(self, speed: float) -> None:
-        now = self.now_ms()
-        with self._lock:
-            self._speed = float(speed)
-        self.set(now)

@@ -355,13 +355,11 @@ class _Run:
                     writing = asyncio.create_task(self.write(pending, None, complete_before))
                     pending, pending_bytes = [], 0
         except BaseException:
-            # A write in progress ends (commits or rolls back) before the warehouse closes.
-            if writing is not None:
+            if writing is not None:  # a write in progress commits or rolls back before closing
                 try:
                     await asyncio.shield(writing)
-                except Exception:
-                    # The error that stopped the ingest is the one raised; this one is logged.
-                    log.warning("a batch write also failed while the ingest stopped", exc_info=True)
+                except Exception:  # logged: the error that stopped the ingest is the one raised
+                    log.warning("a batch write also failed as the ingest stopped", exc_info=True)
             raise
         if writing is not None:
             await writing

@@ -366,8 +366,3 @@ TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES}
 
 def table(name: str) -> Table:
     return TABLES_BY_NAME[name]
-
-
-def dagster_columns(name: str) -> list[tuple[str, str, str]]:
-    """(name, DuckDB type, description) per column, for a Dagster ``TableSchema``."""
-    return [(c.name, c.duckdb_type, c.description) for c in table(name).stored_columns]

@@ -1,9 +1,10 @@
 """The one loader of the SQL files shipped in ``warehouse/sql``.
 
-``sql/*.sql``: analytics views, one ``CREATE OR REPLACE VIEW`` per file, run in file-name order
-(prefix a number when a view depends on another). ``sql/store/*.sql``: the statements the store
-runs, one per purpose; ``sql/checks/``, ``sql/inspect/``: the data checks and the previews.
-Every file starts with a header comment: description, depends, columns.
+``sql/models/``: the analytics models, written as dbt models are (``warehouse.analytics`` builds
+them; ``sql/analytics/`` holds that build's own statements). ``sql/store/``: the statements the
+store runs, one per purpose; ``sql/checks/``, ``sql/inspect/``, ``sql/alerts/``, ``sql/report/``:
+the data checks, the previews, the alert events and the report's queries. Every file starts
+with a header comment (description, depends, columns; a check's or model's own fields).
 
 Values are always bound as parameters. Names that cannot be bound (a table, its columns, its
 key) are written ``{table}``, ``{columns}``, ``{key}``, ``{partition}`` in a file and filled by

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from warehouse.docs import BEGIN, DOC_PATH, END, render
-from warehouse.schema import ALL_TABLES, dagster_columns
+from warehouse.schema import ALL_TABLES
 
 
 def test_docs_table_reference_is_up_to_date() -> None:
@@ -17,10 +17,3 @@ def test_every_column_is_documented() -> None:
         for column in table.columns:
             assert column.description
             assert f"| `{column.name}` | `{column.duckdb_type}` |" in text
-
-
-def test_dagster_columns_follow_the_declaration() -> None:
-    cols = dagster_columns("task_definitions")
-    assert cols[0][:2] == ("cdf_project", "VARCHAR")
-    assert cols[1] == ("definition_hash", "VARCHAR", "`workflowDefinition.hash`.")
-    assert ("depends_on", "VARCHAR[]") in [(n, t) for n, t, _ in cols]
