@@ -28,9 +28,9 @@ LIVE = "execution_detail_live_2023.json"
 
 
 def payload_dir() -> Path:
-    tried = [REPO.parent / "shared" / "real-payloads"]
-    if os.environ.get(ENV):
-        tried.append(Path(os.environ[ENV]))
+    # The variable, when set, is the folder asked for: it comes before the default place.
+    tried = [Path(os.environ[ENV])] if os.environ.get(ENV) else []
+    tried.append(REPO.parent / "shared" / "real-payloads")
     for folder in tried:
         if folder.is_dir() and any(folder.glob("*.json")):
             return folder

@@ -216,6 +216,11 @@ def test_no_module_reads_the_environment_outside_the_settings_layer() -> None:
         for path in (REPO / package).rglob("*.py"):
             tree = ast.parse(path.read_text())
             for node in ast.walk(tree):
-                if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
+                # os.environ / os.getenv, and `from os import environ, getenv` too.
+                named = isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv")
+                imported = isinstance(node, ast.ImportFrom) and any(
+                    alias.name in ("environ", "getenv") for alias in node.names
+                )
+                if named or imported:
                     readers.add(str(path.relative_to(REPO)))
     assert readers <= allowed, sorted(readers - allowed)
