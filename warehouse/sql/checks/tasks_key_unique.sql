@@ -7,11 +7,10 @@
 -- summary: {count} duplicated task row keys
 -- returns: the duplicated keys.
 {% if scoped %}
+-- The key holds the execution, and the rows written are every row of the executions written:
+-- a second copy of a written key is among them, so the rest of the history is not read.
 SELECT cdf_project, execution_id, task_execution_id, count(*) AS copies
-FROM task_executions
--- Keys of the rows written, counted over every stored row.
-SEMI JOIN (SELECT cdf_project, execution_id, task_execution_id FROM {{ tasks }}) AS w
-    USING (cdf_project, execution_id, task_execution_id)
+FROM {{ tasks }}
 GROUP BY cdf_project, execution_id, task_execution_id
 HAVING count(*) > 1
 {% else %}
