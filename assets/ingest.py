@@ -117,9 +117,9 @@ def _run(
         # The warehouse's own failure (its memory cap, a full disk) happens again minutes later:
         # no retry, and one line that says what to change.
         raise dg.Failure(description=duckdb_failure(exc), allow_retries=False) from exc
-    except Exception as exc:
-        # Retries are for CDF staying down (above); anything else, such as a proxy setting
-        # that needs a package not installed, fails the same way minutes later.
+    except ImportError as exc:
+        # A package the setup needs is missing (a SOCKS proxy wants httpx's `socksio`): it is
+        # still missing minutes later. Other errors keep the step retries (an S3 flush's 503).
         raise dg.Failure(description=f"{type(exc).__name__}: {exc}", allow_retries=False) from exc
 
 

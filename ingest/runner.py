@@ -17,7 +17,7 @@ from cdf_client.errors import CdfError, ConfigError, SourceUnavailableError
 from ingest.executions import IngestReport, IngestSettings, ProgressCallback, ingest
 from ingest.staging import merge_staged, scratch_directory
 from ingest.trigger_ingest import fetch_trigger_sources, ingest_triggers
-from warehouse.lock import WriterLock
+from warehouse.lock import WriterLock, check_writable
 from warehouse.schema import TRIGGER_TABLES
 from warehouse.store import INGEST_DUCKDB_MEMORY, Warehouse
 
@@ -89,6 +89,8 @@ def _staged_backfill(
 ) -> IngestReport:
     """Fetch a backfill window without the lock, then merge it under the lock
     (see :mod:`ingest.staging`)."""
+    # Before the fetch, not after it: a warehouse it could never merge into fails at once.
+    check_writable(warehouse_dir)
     with scratch_directory() as scratch:
         report = asyncio.run(
             _ingest_project(

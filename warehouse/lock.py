@@ -30,9 +30,10 @@ def check_writable(directory: Path) -> None:
     """Raise :class:`WarehouseUnwritableError` when this process could not create or write
     ``directory``; creates nothing (a command checks this before it starts)."""
     existing = directory
-    while not existing.exists() and existing != existing.parent:
+    # os.path, not Path: Path.exists raises where a parent cannot be searched.
+    while not os.path.exists(existing) and existing != existing.parent:
         existing = existing.parent
-    if not existing.is_dir():
+    if not os.path.isdir(existing):
         problem = "is a file" if existing == directory else f"would be under the file {existing}"
     elif not os.access(existing, os.W_OK | os.X_OK):
         problem = "is not writable by this user"

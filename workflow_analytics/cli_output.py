@@ -150,7 +150,9 @@ def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return float(value)
+        # A number too large for a float (1e400 in a JSON payload) stays its digits, as text.
+        number = float(value)
+        return number if math.isfinite(number) else str(value)
     if isinstance(value, datetime | date | dtime):
         return value.isoformat()
     if isinstance(value, timedelta):
@@ -164,7 +166,8 @@ def _json_value(value: Any) -> Any:
 
 def _parsed(value: Any) -> Any:
     try:
-        return json.loads(value) if isinstance(value, str) else value
+        # Decimals, not floats: a float would turn 1e400 into Infinity, which is not JSON.
+        return json.loads(value, parse_float=Decimal) if isinstance(value, str) else value
     except ValueError:
         return value
 

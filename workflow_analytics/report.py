@@ -160,7 +160,7 @@ def _prepare(directory: Path, sla_targets: Path | None, notes: list[str]) -> boo
     from ingest.settings import WarehouseSettings
     from warehouse.analytics.build import build_models
     from warehouse.errors import error_line, is_lock_conflict
-    from warehouse.lock import WarehouseBusyError, WriterLock
+    from warehouse.lock import WarehouseBusyError, WarehouseUnwritableError, WriterLock
     from warehouse.store import ANALYTICS_DUCKDB_MEMORY, Warehouse
 
     settings = WarehouseSettings.load()
@@ -176,13 +176,21 @@ def _prepare(directory: Path, sla_targets: Path | None, notes: list[str]) -> boo
         return True
     except SlaTargetsError as exc:
         raise ReportError(str(exc)) from None
-    except duckdb.IOException as exc:
-        if not is_lock_conflict(exc):
-            raise ReportError(f"the warehouse could not be refreshed: {error_line(exc)}") from None
-        notes.append("The warehouse was busy: the analytics and SLA targets were not refreshed.")
-        return False
     except WarehouseBusyError:
         notes.append("The warehouse was busy: the analytics and SLA targets were not refreshed.")
+        return False
+    except (duckdb.IOException, WarehouseUnwritableError, OSError) as exc:
+        # Another process holds the file, or this user may only read it (an analyst's copy):
+        # the report goes on read-only with the models as the file has them, and says why.
+        if is_lock_conflict(exc):
+            notes.append(
+                "The warehouse was busy: the analytics and SLA targets were not refreshed."
+            )
+        else:
+            notes.append(
+                f"The warehouse could not be opened for writing ({error_line(exc)}): the "
+                "analytics and SLA targets were not refreshed."
+            )
         return False
 
 

@@ -221,3 +221,19 @@ def test_report_of_a_warehouse_another_process_reads_uses_it_as_it_is(
         "The warehouse was busy: the analytics and SLA targets were not refreshed."
     ]
     assert data.workflow_summary.height > 0
+
+
+def test_report_of_a_warehouse_it_cannot_write_uses_it_as_it_is_and_says_why(
+    warehouse_copy: Path, sla_env: None
+) -> None:
+    load_analytics(warehouse_copy)  # builds the models once
+    # The writer lock cannot be taken: its file is in the way (as for a user who may only read
+    # the warehouse, which a test running as root cannot be).
+    lock = warehouse_copy / "workflows.duckdb.lock"
+    lock.unlink(missing_ok=True)
+    lock.mkdir()
+    data = load_analytics(warehouse_copy)
+    assert len(data.notes) == 1, data.notes
+    assert data.notes[0].startswith("The warehouse could not be opened for writing (")
+    assert data.notes[0].endswith("the analytics and SLA targets were not refreshed.")
+    assert data.workflow_summary.height > 0

@@ -92,11 +92,19 @@ def test_json_is_one_object_per_row(warehouse_dir: Path) -> None:
 
 def test_json_columns_are_nested_not_escaped(warehouse_dir: Path) -> None:
     # The warehouse keeps metadata, input and extra as DuckDB JSON; a text column stays text.
-    query = """SELECT '{"team": "ops", "tags": [1, 2]}'::JSON AS metadata, '{"a": 1}' AS text"""
+    query = (
+        """SELECT '{"team": "ops", "tags": [1, 2.5], "huge": 1e400}'::JSON AS metadata, """
+        """'{"a": 1}' AS text"""
+    )
     result = _sql(warehouse_dir, query, "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [
-        {"metadata": {"team": "ops", "tags": [1, 2]}, "text": '{"a": 1}'}
+
+    def not_json(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    # A number no float holds stays its digits: Infinity would not be JSON.
+    assert json.loads(result.stdout, parse_constant=not_json) == [
+        {"metadata": {"team": "ops", "tags": [1, 2.5], "huge": "1E+400"}, "text": '{"a": 1}'}
     ]
 
 

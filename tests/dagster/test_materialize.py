@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import pytest
 
 from assets.checks import CHECK_NAMES
 from assets.ingest import cdf_incremental_ingest, history_backfill
@@ -90,14 +91,22 @@ def test_no_access_fails_the_asset_at_once_with_one_clear_message(
     assert not (warehouse_path / "workflows.duckdb").exists()
 
 
+@pytest.mark.parametrize("job", ["nightly", "backfill"])
 def test_a_warehouse_directory_that_cannot_be_written_fails_at_once(
-    dagster_resources: dict[str, Any], tmp_path: Path
+    sim: Simulator, dagster_resources: dict[str, Any], tmp_path: Path, job: str
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory\n")
     resources = dict(dagster_resources)
     resources["warehouse"] = WarehouseResource(directory=str(blocker / "warehouse"))
-    result = materialize(resources, NIGHTLY)
+    if job == "nightly":
+        result = materialize(resources, NIGHTLY)
+    else:  # a day of history: fails before it fetches the day, not after
+        day = datetime.fromtimestamp(sim.clock.now_ms() / 1000, UTC).date()
+        result = materialize(
+            resources, dg.AssetSelection.assets(history_backfill), f"{day:%Y-%m-%d}"
+        )
+        assert sim.requests_by_kind.get("detail", 0) == 0
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
     assert len(failures) == 1  # not retried: the directory does not become writable by waiting

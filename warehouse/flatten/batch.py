@@ -1,5 +1,5 @@
 """A batch of detail records into a :class:`FlatBatch`: each record decoded once, the last state
-of each execution kept, task ids that clash across executions rejected, each definition
+of each execution kept (a task id two executions share kept under each), each definition
 attributed to its earliest execution, then the frames built and annotated."""
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ class NotUtf8(Exception):
 def not_utf8(tasks: Iterable[WireTask]) -> bool:
     """Whether raw task payloads hold bytes that are not UTF-8, checked one answer at a time:
     for the batch's second reading, and for answers whose columns are never built (replaced by
-    a later answer, or rejected for a task id clash)."""
+    a later answer of the same execution)."""
     try:
         for t in tasks:
             bytes(t.input).decode()
