@@ -34,6 +34,13 @@ def duckdb_failure(exc: duckdb.Error) -> str:
     return f"the warehouse's DuckDB failed: {first}"
 
 
+# DuckDB lets no other process open the file, even to read, while one writes it.
+BEING_WRITTEN = (
+    "the warehouse is being written by another process (an ingest); try again when it "
+    "finishes, or read its Parquet files meanwhile"
+)
+
+
 def is_lock_conflict(exc: BaseException) -> bool:
     """Whether DuckDB refused to open the file because another process holds it; its other
     I/O errors (a full disk, a damaged file) are not a busy warehouse."""

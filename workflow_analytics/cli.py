@@ -265,7 +265,7 @@ def sql(
         raise fail(f"--format must be one of {', '.join(FORMATS)}; got {output_format!r}", 2)
     import duckdb
 
-    from warehouse.errors import error_line
+    from warehouse.errors import BEING_WRITTEN, error_line, is_lock_conflict
     from warehouse.layout import missing_warehouse
     from warehouse.store import Warehouse
     from workflow_analytics.cli_output import render_csv, render_json, render_table
@@ -290,7 +290,7 @@ def sql(
             json_columns = [i for i, c in enumerate(cursor.description) if str(c[1]) == "JSON"]
             rows = cursor.fetchmany(limit + 1) if limit > 0 else cursor.fetchall()
     except duckdb.Error as exc:
-        raise fail(error_line(exc)) from None
+        raise fail(BEING_WRITTEN if is_lock_conflict(exc) else error_line(exc)) from None
     more = limit > 0 and len(rows) > limit
     rows = rows[:limit] if more else rows
     if output_format == "json":

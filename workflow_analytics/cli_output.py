@@ -82,10 +82,16 @@ def analytics_line(metadata: dict[str, dict[str, Any]]) -> str | None:
         return None
     tables = [name for name, mode in builds.items() if mode != "view"]
     whole = [name for name in tables if builds[name] == "full"]
-    recomputed = max((int(metadata[n].get("executions_recomputed", 0)) for n in tables), default=0)
+    rest = [name for name in tables if name not in whole]
+    recomputed = max((int(metadata[n].get("executions_recomputed", 0)) for n in rest), default=0)
     views = len(builds) - len(tables)
     if whole:
         done = f"rebuilt whole: {', '.join(sorted(whole))}"
+        # The others were kept up to date, possibly by the ingest itself as it wrote.
+        if rest and recomputed:
+            done += f"; {len(rest)} others: up to {recomputed:,} executions recomputed"
+        elif rest:
+            done += f"; {len(rest)} others up to date"
     elif recomputed:
         done = f"up to {recomputed:,} executions recomputed"
     else:

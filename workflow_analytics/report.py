@@ -236,8 +236,14 @@ def check_filters(warehouse_dir: Path, filters: Filters) -> None:
 
 def _connect(database: Path) -> duckdb.DuckDBPyConnection:
     from warehouse.dbfile import connect
+    from warehouse.errors import BEING_WRITTEN, is_lock_conflict
 
-    con = connect(database, read_only=True, memory_limit=None)
+    try:
+        con = connect(database, read_only=True, memory_limit=None)
+    except duckdb.IOException as exc:
+        if not is_lock_conflict(exc):
+            raise
+        raise ReportError(BEING_WRITTEN) from None
     if not _has_view(con, "execution_facts"):
         con.close()
         raise ReportError(f"{database} has no analytics views; open it once with refresh")
@@ -324,6 +330,8 @@ def build_report(warehouse_dir: Path, output: Path, filters: Filters = ALL) -> P
     data = load_analytics(Path(warehouse_dir), filters=filters)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
+    if output.is_dir():
+        raise UsageError(f"--output {output} is a directory; name the HTML file to write")
     temporary = output.with_name(output.name + ".tmp")
     temporary.write_text(render_html(data), encoding="utf-8")
     # Readers never see a half-written file.

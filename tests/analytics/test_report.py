@@ -14,6 +14,7 @@ import pytest
 from PIL import Image, ImageStat
 from typer.testing import CliRunner
 
+from warehouse.errors import BEING_WRITTEN
 from warehouse.store import Warehouse
 from workflow_analytics.cli import _register_commands, app
 from workflow_analytics.report import Filters, ReportError, build_report, load_analytics
@@ -237,3 +238,32 @@ def test_report_of_a_warehouse_it_cannot_write_uses_it_as_it_is_and_says_why(
     assert data.notes[0].startswith("The warehouse could not be opened for writing (")
     assert data.notes[0].endswith("the analytics and SLA targets were not refreshed.")
     assert data.workflow_summary.height > 0
+
+
+def test_report_while_an_ingest_writes_the_file_is_one_clear_error(
+    warehouse_copy: Path, sla_env: None, tmp_path: Path
+) -> None:
+    load_analytics(warehouse_copy)
+    database = warehouse_copy / "workflows.duckdb"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(database)!r}); "
+         "print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "open\n"
+        with pytest.raises(ReportError) as caught:
+            build_report(warehouse_copy, tmp_path / "report.html")
+    finally:
+        writer.communicate("")
+    assert str(caught.value) == BEING_WRITTEN
+
+
+def test_report_to_a_directory_is_a_usage_error_and_leaves_nothing(
+    warehouse_copy: Path, sla_env: None, tmp_path: Path
+) -> None:
+    with pytest.raises(ReportError, match="is a directory"):
+        build_report(warehouse_copy, tmp_path)
+    assert not (tmp_path.parent / f"{tmp_path.name}.tmp").exists()

@@ -228,3 +228,19 @@ def test_an_error_that_is_not_cdf_down_is_reported_once_not_retried(
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("error: ImportError: Using SOCKS proxy"), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_analytics_line_says_what_happened_to_every_table() -> None:
+    from workflow_analytics.cli_output import analytics_line
+
+    first_load = {
+        "flaky_task_runs": {"build": "full"},
+        "critical_paths": {"build": "incremental", "executions_recomputed": 0},
+        "execution_facts": {"build": "incremental", "executions_recomputed": 0},
+        "workflow_daily_sla": {"build": "view"},
+    }
+    assert analytics_line(first_load) == (
+        "analytics: 3 tables (rebuilt whole: flaky_task_runs; 2 others up to date), 1 views"
+    )
+    first_load["critical_paths"]["executions_recomputed"] = 40
+    assert "; 2 others: up to 40 executions recomputed)" in str(analytics_line(first_load))

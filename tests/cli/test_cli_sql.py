@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from warehouse.errors import BEING_WRITTEN
 from warehouse.store import Warehouse
 from workflow_analytics.cli_output import display_value, render_table
 
@@ -155,3 +156,21 @@ def test_display_rounding() -> None:
     assert display_value(123456.789) == "123456.8"
     assert display_value(3e20) == "3e+20"
     assert render_table(["a"], []) == "a\n-"
+
+
+def test_a_warehouse_being_written_is_one_line_saying_so(warehouse_dir: Path) -> None:
+    database = warehouse_dir / "workflows.duckdb"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(database)!r}); "
+         "print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "open\n"
+        result = _sql(warehouse_dir, "SELECT 1")
+    finally:
+        writer.communicate("")
+    assert result.returncode == 1
+    assert result.stderr == f"error: {BEING_WRITTEN}\n"
