@@ -8,7 +8,7 @@ import sys
 import typer
 
 from .config import FaultConfig, SimulatorConfig
-from .server import serve
+from .server import bind, serve_socket
 from .simulator import Simulator
 
 
@@ -66,8 +66,19 @@ def simulate(
         clock_speed=clock_speed, faults=faults, token_lifetime_s=token_lifetime_s,
         client_id=client_id, client_secret=client_secret, list_newest_first=list_newest_first,
     )  # fmt: skip
+    if not 0 <= port <= 65535:
+        raise typer.BadParameter(f"{port} is not a port (0..65535)", param_hint="--port")
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        message = (
+            f"error: the simulator cannot listen on {host}:{port} ({exc.strerror}); choose "
+            "another --port, or 0 for any free one"
+        )
+        print(message, file=sys.stderr)
+        raise typer.Exit(2) from None
     sim = Simulator(config)
-    base = f"http://{host}:{port}"
+    base = f"http://{host}:{sock.getsockname()[1]}"
     now = sim.clock.now_ms()
     shown_id = client_id or "any-client-id"
     shown_secret = "<your secret>" if client_secret else "any-secret"
@@ -87,7 +98,7 @@ def simulate(
     ]
     print("\n".join(lines), flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        serve(config, host=host, port=port, access_log=access_log, sim=sim)
+        serve_socket(sim, sock, access_log=access_log)
 
 
 def main() -> None:

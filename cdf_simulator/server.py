@@ -84,3 +84,25 @@ def serve(
     """Serve until interrupted (Ctrl-C / SIGTERM)."""
     sim = sim or Simulator(config)
     uvicorn.Server(_uvicorn_config(sim, host, port, log_level, access_log)).run()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (0: any free port) for :func:`serve_socket`;
+    raises OSError (port in use, not allowed) before anything is printed or served."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def serve_socket(
+    sim: Simulator, sock: socket.socket, log_level: str = "warning", access_log: bool = False
+) -> None:
+    """Serve on a socket from :func:`bind` until interrupted (Ctrl-C / SIGTERM)."""
+    host, port = sock.getsockname()[:2]
+    config = _uvicorn_config(sim, host, port, log_level, access_log)
+    uvicorn.Server(config).run(sockets=[sock])

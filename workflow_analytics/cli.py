@@ -199,7 +199,15 @@ def demo(
     place = _writable_warehouse()
     directory = place.path
     sim = Simulator(SimulatorConfig(seed=seed, project="demo"))
-    with run_server(sim, port=port) as base_url:
+    with contextlib.ExitStack() as stack:
+        try:
+            base_url = stack.enter_context(run_server(sim, port=port))
+        except OSError as exc:
+            raise fail(
+                f"the simulator cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose "
+                "another --port, or 0 for any free one",
+                2,
+            ) from None
         err.print(f"simulator serving a CDF project 'demo' at {base_url}", highlight=False)
         # The simulator's connection goes to the run as resources; the environment is left as
         # it was.

@@ -244,3 +244,26 @@ def test_the_analytics_line_says_what_happened_to_every_table() -> None:
     )
     first_load["critical_paths"]["executions_recomputed"] = 40
     assert "; 2 others: up to 40 executions recomputed)" in str(analytics_line(first_load))
+
+
+@pytest.mark.parametrize("command", ["demo", "simulate"])
+def test_a_port_in_use_is_one_line_saying_so(tmp_path: Path, command: str) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [str(CLI), command, "--port", str(port)],
+            env={"PATH": os.environ.get("PATH", ""), "WAREHOUSE_DIR": str(tmp_path / "wh")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: the simulator cannot listen on 127.0.0.1:{port} (Address already in use); "
+        "choose another --port, or 0 for any free one"
+    ), result.stderr
+    assert "Traceback" not in result.stderr and "Press Ctrl-C" not in result.stdout
