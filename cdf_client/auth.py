@@ -90,6 +90,11 @@ class ClientCredentials:
                 status=response.status_code,
                 source=IDENTITY_PROVIDER,
             )
+        if response.status_code in (404, 405):
+            raise AuthError(
+                f"the identity provider has no token endpoint at {self._token_url} "
+                f"({response.status_code}): check IDP_TOKEN_URL (or IDP_TENANT_ID)"
+            )
         if response.status_code != 200:
             raise AuthError(
                 f"the identity provider at {self._token_url} refused the client credentials "

@@ -193,7 +193,8 @@ class WorkflowsClient:
                     f"{last.source} did not answer after {attempts} attempts ({last}); giving up"
                 ) from None
             raise SourceUnavailableError(
-                f"CDF did not answer {kind} requests after {attempts} attempts ({last}); giving up"
+                f"CDF at {self.config.base_url} did not answer {kind} requests after {attempts} "
+                f"attempts ({last}); giving up"
             ) from None
         raise AssertionError("unreachable")
 

@@ -107,7 +107,11 @@ BAD_CONFIGS: dict[str, tuple[dict[str, str | None], str]] = {
     ),
     "cdf-unreachable": (
         {"CDF_URL": "closed-port", "IDP_TOKEN_URL": "live"},
-        "CDF did not answer list requests after 3 attempts",
+        "did not answer list requests after 3 attempts",
+    ),
+    "token-url-typo": (
+        {"IDP_TOKEN_URL": "typo"},
+        "has no token endpoint at ",
     ),
 }
 
@@ -122,6 +126,11 @@ def test_bad_configuration_is_one_line_a_nonzero_exit_and_no_file(
         dead = f"http://127.0.0.1:{_closed_port()}"
         token_url = f"{url if changes.get('IDP_TOKEN_URL') == 'live' else dead}/oauth2/token"
         changes = {"CDF_URL": dead, "IDP_TOKEN_URL": token_url, "CDF_MAX_ATTEMPTS": "3"}
+        if case == "cdf-unreachable":  # the host it tried is named: a cluster typo shows
+            words = f"CDF at {dead} did not answer list requests after 3 attempts"
+    if changes.get("IDP_TOKEN_URL") == "typo":
+        changes = {"IDP_TOKEN_URL": f"{url}/oauth2/tokn"}
+        words = f"has no token endpoint at {url}/oauth2/tokn (404): check IDP_TOKEN_URL"
     result = _ingest(_env(url, tmp_path, **changes))
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
