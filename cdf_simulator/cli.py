@@ -8,12 +8,14 @@ import sys
 import typer
 
 from .config import FaultConfig, SimulatorConfig
-from .server import bind, serve_socket
+from .server import bind, cannot_listen, serve_socket
 from .simulator import Simulator
 
 
 def simulate(
-    port: int = typer.Option(8765, help="Port on 127.0.0.1 to listen on."),
+    port: int = typer.Option(
+        8765, min=0, max=65535, help="Port on 127.0.0.1 to listen on (0: any free one)."
+    ),
     project: str = typer.Option("demo", help="CDF project name the API serves."),
     seed: int = typer.Option(0, help="Seed of the generated world."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
@@ -66,16 +68,10 @@ def simulate(
         clock_speed=clock_speed, faults=faults, token_lifetime_s=token_lifetime_s,
         client_id=client_id, client_secret=client_secret, list_newest_first=list_newest_first,
     )  # fmt: skip
-    if not 0 <= port <= 65535:
-        raise typer.BadParameter(f"{port} is not a port (0..65535)", param_hint="--port")
     try:
         sock = bind(host, port)
     except OSError as exc:
-        message = (
-            f"error: the simulator cannot listen on {host}:{port} ({exc.strerror}); choose "
-            "another --port, or 0 for any free one"
-        )
-        print(message, file=sys.stderr)
+        print(f"error: {cannot_listen(host, port, exc)}", file=sys.stderr)
         raise typer.Exit(2) from None
     sim = Simulator(config)
     base = f"http://{host}:{sock.getsockname()[1]}"

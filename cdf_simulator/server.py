@@ -46,9 +46,7 @@ def run_server(
     sim: Simulator, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
 ) -> Iterator[str]:
     """Run uvicorn in a daemon thread and yield its base URL; stops it on exit."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock = bind(host, port)
     actual_port = sock.getsockname()[1]
     server = uvicorn.Server(_uvicorn_config(sim, host, actual_port, log_level, access_log=False))
     # Signal handlers can only be installed from the main thread.
@@ -82,8 +80,7 @@ def serve(
     sim: Simulator | None = None,
 ) -> None:
     """Serve until interrupted (Ctrl-C / SIGTERM)."""
-    sim = sim or Simulator(config)
-    uvicorn.Server(_uvicorn_config(sim, host, port, log_level, access_log)).run()
+    serve_socket(sim or Simulator(config), bind(host, port), log_level, access_log)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -97,6 +94,14 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def cannot_listen(host: str, port: int, exc: OSError) -> str:
+    """The one line for a port :func:`bind` could not take, for the commands that serve."""
+    return (
+        f"the simulator cannot listen on {host}:{port} ({exc.strerror}); choose another "
+        "--port, or 0 for any free one"
+    )
 
 
 def serve_socket(

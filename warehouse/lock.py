@@ -26,6 +26,9 @@ class WarehouseUnwritableError(RuntimeError):
     """The warehouse directory cannot be created or written by this process."""
 
 
+_SET_ANOTHER = "set WAREHOUSE_DIR to a directory this user can write"
+
+
 def check_writable(directory: Path) -> None:
     """Raise :class:`WarehouseUnwritableError` when this process could not create or write
     ``directory``; creates nothing (a command checks this before it starts)."""
@@ -41,10 +44,7 @@ def check_writable(directory: Path) -> None:
             problem = f"cannot be created: {existing} {problem}"
     else:
         return
-    raise WarehouseUnwritableError(
-        f"the warehouse directory {directory} {problem}; set WAREHOUSE_DIR to a directory "
-        "this user can write"
-    )
+    raise WarehouseUnwritableError(f"the warehouse directory {directory} {problem}; {_SET_ANOTHER}")
 
 
 def writable_directory(directory: Path) -> Path:
@@ -55,8 +55,8 @@ def writable_directory(directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WarehouseUnwritableError(
-            f"the warehouse directory {directory} cannot be created ({exc.strerror}); set "
-            "WAREHOUSE_DIR to a directory this user can write"
+            f"the warehouse directory {directory} cannot be created ({exc.strerror}); "
+            f"{_SET_ANOTHER}"
         ) from None
     return directory
 

@@ -192,6 +192,7 @@ def demo(
     """Start the local CDF simulator, ingest from it once, stop it, and print a summary."""
     from assets.resources import CdfResource, WarehouseResource
     from cdf_simulator import Simulator, SimulatorConfig, run_server
+    from cdf_simulator.server import cannot_listen
     from warehouse.store import DATABASE_FILE
     from workflow_analytics.cli_progress import IngestProgress
     from workflow_analytics.dagster_run import run_nightly_job
@@ -203,11 +204,7 @@ def demo(
         try:
             base_url = stack.enter_context(run_server(sim, port=port))
         except OSError as exc:
-            raise fail(
-                f"the simulator cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose "
-                "another --port, or 0 for any free one",
-                2,
-            ) from None
+            raise fail(cannot_listen("127.0.0.1", port, exc), 2) from None
         err.print(f"simulator serving a CDF project 'demo' at {base_url}", highlight=False)
         # The simulator's connection goes to the run as resources; the environment is left as
         # it was.

@@ -176,13 +176,10 @@ def _prepare(directory: Path, sla_targets: Path | None, notes: list[str]) -> boo
         return True
     except SlaTargetsError as exc:
         raise ReportError(str(exc)) from None
-    except WarehouseBusyError:
-        notes.append("The warehouse was busy: the analytics and SLA targets were not refreshed.")
-        return False
-    except (duckdb.IOException, WarehouseUnwritableError, OSError) as exc:
+    except (WarehouseBusyError, duckdb.IOException, WarehouseUnwritableError, OSError) as exc:
         # Another process holds the file, or this user may only read it (an analyst's copy):
         # the report goes on read-only with the models as the file has them, and says why.
-        if is_lock_conflict(exc):
+        if isinstance(exc, WarehouseBusyError) or is_lock_conflict(exc):
             notes.append(
                 "The warehouse was busy: the analytics and SLA targets were not refreshed."
             )

@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from PIL import Image, ImageStat
 from typer.testing import CliRunner
 
+from tests.support.held_open import held_open
 from warehouse.errors import BEING_WRITTEN
 from warehouse.store import Warehouse
 from workflow_analytics.cli import _register_commands, app
@@ -206,18 +206,8 @@ def test_report_of_a_warehouse_another_process_reads_uses_it_as_it_is(
     load_analytics(warehouse_copy)  # builds the models once
     database = warehouse_copy / "workflows.duckdb"
     # A notebook holding the file read-only: DuckDB lets no process open it for writing.
-    reader = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(database)!r}, "
-         "read_only=True); print('open', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert reader.stdout is not None and reader.stdout.readline() == "open\n"
+    with held_open(database, read_only=True):
         data = load_analytics(warehouse_copy)
-    finally:
-        reader.communicate("")
     assert data.notes == [
         "The warehouse was busy: the analytics and SLA targets were not refreshed."
     ]
@@ -245,19 +235,8 @@ def test_report_while_an_ingest_writes_the_file_is_one_clear_error(
 ) -> None:
     load_analytics(warehouse_copy)
     database = warehouse_copy / "workflows.duckdb"
-    writer = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(database)!r}); "
-         "print('open', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert writer.stdout is not None and writer.stdout.readline() == "open\n"
-        with pytest.raises(ReportError) as caught:
-            build_report(warehouse_copy, tmp_path / "report.html")
-    finally:
-        writer.communicate("")
+    with held_open(database), pytest.raises(ReportError) as caught:
+        build_report(warehouse_copy, tmp_path / "report.html")
     assert str(caught.value) == BEING_WRITTEN
 
 

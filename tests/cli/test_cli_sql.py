@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.held_open import held_open
 from warehouse.errors import BEING_WRITTEN
 from warehouse.store import Warehouse
 from workflow_analytics.cli_output import display_value, render_table
@@ -160,17 +161,7 @@ def test_display_rounding() -> None:
 
 def test_a_warehouse_being_written_is_one_line_saying_so(warehouse_dir: Path) -> None:
     database = warehouse_dir / "workflows.duckdb"
-    writer = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(database)!r}); "
-         "print('open', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert writer.stdout is not None and writer.stdout.readline() == "open\n"
+    with held_open(database):
         result = _sql(warehouse_dir, "SELECT 1")
-    finally:
-        writer.communicate("")
     assert result.returncode == 1
     assert result.stderr == f"error: {BEING_WRITTEN}\n"

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.support.held_open import held_open
 from warehouse.errors import error_line, first_line, is_lock_conflict
 
 
@@ -34,19 +33,8 @@ def test_an_exception_without_a_message_is_named_by_its_type() -> None:
 
 def test_only_another_process_holding_the_file_is_a_lock_conflict(tmp_path: Path) -> None:
     database = tmp_path / "held.duckdb"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(database)!r}); "
-         "print('open', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
-        with pytest.raises(duckdb.IOException) as held:
-            duckdb.connect(str(database))
-    finally:
-        holder.communicate("")
+    with held_open(database), pytest.raises(duckdb.IOException) as held:
+        duckdb.connect(str(database))
     assert is_lock_conflict(held.value)
     # A file that is not a database is an I/O error of another kind.
     (tmp_path / "not.duckdb").write_bytes(b"x" * 8192)
