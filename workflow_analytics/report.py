@@ -336,6 +336,16 @@ def build_report(warehouse_dir: Path, output: Path, filters: Filters = ALL) -> P
     return output
 
 
+def _day(value: str) -> date:
+    """A ``--since``/``--until`` day; an error names what is wrong (a month 13, the format)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise typer.BadParameter(f"{value} is not a day: {exc}") from None
+        raise typer.BadParameter(f"{value} is not a day written YYYY-MM-DD") from None
+
+
 def report(
     output: Annotated[
         Path | None,
@@ -346,12 +356,16 @@ def report(
     project: Annotated[str | None, typer.Option(help="Only this CDF project's executions.")] = None,
     workflow: Annotated[str | None, typer.Option(help="Only this workflow's executions.")] = None,
     since: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="First UTC day (of created_time) to include."),
+        date | None,
+        typer.Option(
+            parser=_day, metavar="YYYY-MM-DD", help="First UTC day (of created_time) to include."
+        ),
     ] = None,
     until: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Last UTC day (of created_time) to include."),
+        date | None,
+        typer.Option(
+            parser=_day, metavar="YYYY-MM-DD", help="Last UTC day (of created_time) to include."
+        ),
     ] = None,
 ) -> None:
     """Write a self-contained static HTML report of the warehouse's analytics.
@@ -366,8 +380,8 @@ def report(
     filters = Filters(
         project=project,
         workflow=workflow,
-        since=since.date() if since else None,
-        until=until.date() if until else None,
+        since=since,
+        until=until,
     )
     try:
         check_filters(directory, filters)

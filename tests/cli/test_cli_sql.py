@@ -146,7 +146,7 @@ def test_a_trailing_semicolon_and_a_negative_limit(warehouse_dir: Path) -> None:
     assert result.stdout.split() == ["answer", "------", "42"]
     negative = _sql(warehouse_dir, "--limit", "-5", "SELECT 42")
     assert negative.returncode == 2
-    assert "--limit" in negative.stderr and "greater than or equal to 0" in negative.stderr
+    assert "--limit" in negative.stderr and "-5 is not in the range x>=0" in negative.stderr
 
 
 def test_display_rounding() -> None:
