@@ -27,8 +27,9 @@ from assets.common import (
 from assets.freshness import NIGHTLY_FRESHNESS
 from assets.partitions import daily_history
 from assets.resources import CdfResource, WarehouseResource
+from cdf_client.config import CdfConfig
 from cdf_client.errors import CdfError, SourceUnavailableError
-from ingest.executions import IngestReport, IngestSettings
+from ingest.executions import IngestReport, IngestSettings, ProgressCallback
 from ingest.gc_tuning import tuned_for_ingest
 from ingest.progress import progress_line
 from ingest.runner import ProjectsFailedError, ProjectsOutcome, run_ingest_projects
@@ -88,6 +89,22 @@ def _run(
     except CdfError as exc:
         raise dg.Failure(description=f"CDF configuration: {exc}", allow_retries=False) from None
     retry = context.run.tags.get(STEP_RETRIES_TAG, "true") != "false"
+    try:
+        return _load(context, cdf, warehouse, settings, configs, progress, retry)
+    finally:
+        # Every project is done (or failed): what follows is the analytics and the checks.
+        progress_log.debug("ingest done", extra={"ingest_done": True})
+
+
+def _load(
+    context: dg.AssetExecutionContext,
+    cdf: CdfResource,
+    warehouse: WarehouseResource,
+    settings: IngestSettings,
+    configs: list[CdfConfig],
+    progress: ProgressCallback,
+    retry: bool,
+) -> tuple[ProjectsOutcome, dg.Failure | None]:
     try:
         # The step is this process's work: the collector is tuned for it here, at the entry
         # point, not inside the library (see ingest.gc_tuning).

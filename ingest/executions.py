@@ -109,12 +109,12 @@ class IngestReport:
     # Pending identities the analytics models kept per execution were built for during the
     # load, batch by batch (warehouse.analytics.build.build_ahead).
     analytics_built_ahead: int = 0
-    # How far the listing has got through its createdTime window, 0..1 (see
-    # listing_position): what lets a progress display give a total before the listing ends.
+    # The CDF project the run loaded (a progress display of several projects names each).
+    project: str = ""
+    # How far through its createdTime window the listing is, 0..1 (listing_position).
     listing_position: float = 0.0
     seconds: float = 0.0
-    # When the run's first request to CDF was sent (epoch seconds): everything before it was
-    # the user waiting for the process and the run to start.
+    # When the run sent its first request to CDF (epoch s); before it, the user waited for start-up.
     first_request_at: float | None = None
     requests: dict[str, Any] = field(default_factory=dict)
     table_counts: dict[str, int] = field(default_factory=dict)
@@ -142,7 +142,7 @@ class _Run:
         self.warehouse = warehouse
         self.settings = settings
         self.progress = progress
-        self.report = IngestReport()
+        self.report = IngestReport(project=client.config.project)
         self.seen: set[str] = set()
         self.max_created: int | None = None
         self.min_created: int | None = None

@@ -7,6 +7,7 @@ from ingest.executions import IngestReport
 
 def progress_line(report: IngestReport) -> str:
     return (
+        f"{report.project + ': ' if report.project else ''}"
         f"listed {report.listed:,}  new {report.new:,}  changed {report.changed:,}  "
         f"open {report.still_open + report.open_outside_window:,}  "
         f"fetched {report.details_fetched:,}  "

@@ -282,7 +282,7 @@ def run_ingest_projects(
         try:
             asyncio.run(_preflight(cdf, transports.get(cdf.project), stats))
         except CdfError as exc:
-            log.error("CDF project %r: %s", cdf.project, exc)
+            log.error("CDF project %r failed (the other projects go on): %s", cdf.project, exc)
             outcome.errors[cdf.project] = exc
             continue
         ready.append((cdf, stats))
@@ -339,5 +339,5 @@ def _load_each(
         try:
             outcome.reports[cdf.project] = load(cdf, stats)
         except CdfError as exc:
-            log.error("CDF project %r: %s", cdf.project, exc)
+            log.error("CDF project %r failed (the other projects go on): %s", cdf.project, exc)
             outcome.errors[cdf.project] = exc

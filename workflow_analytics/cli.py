@@ -147,9 +147,11 @@ def ingest(
     from workflow_analytics.access_check import AccessCheck
 
     access: AccessCheck | None = None
+    projects = 1
 
     def check_access(configs: list[CdfConfig]) -> None:
-        nonlocal access
+        nonlocal access, projects
+        projects = len(configs)
         # Several projects: each is checked by the run, which loads the others when one fails.
         if len(configs) == 1:
             access = AccessCheck(configs[0])
@@ -174,7 +176,7 @@ def ingest(
         if quiet:
             outcome = run_nightly_job(verbose=verbose, **options)
         else:
-            with IngestProgress(err):
+            with IngestProgress(err, projects=projects):
                 outcome = run_nightly_job(verbose=verbose, **options)
     except KeyboardInterrupt:
         raise fail("interrupted; the next run completes the warehouse", 130) from None

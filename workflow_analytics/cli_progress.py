@@ -78,9 +78,9 @@ def eta_text(report: Any, rate: float, elapsed_s: float) -> str:
     return f"{max(fetch_left, listing_left):,.0f} s"
 
 
-def plain_line(report: Any, elapsed_s: float) -> str:
+def plain_line(report: Any, elapsed_s: float, project: str = "") -> str:
     """One progress line: fetched of the total expected (found so far, scaled up while the
-    listing runs), rate, ETA, and what was written."""
+    listing runs), rate, ETA, and what was written; ``project`` names the project loading."""
     fetched, found = report.details_fetched, to_fetch(report)
     rate = fetched / elapsed_s if elapsed_s > 0 else 0.0
     part = listing_part(report)
@@ -94,34 +94,65 @@ def plain_line(report: Any, elapsed_s: float) -> str:
             f"{part:.0%} through its window)"
         )
     return (
-        f"ingest: fetched {fetched:,} {of} ({rate:,.0f}/s, "
+        f"ingest{' ' + project if project else ''}: fetched {fetched:,} {of} ({rate:,.0f}/s, "
         f"ETA {eta_text(report, rate, elapsed_s)}); listed {report.listed:,}, written "
         f"{report.executions_inserted + report.executions_updated:,} executions"
     )
 
 
-class IngestProgress(logging.Handler):
-    """Shows the ingest's progress until :meth:`stop`; use as a context manager."""
+def final_line(report: Any, project: str = "") -> str:
+    """A project's last progress line: its :func:`plain_line`, or for a project that stopped
+    before its executions were loaded (it failed), how far it got."""
+    if report.seconds > 0:
+        return plain_line(report, report.seconds, project)
+    written = report.executions_inserted + report.executions_updated
+    return (
+        f"ingest{' ' + project if project else ''}: stopped after {report.details_fetched:,} "
+        f"details; listed {report.listed:,}, written {written:,} executions"
+    )
 
-    def __init__(self, console: Console, *, live: bool | None = None) -> None:
+
+class IngestProgress(logging.Handler):
+    """Shows the ingest's progress until :meth:`stop`; use as a context manager.
+
+    Several projects are loaded one after the other, each with its own report: the display
+    gives each its own line (named by its project), and turns to the analytics and checks only
+    when the ingest step says every project is done (the ``ingest_done`` record).
+    """
+
+    def __init__(self, console: Console, *, live: bool | None = None, projects: int = 1) -> None:
         super().__init__(logging.DEBUG)
         self.console = console
         self.live = console.is_terminal if live is None else live
-        self.report: Any = None
-        self.started = time.monotonic()  # reset at the first report: the ingest's own rate
+        self.projects = projects
+        # Every project's report in the order they started; the last is the one loading.
+        self.reports: list[Any] = []
+        self.started = time.monotonic()  # reset at each project's first report: its own rate
         self.ingest_done_at: float | None = None
+        self._ingest_done = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True, name="ingest-progress")
         self._bar: Progress | None = None
-        self._task: TaskID | None = None
+        self._tasks: dict[int, TaskID] = {}  # id(report) -> its fetching line
         self._views: TaskID | None = None
+        self._finished: set[int] = set()  # id(report) of the projects shown as done
+        self._last_plain = time.monotonic()
+
+    @property
+    def report(self) -> Any:
+        return self.reports[-1] if self.reports else None
 
     def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "ingest_done", False):
+            self._ingest_done = True
+            return
         report = getattr(record, "ingest_report", None)
-        if report is not None:
-            if self.report is None:
-                self.started = time.monotonic()
-            self.report = report
+        if report is not None and report is not self.report:
+            self.started = time.monotonic()
+            self.reports.append(report)
+
+    def _project(self, report: Any) -> str:
+        return report.project if self.projects > 1 else ""
 
     def __enter__(self) -> IngestProgress:
         logger = logging.getLogger(PROGRESS_LOGGER)
@@ -143,26 +174,50 @@ class IngestProgress(logging.Handler):
             self._bar.stop()
 
     def _watch(self) -> None:
-        last_plain = time.monotonic()
+        self._last_plain = time.monotonic()
         while not self._stop.wait(0.25 if self.live else 0.5):
-            report = self.report
-            if report is None:
-                continue
-            done = report.seconds > 0  # set when the executions are loaded
-            if done and self.ingest_done_at is None:
-                self.ingest_done_at = time.monotonic()
-                if not self.live:
-                    self._print(f"{plain_line(report, report.seconds)}; views and checks running")
-                    last_plain = time.monotonic()
-            if self.live:
-                self._draw(report, done)
-            elif time.monotonic() - last_plain >= PLAIN_EVERY_S:
-                last_plain = time.monotonic()
-                if self.ingest_done_at is None:
-                    self._print(plain_line(report, self._elapsed()))
-                else:
-                    waited = time.monotonic() - self.ingest_done_at
-                    self._print(f"analytics and checks: running for {waited:,.0f} s")
+            self._tick()
+        if not self.live:
+            # The run ended between two looks (a failed step ends it at once): the projects
+            # that finished still get their last line.
+            self._finish_lines(list(self.reports))
+
+    def _finish_lines(self, reports: list[Any]) -> None:
+        for report in reports:
+            if id(report) not in self._finished:
+                self._finished.add(id(report))
+                self._print(final_line(report, self._project(report)))
+                self._last_plain = time.monotonic()
+
+    def _tick(self) -> None:
+        reports = list(self.reports)
+        if not reports:
+            return
+        current = reports[-1]
+        # A project is done once the next one started, when its executions are loaded (its
+        # seconds are set), or when the whole ingest is.
+        finished = [r for r in reports if r is not current or r.seconds > 0 or self._ingest_done]
+        if self.live:
+            for report in reports:
+                self._draw(report, report in finished)
+        else:
+            self._finish_lines(finished)
+        if self._ingest_done and self.ingest_done_at is None:
+            self.ingest_done_at = time.monotonic()
+            if self._bar is not None:
+                self._views = self._bar.add_task(
+                    "analytics and checks", total=None, counts="", eta=""
+                )
+            elif not self.live:
+                self._print("ingest done; views and checks running")
+        if self.live or time.monotonic() - self._last_plain < PLAIN_EVERY_S:
+            return
+        self._last_plain = time.monotonic()
+        if self.ingest_done_at is not None:
+            waited = time.monotonic() - self.ingest_done_at
+            self._print(f"analytics and checks: running for {waited:,.0f} s")
+        elif id(current) not in self._finished:
+            self._print(plain_line(current, self._elapsed(), self._project(current)))
 
     def _elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -171,6 +226,9 @@ class IngestProgress(logging.Handler):
         self.console.print(line, highlight=False, markup=False, soft_wrap=True)
 
     def _draw(self, report: Any, done: bool) -> None:
+        """Update the report's fetching line (a project shown as done is left as it ended)."""
+        if id(report) in self._finished:
+            return
         if self._bar is None:
             self._bar = Progress(
                 SpinnerColumn(),
@@ -183,22 +241,25 @@ class IngestProgress(logging.Handler):
                 transient=True,
             )
             self._bar.start()
-            self._task = self._bar.add_task("fetching details", total=None, counts="", eta="")
-        assert self._task is not None
-        if self._views is not None:
-            return
+        task = self._tasks.get(id(report))
+        if task is None:
+            project = self._project(report)
+            label = f"fetching details {project}" if project else "fetching details"
+            task = self._tasks[id(report)] = self._bar.add_task(
+                label, total=None, counts="", eta=""
+            )
         fetched = report.details_fetched
         total = max(expected_total(report), fetched)
         about = "" if done or listing_part(report) is None else "~"
-        elapsed = report.seconds if done else self._elapsed()
+        elapsed = report.seconds if report.seconds > 0 else self._elapsed()
         rate = fetched / elapsed if elapsed > 0 else 0.0
         self._bar.update(
-            self._task,
+            task,
             completed=fetched,
             total=total or None,
             counts=f"{fetched:,}/{about}{total:,} {rate:,.0f}/s",
             eta="" if done else f"ETA {eta_text(report, rate, elapsed)}",
         )
         if done:
-            self._bar.stop_task(self._task)
-            self._views = self._bar.add_task("analytics and checks", total=None, counts="", eta="")
+            self._bar.stop_task(task)
+            self._finished.add(id(report))
