@@ -42,9 +42,30 @@ def check_writable(directory: Path) -> None:
         problem = "is not writable by this user"
         if existing != directory:
             problem = f"cannot be created: {existing} {problem}"
+    elif existing != directory:
+        problem = _cannot_make_under(existing, directory)
+        if problem is None:
+            return
     else:
         return
     raise WarehouseUnwritableError(f"the warehouse directory {directory} {problem}; {_SET_ANOTHER}")
+
+
+def _cannot_make_under(existing: Path, directory: Path) -> str | None:
+    """Why ``directory`` cannot be made under ``existing``, its nearest existing parent, or
+    None. The permission bits do not tell for every file system (root "may" write in /sys or
+    /proc, whose mkdir then fails): the first missing directory is made and removed again."""
+    first_missing = directory
+    while first_missing.parent != existing:
+        first_missing = first_missing.parent
+    try:
+        os.mkdir(first_missing)
+    except FileExistsError:  # made by another process meanwhile: it can be
+        return None
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror})"
+    os.rmdir(first_missing)
+    return None
 
 
 def writable_directory(directory: Path) -> Path:
