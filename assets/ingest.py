@@ -89,11 +89,12 @@ def _run(
     except CdfError as exc:
         raise dg.Failure(description=f"CDF configuration: {exc}", allow_retries=False) from None
     retry = context.run.tags.get(STEP_RETRIES_TAG, "true") != "false"
-    try:
-        return _load(context, cdf, warehouse, settings, configs, progress, retry)
-    finally:
-        # Every project is done (or failed): what follows is the analytics and the checks.
+    outcome, failure = _load(context, cdf, warehouse, settings, configs, progress, retry)
+    if failure is None:
+        # Every project loaded: the analytics and the checks follow. (A step that fails says
+        # nothing here: a retry's reports come next, or the run ends.)
         progress_log.debug("ingest done", extra={"ingest_done": True})
+    return outcome, failure
 
 
 def _load(

@@ -10,6 +10,7 @@ that file, so a waiter that gives up can name it.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,7 +32,7 @@ _SET_ANOTHER = "set WAREHOUSE_DIR to a directory this user can write"
 
 def check_writable(directory: Path) -> None:
     """Raise :class:`WarehouseUnwritableError` when this process could not create or write
-    ``directory``; creates nothing (a command checks this before it starts)."""
+    ``directory``; leaves nothing behind (a command checks this before it starts)."""
     existing = directory
     # os.path, not Path: Path.exists raises where a parent cannot be searched.
     while not os.path.exists(existing) and existing != existing.parent:
@@ -42,29 +43,25 @@ def check_writable(directory: Path) -> None:
         problem = "is not writable by this user"
         if existing != directory:
             problem = f"cannot be created: {existing} {problem}"
-    elif existing != directory:
-        problem = _cannot_make_under(existing, directory)
-        if problem is None:
-            return
     else:
-        return
+        refused = _refused(existing)
+        if refused is None:
+            return
+        problem = "cannot be " + ("created" if existing != directory else "written")
+        problem = f"{problem} ({refused})"
     raise WarehouseUnwritableError(f"the warehouse directory {directory} {problem}; {_SET_ANOTHER}")
 
 
-def _cannot_make_under(existing: Path, directory: Path) -> str | None:
-    """Why ``directory`` cannot be made under ``existing``, its nearest existing parent, or
-    None. The permission bits do not tell for every file system (root "may" write in /sys or
-    /proc, whose mkdir then fails): the first missing directory is made and removed again."""
-    first_missing = directory
-    while first_missing.parent != existing:
-        first_missing = first_missing.parent
+def _refused(existing: Path) -> str | None:
+    """Why this process cannot make a directory in ``existing``, or None. The permission bits
+    do not tell on every file system (root "may" write in /sys or /proc, whose mkdir then
+    fails): a directory of a name of its own is made there and removed again, so concurrent
+    runs making the warehouse directory itself are not disturbed."""
     try:
-        os.mkdir(first_missing)
-    except FileExistsError:  # made by another process meanwhile: it can be
-        return None
+        probe = tempfile.mkdtemp(dir=existing, prefix=".workflow-analytics-probe-")
     except OSError as exc:
-        return f"cannot be created ({exc.strerror})"
-    os.rmdir(first_missing)
+        return exc.strerror or type(exc).__name__
+    os.rmdir(probe)
     return None
 
 

@@ -115,9 +115,10 @@ def final_line(report: Any, project: str = "") -> str:
 class IngestProgress(logging.Handler):
     """Shows the ingest's progress until :meth:`stop`; use as a context manager.
 
-    Several projects are loaded one after the other, each with its own report: the display
-    gives each its own line (named by its project), and turns to the analytics and checks only
-    when the ingest step says every project is done (the ``ingest_done`` record).
+    Each project's load (and each retry of the step) sends its own report: the display gives
+    each its own bar or lines (named by its project when there are several), and turns to the
+    analytics and checks only when the ingest step says it is done (the ``ingest_done`` record,
+    sent when the step succeeded).
     """
 
     def __init__(self, console: Console, *, live: bool | None = None, projects: int = 1) -> None:
@@ -125,17 +126,17 @@ class IngestProgress(logging.Handler):
         self.console = console
         self.live = console.is_terminal if live is None else live
         self.projects = projects
-        # Every project's report in the order they started; the last is the one loading.
+        # Every load's report in the order they started, the last the one running, and when
+        # each started (its own rate).
         self.reports: list[Any] = []
-        self.started = time.monotonic()  # reset at each project's first report: its own rate
+        self._started: dict[int, float] = {}
         self.ingest_done_at: float | None = None
         self._ingest_done = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True, name="ingest-progress")
         self._bar: Progress | None = None
-        self._tasks: dict[int, TaskID] = {}  # id(report) -> its fetching line
-        self._views: TaskID | None = None
-        self._finished: set[int] = set()  # id(report) of the projects shown as done
+        self._tasks: dict[int, TaskID] = {}  # id(report) -> its bar
+        self._finished: set[int] = set()  # id(report) of the loads shown as ended
         self._last_plain = time.monotonic()
 
     @property
@@ -148,11 +149,16 @@ class IngestProgress(logging.Handler):
             return
         report = getattr(record, "ingest_report", None)
         if report is not None and report is not self.report:
-            self.started = time.monotonic()
+            self._started[id(report)] = time.monotonic()
             self.reports.append(report)
 
     def _project(self, report: Any) -> str:
         return report.project if self.projects > 1 else ""
+
+    def _elapsed(self, report: Any) -> float:
+        if report.seconds > 0:
+            return float(report.seconds)
+        return time.monotonic() - self._started.get(id(report), time.monotonic())
 
     def __enter__(self) -> IngestProgress:
         logger = logging.getLogger(PROGRESS_LOGGER)
@@ -174,12 +180,11 @@ class IngestProgress(logging.Handler):
             self._bar.stop()
 
     def _watch(self) -> None:
-        self._last_plain = time.monotonic()
         while not self._stop.wait(0.25 if self.live else 0.5):
             self._tick()
         if not self.live:
-            # The run ended between two looks (a failed step ends it at once): the projects
-            # that finished still get their last line.
+            # The run ended between two looks (a failed step ends it at once): the loads that
+            # ended still get their last line.
             self._finish_lines(list(self.reports))
 
     def _finish_lines(self, reports: list[Any]) -> None:
@@ -190,24 +195,24 @@ class IngestProgress(logging.Handler):
                 self._last_plain = time.monotonic()
 
     def _tick(self) -> None:
+        ingest_done = self._ingest_done  # read once: the ingest's thread sets it
         reports = list(self.reports)
         if not reports:
             return
         current = reports[-1]
-        # A project is done once the next one started, when its executions are loaded (its
-        # seconds are set), or when the whole ingest is.
-        finished = [r for r in reports if r is not current or r.seconds > 0 or self._ingest_done]
+        # A load has ended once the next one started, when its executions are loaded (its
+        # seconds are set), or when the whole ingest is done.
+        ended = [r for r in reports if r is not current or r.seconds > 0 or ingest_done]
         if self.live:
+            ended_ids = {id(r) for r in ended}
             for report in reports:
-                self._draw(report, report in finished)
+                self._draw(report, id(report) in ended_ids)
         else:
-            self._finish_lines(finished)
-        if self._ingest_done and self.ingest_done_at is None:
+            self._finish_lines(ended)
+        if ingest_done and self.ingest_done_at is None:
             self.ingest_done_at = time.monotonic()
             if self._bar is not None:
-                self._views = self._bar.add_task(
-                    "analytics and checks", total=None, counts="", eta=""
-                )
+                self._bar.add_task("analytics and checks", total=None, counts="", eta="")
             elif not self.live:
                 self._print("ingest done; views and checks running")
         if self.live or time.monotonic() - self._last_plain < PLAIN_EVERY_S:
@@ -217,16 +222,13 @@ class IngestProgress(logging.Handler):
             waited = time.monotonic() - self.ingest_done_at
             self._print(f"analytics and checks: running for {waited:,.0f} s")
         elif id(current) not in self._finished:
-            self._print(plain_line(current, self._elapsed(), self._project(current)))
-
-    def _elapsed(self) -> float:
-        return time.monotonic() - self.started
+            self._print(plain_line(current, self._elapsed(current), self._project(current)))
 
     def _print(self, line: str) -> None:
         self.console.print(line, highlight=False, markup=False, soft_wrap=True)
 
-    def _draw(self, report: Any, done: bool) -> None:
-        """Update the report's fetching line (a project shown as done is left as it ended)."""
+    def _draw(self, report: Any, ended: bool) -> None:
+        """Update the load's bar; one that ended is left as it ended."""
         if id(report) in self._finished:
             return
         if self._bar is None:
@@ -249,17 +251,19 @@ class IngestProgress(logging.Handler):
                 label, total=None, counts="", eta=""
             )
         fetched = report.details_fetched
+        stopped = ended and report.seconds <= 0  # it failed before its executions were loaded
         total = max(expected_total(report), fetched)
-        about = "" if done or listing_part(report) is None else "~"
-        elapsed = report.seconds if report.seconds > 0 else self._elapsed()
+        about = "" if (ended and not stopped) or listing_part(report) is None else "~"
+        elapsed = self._elapsed(report)
         rate = fetched / elapsed if elapsed > 0 else 0.0
+        eta = "" if ended else f"ETA {eta_text(report, rate, elapsed)}"
         self._bar.update(
             task,
             completed=fetched,
             total=total or None,
             counts=f"{fetched:,}/{about}{total:,} {rate:,.0f}/s",
-            eta="" if done else f"ETA {eta_text(report, rate, elapsed)}",
+            eta="stopped" if stopped else eta,
         )
-        if done:
+        if ended:
             self._bar.stop_task(task)
             self._finished.add(id(report))

@@ -338,12 +338,12 @@ def build_report(warehouse_dir: Path, output: Path, filters: Filters = ALL) -> P
 
 def _day(value: str) -> date:
     """A ``--since``/``--until`` day; an error names what is wrong (a month 13, the format)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise typer.BadParameter(f"{value} is not a day written YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise typer.BadParameter(f"{value} is not a day: {exc}") from None
-        raise typer.BadParameter(f"{value} is not a day written YYYY-MM-DD") from None
+        raise typer.BadParameter(f"{value} is not a day: {exc}") from None
 
 
 def report(

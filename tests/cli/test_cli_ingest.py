@@ -188,7 +188,7 @@ def test_the_access_check_is_made_once_per_command(
     assert details == 0
 
 
-@pytest.mark.parametrize("where", ["file", "under_a_file", "in_sysfs"])
+@pytest.mark.parametrize("where", ["file", "under_a_file", "in_sysfs", "sysfs"])
 def test_a_warehouse_dir_that_cannot_be_written_stops_at_once(
     url: str, tmp_path: Path, where: str
 ) -> None:
@@ -196,7 +196,8 @@ def test_a_warehouse_dir_that_cannot_be_written_stops_at_once(
     blocker.write_text("not a directory\n")
     directory = {"file": blocker, "under_a_file": blocker / "wh"}.get(where)
     # Root's permission bits allow a directory in /sys; its mkdir is refused all the same.
-    directory = directory or Path("/sys/workflow-analytics-test/wh")
+    sysfs = Path("/sys") if where == "sysfs" else Path("/sys/workflow-analytics-test/wh")
+    directory = directory or sysfs
     result = subprocess.run(
         [str(CLI), "ingest"],
         env=_env(url, tmp_path, WAREHOUSE_DIR=str(directory)),
@@ -208,7 +209,10 @@ def test_a_warehouse_dir_that_cannot_be_written_stops_at_once(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"error: the warehouse directory {directory} ")
-    assert ("file" if where != "in_sysfs" else "cannot be created") in lines[0]
+    words = {"in_sysfs": "cannot be created", "sysfs": "cannot be written"}.get(where, "file")
+    if where == "sysfs" and os.geteuid() != 0:
+        words = "is not writable by this user"
+    assert words in lines[0]
     assert "WAREHOUSE_DIR" in lines[0] and "Traceback" not in result.stderr
     assert not Path("/sys/workflow-analytics-test").exists()
 

@@ -89,3 +89,5 @@ def test_a_project_that_cannot_be_read_is_said_as_it_happens_and_at_the_end(
     assert lines[-1].startswith("error: 1 of 2 CDF projects failed: 'gamma': ")
     assert lines[-1].endswith("loaded: 'alpha'")
     assert len(lines) == 3 or all("gamma" not in line for line in lines[1:-1]), lines
+    # The step failed: the analytics and checks do not run, and are not announced.
+    assert not any(line.startswith(("ingest done", "analytics and checks")) for line in lines)

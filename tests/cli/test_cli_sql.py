@@ -119,7 +119,7 @@ def test_a_query_as_the_docs_write_it_runs_as_given(warehouse_dir: Path) -> None
     # An option that does not exist is still named as one.
     wrong = _sql(warehouse_dir, "--limt", "3", "SELECT 1")
     assert wrong.returncode == 2
-    assert "No such option: --limt" in wrong.stderr
+    assert "No such option" in wrong.stderr and "--limt" in wrong.stderr
 
 
 def test_unknown_format_is_a_configuration_error(warehouse_dir: Path) -> None:
