@@ -78,6 +78,11 @@ def eta_text(report: Any, rate: float, elapsed_s: float) -> str:
     return f"{max(fetch_left, listing_left):,.0f} s"
 
 
+def _subject(project: str) -> str:
+    """What a progress line is about: the ingest, or one project's load of several."""
+    return f"ingest {project}" if project else "ingest"
+
+
 def plain_line(report: Any, elapsed_s: float, project: str = "") -> str:
     """One progress line: fetched of the total expected (found so far, scaled up while the
     listing runs), rate, ETA, and what was written; ``project`` names the project loading."""
@@ -94,7 +99,7 @@ def plain_line(report: Any, elapsed_s: float, project: str = "") -> str:
             f"{part:.0%} through its window)"
         )
     return (
-        f"ingest{' ' + project if project else ''}: fetched {fetched:,} {of} ({rate:,.0f}/s, "
+        f"{_subject(project)}: fetched {fetched:,} {of} ({rate:,.0f}/s, "
         f"ETA {eta_text(report, rate, elapsed_s)}); listed {report.listed:,}, written "
         f"{report.executions_inserted + report.executions_updated:,} executions"
     )
@@ -107,7 +112,7 @@ def final_line(report: Any, project: str = "") -> str:
         return plain_line(report, report.seconds, project)
     written = report.executions_inserted + report.executions_updated
     return (
-        f"ingest{' ' + project if project else ''}: stopped after {report.details_fetched:,} "
+        f"{_subject(project)}: stopped after {report.details_fetched:,} "
         f"details; listed {report.listed:,}, written {written:,} executions"
     )
 
